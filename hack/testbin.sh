@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Build the real servers the tests and the demo run (kube-apiserver, kube-controller-manager,
+# kubectl, etcd, helm, Pebble) from their Go modules, once, into a cache outside the repo.
+# A warm run only checks that each binary exists. Last line of output: the directory holding them.
+set -euo pipefail
+
+K8S_VERSION=${K8S_VERSION:-v1.35.4}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
+PEBBLE_VERSION=${PEBBLE_VERSION:-v2.10.3}
+
+TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
+SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION"
+export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+
+log() { printf '[testbin] %s\n' "$*" >&2; }
+
+need() {  # need DIR BIN...: true when any BIN is missing from DIR
+  local dir=$1; shift
+  for b in "$@"; do [ -x "$dir/$b" ] || return 0; done
+  return 1
+}
+
+build_pebble() {
+  local dir="$TESTBIN/pebble-$PEBBLE_VERSION"
+  need "$dir" pebble pebble-challtestsrv || return 0
+  log "building Pebble $PEBBLE_VERSION"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install "github.com/letsencrypt/pebble/v2/cmd/pebble@$PEBBLE_VERSION" \
+    "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@$PEBBLE_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+build_helm() {
+  local dir="$TESTBIN/helm-$HELM_VERSION"
+  need "$dir" helm || return 0
+  log "building helm $HELM_VERSION"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+build_etcd() {
+  local dir="$TESTBIN/etcd-$ETCD_VERSION"
+  need "$dir" etcd || return 0
+  log "building etcd $ETCD_VERSION"
+  local mod="$TESTBIN/src/etcd-$ETCD_VERSION"
+  mkdir -p "$mod" "$dir.tmp"
+  (cd "$mod" && [ -f go.mod ] || (cd "$mod" && go mod init evercert.testbin/etcd >/dev/null 2>&1))
+  (cd "$mod" && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" \
+    && go build -o "$dir.tmp/etcd" go.etcd.io/etcd/server/v3)
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+k8s_wrapper_module() {  # write a module that requires k8s.io/kubernetes with its staging modules pinned
+  local mod=$1 staging_ver="v0.${K8S_VERSION#v1.}"
+  mkdir -p "$mod"
+  [ -f "$mod/go.sum" ] && return 0
+  local gomod
+  gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+  {
+    echo "module evercert.testbin/k8s"
+    echo
+    grep -E '^go ' "$gomod"
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    grep -E '^\s+k8s\.io/\S+ v0\.0\.0$' "$gomod" | awk -v v="$staging_ver" '{print "\t" $1 " => " $1 " " v}'
+    echo ")"
+  } > "$mod/go.mod"
+  (cd "$mod" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION")
+}
+
+build_k8s() {
+  local dir="$TESTBIN/k8s-$K8S_VERSION"
+  need "$dir" kube-apiserver kube-controller-manager kubectl || return 0
+  local mod="$TESTBIN/src/k8s-$K8S_VERSION"
+  log "building kube-apiserver, kube-controller-manager, kubectl $K8S_VERSION (slow on a cold machine)"
+  k8s_wrapper_module "$mod"
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  local pkg=k8s.io/component-base/version
+  local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+  mkdir -p "$dir.tmp"
+  for cmd in kube-apiserver kube-controller-manager kubectl; do
+    [ -x "$dir.tmp/$cmd" ] && continue
+    log "  go build $cmd"
+    (cd "$mod" && go build -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$dir.tmp/$cmd.part" "k8s.io/kubernetes/cmd/$cmd")
+    mv "$dir.tmp/$cmd.part" "$dir.tmp/$cmd"
+  done
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+link_set() {
+  mkdir -p "$SET_DIR"
+  local src
+  for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/*; do
+    ln -sfn "$src" "$SET_DIR/$(basename "$src")"
+  done
+}
+
+start=$SECONDS
+build_pebble
+build_helm
+build_etcd
+build_k8s
+link_set
+log "ready in $((SECONDS - start)) s"
+echo "$SET_DIR"
