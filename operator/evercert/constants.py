@@ -33,3 +33,4 @@ ANNOTATION_ISSUE_TEMPORARY = f"{GROUP}/renew-requested"
 # HTTP-01 solver
 SOLVER_PORT = 8089
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/"
+LABEL_SOLVER_NAME = f"{GROUP}/solver-name"

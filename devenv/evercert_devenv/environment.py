@@ -1,0 +1,135 @@
+"""The whole local environment: control plane, Pebble, the solver host, the CRDs, and the operator."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .binaries import REPO
+from .controlplane import ControlPlane
+from .pebble import Pebble
+from .processes import Server
+
+CRDS = REPO / "deploy" / "crds"
+CLUSTER_RESOURCE_NAMESPACE = "evercert"
+LOCAL_ISSUER = "local-pebble"
+
+
+@dataclass
+class LocalEnvironment:
+    workdir: Path
+    with_controller_manager: bool = True
+    controlplane: ControlPlane = field(init=False)
+    pebble: Pebble = field(init=False)
+    solverhost: Server | None = None
+    operators: list[Server] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.controlplane = ControlPlane(self.workdir / "controlplane", self.with_controller_manager)
+        self.pebble = Pebble(self.workdir / "pebble")
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.controlplane.kubeconfig
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.controlplane.start()
+        self.pebble.start()
+        self._start_solverhost()
+        self.controlplane.kubectl("apply", "--server-side", "-f", str(CRDS))
+        self.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        self.controlplane.kubectl("create", "namespace", CLUSTER_RESOURCE_NAMESPACE)
+
+    def _start_solverhost(self) -> None:
+        ready = self.workdir / "solverhost.ready"
+        ready.unlink(missing_ok=True)
+        self.solverhost = Server(
+            "solverhost",
+            [
+                sys.executable,
+                "-m",
+                "evercert_devenv.solverhost",
+                "--kubeconfig",
+                str(self.kubeconfig),
+                "--port",
+                str(self.pebble.http01_port),
+                "--ready-file",
+                str(ready),
+            ],
+            self.workdir / "solverhost.log",
+            env=python_path_env(),
+        )
+        self.solverhost.start()
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            if not self.solverhost.running() or time.monotonic() > deadline:
+                raise RuntimeError(f"solverhost did not start:\n{self.solverhost.log_tail()}")
+            time.sleep(0.05)
+
+    def operator_env(self, kubeconfig: Path | None = None) -> dict[str, str]:
+        return {
+            **python_path_env(),
+            "KUBECONFIG": str(kubeconfig or self.kubeconfig),
+            "EVERCERT_SELF_CHECK_ADDRESS": f"127.0.0.1:{self.pebble.http01_port}",
+            "EVERCERT_CLUSTER_RESOURCE_NAMESPACE": CLUSTER_RESOURCE_NAMESPACE,
+            "EVERCERT_SOLVER_IMAGE": "evercert/evercert:local",
+            "EVERCERT_LOG_FORMAT": "json",
+        }
+
+    def start_operator(
+        self, name: str = "operator", kubeconfig: Path | None = None, extra_env: dict[str, str] | None = None
+    ) -> Server:
+        """The operator as its own process, as it runs in its Pod."""
+        operator = Server(
+            name,
+            [sys.executable, "-m", "evercert", "run"],
+            self.workdir / f"{name}.log",
+            env={**self.operator_env(kubeconfig), **(extra_env or {})},
+        )
+        operator.start()
+        self.operators.append(operator)
+        return operator
+
+    def cluster_issuer(self, name: str = LOCAL_ISSUER) -> dict[str, object]:
+        """A ClusterIssuer for the local Pebble (its HTTPS is signed by the local CA: caBundle)."""
+        return {
+            "apiVersion": "evercert.dev/v1",
+            "kind": "ClusterIssuer",
+            "metadata": {"name": name},
+            "spec": {
+                "acme": {
+                    "server": self.pebble.directory_url,
+                    "email": "admin@example.org",
+                    "privateKeySecretRef": {"name": f"{name}-account-key"},
+                    "caBundle": base64.b64encode(self.pebble.ca.cert_pem).decode(),
+                    "solvers": [{"http01": {"ingress": {"ingressClassName": "local"}}}],
+                }
+            },
+        }
+
+    def apply(self, manifest: dict[str, object] | str) -> str:
+        text = manifest if isinstance(manifest, str) else yaml.safe_dump(manifest)
+        return self.controlplane.kubectl("apply", "-f", "-", input=text)
+
+    def stop(self) -> None:
+        for operator in self.operators:
+            operator.stop()
+        self.operators.clear()
+        if self.solverhost:
+            self.solverhost.stop()
+        self.pebble.stop()
+        self.controlplane.stop()
+
+
+def python_path_env() -> dict[str, str]:
+    """So child processes import evercert and evercert_devenv from this checkout."""
+    paths = [str(REPO / "operator"), str(REPO / "devenv")]
+    existing = os.environ.get("PYTHONPATH")
+    return {"PYTHONPATH": os.pathsep.join([*paths, existing] if existing else paths)}

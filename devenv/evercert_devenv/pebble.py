@@ -1,0 +1,145 @@
+"""Let's Encrypt's Pebble and pebble-challtestsrv on loopback: an ACME CA whose DNS says 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .binaries import binary
+from .certs import LocalCA
+from .processes import Server, free_port, http_ok, wait_until
+
+DAY = 86400
+
+
+@dataclass
+class Pebble:
+    """A real ACME server. `http01_port` is where it connects to validate HTTP-01 challenges."""
+
+    workdir: Path
+    ca: LocalCA = field(default_factory=LocalCA)
+    http01_port: int = 0
+    validity_seconds: int = 90 * DAY
+    nonce_reject_percent: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    servers: list[Server] = field(default_factory=list)
+
+    @property
+    def directory_url(self) -> str:
+        return f"https://127.0.0.1:{self.port}/dir"
+
+    @property
+    def ca_bundle_path(self) -> Path:
+        """PEM of the CA that signed Pebble's own HTTPS certificate (not the ACME issuing root)."""
+        return self.workdir / "pebble-tls-ca.pem"
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port, self.management_port = free_port(), free_port()
+        self.dns_port, self.challtestsrv_port = free_port(), free_port()
+        self.http01_port = self.http01_port or free_port()
+        self._start_challtestsrv()
+        self._start_pebble()
+
+    def _start_challtestsrv(self) -> None:
+        server = Server(
+            "pebble-challtestsrv",
+            [
+                binary("pebble-challtestsrv"),
+                "-defaultIPv4",
+                "127.0.0.1",
+                "-defaultIPv6",
+                "",
+                "-dnsserver",
+                f"127.0.0.1:{self.dns_port}",
+                "-management",
+                f"127.0.0.1:{self.challtestsrv_port}",
+                "-http01",
+                "",
+                "-https01",
+                "",
+                "-tlsalpn01",
+                "",
+                "-doh",
+                "",
+            ],
+            self.workdir / "challtestsrv.log",
+        )
+        server.start()
+        self.servers.append(server)
+        wait_until(
+            lambda: _post_ok(
+                f"http://127.0.0.1:{self.challtestsrv_port}/clear-request-history",
+                {"host": "x", "type": "http"},
+            ),
+            server,
+            20,
+        )
+
+    def _start_pebble(self) -> None:
+        self.ca_bundle_path.write_bytes(self.ca.cert_pem)
+        tls = self.ca.issue("pebble", hosts=("127.0.0.1", "localhost"), server=True)
+        (self.workdir / "pebble.crt").write_bytes(tls.cert_pem)
+        (self.workdir / "pebble.key").write_bytes(tls.key_pem)
+        config = self.workdir / "pebble-config.json"
+        config.write_text(json.dumps({"pebble": self._config()}, indent=2))
+        env = {
+            "PEBBLE_VA_NOSLEEP": "1",
+            "PEBBLE_WFE_NONCEREJECT": str(self.nonce_reject_percent),
+            "PEBBLE_AUTHZREUSE": "0",
+            **self.extra_env,
+        }
+        server = Server(
+            "pebble",
+            [binary("pebble"), "-config", str(config), "-dnsserver", f"127.0.0.1:{self.dns_port}"],
+            self.workdir / "pebble.log",
+            env=env,
+        )
+        server.start()
+        self.servers.append(server)
+        wait_until(lambda: http_ok(self.directory_url, self.tls_context()), server, 30)
+
+    def _config(self) -> dict[str, object]:
+        return {
+            "listenAddress": f"127.0.0.1:{self.port}",
+            "managementListenAddress": f"127.0.0.1:{self.management_port}",
+            "certificate": str(self.workdir / "pebble.crt"),
+            "privateKey": str(self.workdir / "pebble.key"),
+            "httpPort": self.http01_port,
+            "tlsPort": free_port(),
+            "ocspResponderURL": "",
+            "externalAccountBindingRequired": False,
+            "domainBlocklist": ["blocked-domain.example"],
+            "retryAfter": {"authz": 1, "order": 1},
+            "keyAlgorithm": "ecdsa",
+            "profiles": {
+                "default": {"description": "the default profile", "validityPeriod": self.validity_seconds},
+                "shortlived": {"description": "a short-lived profile", "validityPeriod": 6 * DAY},
+            },
+        }
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_bundle_path))
+
+    def root_pem(self) -> bytes:
+        """The ACME issuing root: chains Pebble hands out verify against this."""
+        url = f"https://127.0.0.1:{self.management_port}/roots/0"
+        with urllib.request.urlopen(url, context=self.tls_context(), timeout=10) as response:
+            return bytes(response.read())
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+        self.servers.clear()
+
+
+def _post_ok(url: str, body: dict[str, str]) -> bool:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False

@@ -1,0 +1,184 @@
+"""Plays kubelet and ingress controller for evercert's HTTP-01 solver Pods, and for nothing else.
+
+The local control plane has neither. This process watches solver Pods, runs each one's own
+`evercert solve` entry point as a local process (on a free port instead of the Pod's), and
+serves HTTP on the port Pebble validates against, routing Host + path through the Ingresses
+and Services to the right process, as an ingress controller would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from kubernetes_asyncio import client, config, watch
+
+from .processes import free_port
+
+log = logging.getLogger("evercert_devenv.solverhost")
+
+SOLVER_LABEL = "evercert.dev/http01-solver=true"
+SOLVER_COMMAND = ["evercert", "solve"]
+
+
+@dataclass
+class RunningSolver:
+    namespace: str
+    name: str
+    labels: dict[str, str]
+    port: int
+    process: asyncio.subprocess.Process
+
+
+@dataclass
+class SolverHost:
+    api: client.ApiClient
+    solvers: dict[tuple[str, str], RunningSolver] = field(default_factory=dict)
+
+    async def watch_pods(self) -> None:
+        """Start a process for each new solver Pod and stop it when the Pod goes away."""
+        core = client.CoreV1Api(self.api)
+        while True:
+            try:
+                async with watch.Watch().stream(
+                    core.list_pod_for_all_namespaces, label_selector=SOLVER_LABEL, timeout_seconds=300
+                ) as stream:
+                    async for event in stream:
+                        pod = event["object"]
+                        key = (pod.metadata.namespace, pod.metadata.name)
+                        if event["type"] == "DELETED" or pod.metadata.deletion_timestamp:
+                            await self.stop_solver(key)
+                        elif key not in self.solvers:
+                            await self.start_solver(pod)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                log.warning("pod watch broke (%s); watching again", exc)
+                await asyncio.sleep(1)
+
+    async def start_solver(self, pod: Any) -> None:
+        container = pod.spec.containers[0]
+        if list(container.command or []) != SOLVER_COMMAND:
+            log.error(
+                "refusing to run %s/%s: not evercert's solver", pod.metadata.namespace, pod.metadata.name
+            )
+            return
+        port = free_port()
+        args = solver_args(list(container.args or []), port)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "evercert", "solve", *args, stdin=asyncio.subprocess.DEVNULL
+        )
+        key = (pod.metadata.namespace, pod.metadata.name)
+        self.solvers[key] = RunningSolver(key[0], key[1], dict(pod.metadata.labels or {}), port, process)
+        log.info("started solver %s/%s on port %d", key[0], key[1], port)
+
+    async def stop_solver(self, key: tuple[str, str]) -> None:
+        solver = self.solvers.pop(key, None)
+        if solver and solver.process.returncode is None:
+            solver.process.terminate()
+            await solver.process.wait()
+
+    async def stop_all(self) -> None:
+        for key in list(self.solvers):
+            await self.stop_solver(key)
+
+    async def route(self, request: web.Request) -> web.StreamResponse:
+        """Host + path → Ingress → Service → solver process, as an ingress controller would."""
+        host = (request.host or "").split(":")[0].lower()
+        target = await self.find_backend(host, request.path)
+        if target is None:
+            return web.Response(status=404, text="no route\n")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"http://127.0.0.1:{target.port}{request.path_qs}",
+                headers={"Host": request.headers.get("Host", host)},
+            ) as upstream,
+        ):
+            return web.Response(
+                status=upstream.status, body=await upstream.read(), content_type=upstream.content_type
+            )
+
+    async def find_backend(self, host: str, path: str) -> RunningSolver | None:
+        networking, core = client.NetworkingV1Api(self.api), client.CoreV1Api(self.api)
+        ingresses = await networking.list_ingress_for_all_namespaces()
+        for ingress in ingresses.items:
+            service_name = matching_service(ingress, host, path)
+            if service_name is None:
+                continue
+            namespace = ingress.metadata.namespace
+            try:
+                service = await core.read_namespaced_service(service_name, namespace)
+            except client.ApiException:
+                continue
+            selector = service.spec.selector or {}
+            for solver in self.solvers.values():
+                if (
+                    solver.namespace == namespace
+                    and selector
+                    and all(solver.labels.get(k) == v for k, v in selector.items())
+                ):
+                    return solver
+        return None
+
+
+def matching_service(ingress: Any, host: str, path: str) -> str | None:
+    """The backend service name of the first rule of `ingress` that routes host + path."""
+    for rule in ingress.spec.rules or []:
+        if (rule.host or "").lower() != host or rule.http is None:
+            continue
+        for entry in rule.http.paths:
+            exact = entry.path_type == "Exact"
+            if (exact and entry.path == path) or (not exact and path.startswith(entry.path or "/")):
+                return str(entry.backend.service.name)
+    return None
+
+
+def solver_args(args: list[str], port: int) -> list[str]:
+    """The Pod's own args with its listening address swapped for a free local port."""
+    kept = [a for a in args if not a.startswith(("--port", "--bind"))]
+    return [*kept, f"--port={port}", "--bind=127.0.0.1"]
+
+
+async def serve(kubeconfig: str, listen_port: int, ready_file: str | None) -> None:
+    configuration = client.Configuration()
+    await config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+    async with client.ApiClient(configuration) as api:
+        host = SolverHost(api)
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", host.route)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", listen_port).start()
+        watcher = asyncio.create_task(host.watch_pods())
+        if ready_file:
+            with open(ready_file, "w") as handle:
+                handle.write(str(os.getpid()))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        watcher.cancel()
+        await host.stop_all()
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kubeconfig", required=True)
+    parser.add_argument("--port", type=int, required=True, help="HTTP port Pebble validates against")
+    parser.add_argument("--ready-file")
+    options = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s solverhost %(levelname)s %(message)s")
+    asyncio.run(serve(options.kubeconfig, options.port, options.ready_file))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""An ACME client for one account: network with the account key, and the CA's directory (cached)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import josepy as jose
+import requests
+from acme import client as acme_client
+from acme import errors as acme_errors
+from acme import messages
+from requests.utils import parse_header_links
+
+from evercert.acme.errors import acme_call, remember_response
+from evercert.acme.keys import jwk_from_pem, signature_algorithm
+
+if TYPE_CHECKING:
+    from evercert.acme.account import AccountSettings
+
+NETWORK_TIMEOUT_SECONDS = 30
+DIRECTORY_TTL_SECONDS = 3600
+
+_directories: dict[tuple[str, bool | str], tuple[float, messages.Directory]] = {}
+_directories_lock = threading.Lock()
+
+
+class Network(acme_client.ClientNetwork):
+    """The library's network, but errors remember the HTTP status and Retry-After they came with."""
+
+    @classmethod
+    def _check_response(
+        cls, response: requests.Response, content_type: str | None = None
+    ) -> requests.Response:
+        try:
+            return super()._check_response(response, content_type=content_type)
+        except acme_errors.Error as exc:
+            remember_response(exc, response)
+            raise
+
+
+def network(settings: AccountSettings, key: jose.JWK) -> Network:
+    """A network that signs with `key`, verifies TLS as configured and times out."""
+    return Network(
+        key=key,
+        alg=signature_algorithm(key),
+        verify_ssl=settings.verify,  # type: ignore[arg-type]  # requests takes a CA bundle path too
+        user_agent=settings.user_agent,
+        timeout=NETWORK_TIMEOUT_SECONDS,
+    )
+
+
+def directory(settings: AccountSettings, net: acme_client.ClientNetwork) -> messages.Directory:
+    """The CA's directory, fetched at most once an hour per (server, verify)."""
+    key = (settings.server, settings.verify)
+    with _directories_lock:
+        cached = _directories.get(key)
+    if cached and time.monotonic() - cached[0] < DIRECTORY_TTL_SECONDS:
+        return cached[1]
+    fetched = acme_client.ClientV2.get_directory(settings.server, net)
+    with _directories_lock:
+        _directories[key] = (time.monotonic(), fetched)
+    return fetched
+
+
+def forget_directories() -> None:
+    """Drop every cached directory (tests; a CA that moved its endpoints)."""
+    with _directories_lock:
+        _directories.clear()
+
+
+def open_client(settings: AccountSettings, key_pem: bytes) -> acme_client.ClientV2:
+    """A client signing with the account key but not yet bound to an account URI."""
+    net = network(settings, jwk_from_pem(key_pem))
+    return acme_client.ClientV2(directory(settings, net), net)
+
+
+@acme_call()
+def connect(settings: AccountSettings, key_pem: bytes, account_uri: str) -> acme_client.ClientV2:
+    """A client acting as the registered account `account_uri`, ready for orders."""
+    client = open_client(settings, key_pem)
+    client.net.account = messages.RegistrationResource(uri=account_uri, body=messages.Registration())
+    return client
+
+
+def post_as_get(client: acme_client.ClientV2, url: str) -> requests.Response:
+    """Fetch a resource with an authenticated POST-as-GET (RFC 8555 §6.3)."""
+    return client._post_as_get(url)
+
+
+def post(client: acme_client.ClientV2, url: str, payload: Any) -> requests.Response:
+    """POST a signed JSON message; a badNonce answer is retried once by the library."""
+    return client._post(url, payload)
+
+
+def links(response: requests.Response, relation: str) -> list[str]:
+    """Every Link URL of one relation (requests' `response.links` keeps only one per relation)."""
+    header = response.headers.get("Link", "")
+    return [
+        link["url"] for link in parse_header_links(header) if link.get("rel") == relation and "url" in link
+    ]

@@ -1,0 +1,283 @@
+"""One ACME order: create or resume it, list its HTTP-01 work, wait for validation, finalize, download."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import josepy as jose
+import requests
+from acme import challenges, crypto_util, messages
+from acme import client as acme_client
+from cryptography import x509
+
+from evercert.acme.client import links, post, post_as_get
+from evercert.acme.errors import (
+    CHALLENGE_UNSUPPORTED,
+    ORDER_FAILED,
+    ORDER_NOT_READY,
+    TIMEOUT,
+    VALIDATION_FAILED,
+    AcmeFailure,
+    acme_call,
+    parse_retry_after,
+    problem_text,
+)
+from evercert.pki import certificate_info, parse_pem_chain
+
+FIRST_POLL_DELAY = 0.2
+POLL_DELAY_GROWTH = 1.5
+MAX_POLL_DELAY = 3.0
+
+_UNSETTLED = (messages.STATUS_PENDING, messages.STATUS_PROCESSING)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Http01Task:
+    """One HTTP-01 challenge: /.well-known/acme-challenge/<token> on dns_name answers key_authorization."""
+
+    dns_name: str
+    token: str
+    key_authorization: str
+    authorization_url: str
+    challenge_url: str
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """What we know of an order, small enough to keep in the Certificate's status."""
+
+    url: str
+    status: str
+    authorization_urls: tuple[str, ...]
+    finalize_url: str
+    certificate_url: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form with camelCase keys."""
+        return {
+            "url": self.url,
+            "status": self.status,
+            "authorizations": list(self.authorization_urls),
+            "finalizeURL": self.finalize_url,
+            "certificateURL": self.certificate_url,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OrderSnapshot:
+        """The inverse of to_dict."""
+        return cls(
+            url=data["url"],
+            status=data["status"],
+            authorization_urls=tuple(data.get("authorizations") or ()),
+            finalize_url=data["finalizeURL"],
+            certificate_url=data.get("certificateURL"),
+            error=data.get("error"),
+        )
+
+
+class NewOrder(messages.NewOrder):
+    """newOrder with RFC 9773's `replaces`: the ARI certificate ID of the certificate being renewed."""
+
+    replaces: str | None = jose.field("replaces", omitempty=True)
+
+
+@acme_call()
+def create_order(
+    client: acme_client.ClientV2, csr_pem: bytes, profile: str | None = None, replaces: str | None = None
+) -> OrderSnapshot:
+    """Place a new order for the CSR's names, optionally with an ACME profile and an ARI `replaces`."""
+    request = NewOrder(identifiers=_identifiers(csr_pem), profile=profile, replaces=replaces)
+    response = post(client, client.directory["newOrder"], request)
+    return _snapshot(response.headers["Location"], messages.Order.from_json(response.json()))
+
+
+@acme_call()
+def load_order(client: acme_client.ClientV2, url: str) -> OrderSnapshot:
+    """The order's current state (to resume after a restart)."""
+    return _snapshot(url, _fetch_order(client, url)[0])
+
+
+@acme_call()
+def pending_http01_tasks(client: acme_client.ClientV2, order: OrderSnapshot) -> list[Http01Task]:
+    """The HTTP-01 challenges still to serve; authorizations already valid need nothing."""
+    tasks = []
+    for url in order.authorization_urls:
+        authz = _fetch_authorization(client, url)[0]
+        if authz.status == messages.STATUS_VALID:
+            continue
+        if authz.status != messages.STATUS_PENDING:
+            raise _authorization_failure(authz)
+        tasks.append(_http01_task(client, url, authz))
+    return tasks
+
+
+@acme_call()
+def answer_challenge(client: acme_client.ClientV2, task: Http01Task) -> None:
+    """Tell the CA to validate now; a challenge already processing or valid is fine."""
+    try:
+        post(client, task.challenge_url, challenges.HTTP01Response(key_authorization=task.key_authorization))
+    except messages.Error:
+        challenge = messages.ChallengeBody.from_json(post_as_get(client, task.challenge_url).json())
+        if challenge.status not in (messages.STATUS_PROCESSING, messages.STATUS_VALID):
+            raise
+
+
+@acme_call()
+def wait_for_authorizations(client: acme_client.ClientV2, order: OrderSnapshot, deadline: datetime) -> None:
+    """Poll every authorization until it is valid; AcmeFailure when one fails or time runs out."""
+    for url in order.authorization_urls:
+        fetch = functools.partial(_fetch_authorization, client, url)
+        authz = _poll(fetch, lambda authz: authz.status not in _UNSETTLED, deadline, f"authorization {url}")
+        if authz.status != messages.STATUS_VALID:
+            raise _authorization_failure(authz)
+
+
+@acme_call()
+def finalize_order(
+    client: acme_client.ClientV2,
+    order: OrderSnapshot,
+    csr_pem: bytes,
+    deadline: datetime,
+    preferred_chain: str | None = None,
+) -> str:
+    """Finalize (unless done already), wait for issuance, and return the full chain PEM."""
+    advance = functools.partial(_advance_order, client, order.url, csr_pem)
+    body = _poll(advance, _order_settled, deadline, f"order {order.url}")
+    if body.status != messages.STATUS_VALID:
+        detail = problem_text(body.error) if body.error else "no reason given"
+        raise AcmeFailure(ORDER_FAILED, f"order {order.url} is {body.status.name}: {detail}")
+    return _download_chain(client, body.certificate, preferred_chain)
+
+
+def _identifiers(csr_pem: bytes) -> tuple[messages.Identifier, ...]:
+    csr = x509.load_pem_x509_csr(csr_pem)
+    dns_names, ip_addresses = crypto_util.get_identifiers_from_x509(csr.subject, csr.extensions)
+    return tuple(messages.Identifier(typ=messages.IDENTIFIER_FQDN, value=name) for name in dns_names) + tuple(
+        messages.Identifier(typ=messages.IDENTIFIER_IP, value=address) for address in ip_addresses
+    )
+
+
+def _snapshot(url: str, body: messages.Order) -> OrderSnapshot:
+    return OrderSnapshot(
+        url=url,
+        status=body.status.name,
+        authorization_urls=tuple(body.authorizations or ()),
+        finalize_url=body.finalize,
+        certificate_url=body.certificate,
+        error=problem_text(body.error) if body.error else None,
+    )
+
+
+def _fetch_order(client: acme_client.ClientV2, url: str) -> tuple[messages.Order, requests.Response]:
+    response = post_as_get(client, url)
+    return messages.Order.from_json(response.json()), response
+
+
+def _fetch_authorization(
+    client: acme_client.ClientV2, url: str
+) -> tuple[messages.Authorization, requests.Response]:
+    response = post_as_get(client, url)
+    return messages.Authorization.from_json(response.json()), response
+
+
+def _http01_task(client: acme_client.ClientV2, url: str, authz: messages.Authorization) -> Http01Task:
+    name = authz.identifier.value
+    challb = next((c for c in authz.challenges if isinstance(c.chall, challenges.HTTP01)), None)
+    if authz.wildcard or challb is None:
+        offered = ", ".join(c.chall.typ for c in authz.challenges)
+        raise AcmeFailure(CHALLENGE_UNSUPPORTED, f"{name}: no http-01 challenge offered (only: {offered})")
+    return Http01Task(
+        dns_name=name,
+        token=challb.chall.encode("token"),
+        key_authorization=challb.chall.key_authorization(client.net.key),
+        authorization_url=url,
+        challenge_url=challb.uri,
+    )
+
+
+def _authorization_failure(authz: messages.Authorization) -> AcmeFailure:
+    errors = [problem_text(c.error) for c in authz.challenges if c.error is not None]
+    detail = "; ".join(errors) or "no challenge error given"
+    return AcmeFailure(
+        VALIDATION_FAILED, f"{authz.identifier.value}: authorization {authz.status.name}: {detail}"
+    )
+
+
+def _advance_order(
+    client: acme_client.ClientV2, url: str, csr_pem: bytes
+) -> tuple[messages.Order, requests.Response]:
+    """Fetch the order and, when it is ready, send the CSR (tolerating a finalization already under way)."""
+    body, response = _fetch_order(client, url)
+    if body.status == messages.STATUS_PENDING:
+        raise AcmeFailure(
+            ORDER_NOT_READY, f"order {url} still has authorizations to validate", transient=True
+        )
+    if body.status != messages.STATUS_READY:
+        return body, response
+    csr = messages.CertificateRequest(csr=x509.load_pem_x509_csr(csr_pem))
+    try:
+        response = post(client, body.finalize, csr)
+    except messages.Error as exc:
+        if exc.code != "orderNotReady":
+            raise
+        return body, response
+    return messages.Order.from_json(response.json()), response
+
+
+def _order_settled(body: messages.Order) -> bool:
+    return body.status == messages.STATUS_INVALID or (
+        body.status == messages.STATUS_VALID and body.certificate is not None
+    )
+
+
+def _poll(
+    fetch: Callable[[], tuple[T, requests.Response]],
+    settled: Callable[[T], bool],
+    deadline: datetime,
+    what: str,
+) -> T:
+    """Fetch until settled, pausing 0.2 s growing to 3 s (or the server's Retry-After) up to the deadline."""
+    delay = FIRST_POLL_DELAY
+    while True:
+        value, response = fetch()
+        if settled(value):
+            return value
+        remaining = _seconds_until(deadline)
+        if remaining <= 0:
+            raise AcmeFailure(TIMEOUT, f"{what} not finished by the deadline", transient=True)
+        time.sleep(min(max(delay, _retry_after_seconds(response)), remaining))
+        delay = min(delay * POLL_DELAY_GROWTH, MAX_POLL_DELAY)
+
+
+def _seconds_until(when: datetime) -> float:
+    return (when - datetime.now(when.tzinfo)).total_seconds()
+
+
+def _retry_after_seconds(response: requests.Response) -> float:
+    when = parse_retry_after(response.headers.get("Retry-After"))
+    return max(0.0, _seconds_until(when)) if when else 0.0
+
+
+def _download_chain(client: acme_client.ClientV2, certificate_url: str, preferred_chain: str | None) -> str:
+    """The default chain, or the first alternate whose top certificate was issued by `preferred_chain`."""
+    response = post_as_get(client, certificate_url)
+    if not preferred_chain or _top_issuer(response.text) == preferred_chain:
+        return response.text
+    for url in links(response, "alternate"):
+        chain = post_as_get(client, url).text
+        if _top_issuer(chain) == preferred_chain:
+            return chain
+    return response.text
+
+
+def _top_issuer(chain_pem: str) -> str | None:
+    return certificate_info(parse_pem_chain(chain_pem.encode())[-1]).issuer_common_name

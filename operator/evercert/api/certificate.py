@@ -1,0 +1,203 @@
+"""Certificate specs (cert-manager's field names) as typed values, validated before anything is ordered."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
+
+from ..constants import GROUP
+from .durations import format_duration, parse_duration
+from .errors import InvalidSpec
+from .fields import Fields
+from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind
+from .names import check_annotations, check_labels, check_object_name, normalize_dns_name
+
+KeyAlgorithm = Literal["RSA", "ECDSA"]
+RotationPolicy = Literal["Always", "Never"]
+KEY_ALGORITHMS: tuple[str, ...] = get_args(KeyAlgorithm)
+ROTATION_POLICIES: tuple[str, ...] = get_args(RotationPolicy)
+KEY_SIZES: Mapping[str, tuple[int, ...]] = {"RSA": (2048, 3072, 4096), "ECDSA": (256, 384)}
+# issuerRef.group values that mean evercert's issuers; cert-manager's is accepted so manifests carry over.
+ISSUER_GROUPS = (GROUP, "cert-manager.io")
+MAX_DNS_NAMES = 100  # Let's Encrypt's limit of names per certificate
+MAX_COMMON_NAME_LENGTH = 64  # X.509 upper bound for a CN
+MIN_DURATION = datetime.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class IssuerRef:
+    name: str
+    kind: IssuerKind = "Issuer"
+    group: str = GROUP
+
+
+@dataclass(frozen=True)
+class PrivateKeySpec:
+    algorithm: KeyAlgorithm = "RSA"
+    size: int = 2048
+    rotation_policy: RotationPolicy = "Always"
+
+
+@dataclass(frozen=True)
+class SecretTemplate:
+    """Labels and annotations to put on the tls Secret."""
+
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateSpec:
+    """What to issue and where to keep it; dns_names is normalized and includes the common name, first."""
+
+    name: str
+    namespace: str
+    uid: str = ""
+    generation: int = 0
+    secret_name: str
+    dns_names: tuple[str, ...]
+    common_name: str | None = None
+    issuer_ref: IssuerRef
+    duration: datetime.timedelta | None = None
+    renew_before: datetime.timedelta | None = None
+    renew_before_percentage: int | None = None
+    private_key: PrivateKeySpec = field(default_factory=PrivateKeySpec)
+    secret_template: SecretTemplate = field(default_factory=SecretTemplate)
+
+    def issuer_key(self) -> IssuerKey:
+        """The referenced issuer, comparable with IssuerSpec.key()."""
+        namespace = self.namespace if self.issuer_ref.kind == "Issuer" else None
+        return IssuerKey(self.issuer_ref.kind, namespace, self.issuer_ref.name)
+
+
+def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
+    """The validated spec of a Certificate object; InvalidSpec names the field and says what to fix."""
+    metadata = Fields(body.get("metadata"), "metadata")
+    spec = Fields(body.get("spec"), "spec")
+    common_name = _common_name(spec)
+    duration = _duration(spec)
+    return CertificateSpec(
+        name=metadata.required_str("name"),
+        namespace=metadata.required_str("namespace"),
+        uid=metadata.optional_str("uid") or "",
+        generation=metadata.optional_int("generation") or 0,
+        secret_name=check_object_name(spec.required_str("secretName"), spec.path_of("secretName")),
+        dns_names=_dns_names(spec, common_name),
+        common_name=common_name,
+        issuer_ref=_issuer_ref(spec.section("issuerRef")),
+        duration=duration,
+        renew_before=_renew_before(spec, duration),
+        renew_before_percentage=_renew_before_percentage(spec),
+        private_key=_private_key(spec.section("privateKey")),
+        secret_template=_secret_template(spec.section("secretTemplate")),
+    )
+
+
+def _common_name(spec: Fields) -> str | None:
+    common_name = spec.optional_str("commonName")
+    if common_name is None:
+        return None
+    path = spec.path_of("commonName")
+    if len(common_name.removesuffix(".")) > MAX_COMMON_NAME_LENGTH:
+        raise InvalidSpec(
+            f"{path} is {len(common_name)} characters long but may have at most {MAX_COMMON_NAME_LENGTH}: "
+            "leave it unset and list the name in spec.dnsNames"
+        )
+    return normalize_dns_name(common_name, path)
+
+
+def _dns_names(spec: Fields, common_name: str | None) -> tuple[str, ...]:
+    """spec.dnsNames normalized and de-duplicated in order, with the common name first if missing."""
+    path = spec.path_of("dnsNames")
+    given = spec.str_list("dnsNames")
+    names = list(dict.fromkeys(normalize_dns_name(name, f"{path}[{i}]") for i, name in enumerate(given)))
+    if common_name is not None and common_name not in names:
+        names.insert(0, common_name)
+    if not names:
+        raise InvalidSpec(f"{path} must list at least one DNS name (or set spec.commonName)")
+    if len(names) > MAX_DNS_NAMES:
+        raise InvalidSpec(
+            f"{path} has {len(names)} names but ACME CAs such as Let's Encrypt accept at most "
+            f"{MAX_DNS_NAMES} per certificate: split them over several Certificates"
+        )
+    return tuple(names)
+
+
+def _issuer_ref(ref: Fields) -> IssuerRef:
+    group = ref.optional_str("group") or GROUP
+    if group not in ISSUER_GROUPS:
+        raise InvalidSpec(
+            f"{ref.path_of('group')}: {group!r} is not served by evercert: use {GROUP} or leave it unset"
+        )
+    return IssuerRef(
+        name=check_object_name(ref.required_str("name"), ref.path_of("name")),
+        kind=cast(IssuerKind, ref.choice("kind", ISSUER_KINDS, "Issuer")),
+        group=GROUP,
+    )
+
+
+def _optional_duration(spec: Fields, key: str) -> datetime.timedelta | None:
+    text = spec.optional_str(key)
+    return None if text is None else parse_duration(text, spec.path_of(key))
+
+
+def _duration(spec: Fields) -> datetime.timedelta | None:
+    duration = _optional_duration(spec, "duration")
+    if duration is not None and duration < MIN_DURATION:
+        raise InvalidSpec(
+            f"{spec.path_of('duration')} is {format_duration(duration)} but must be at least "
+            f"{format_duration(MIN_DURATION)}"
+        )
+    return duration
+
+
+def _renew_before(spec: Fields, duration: datetime.timedelta | None) -> datetime.timedelta | None:
+    renew_before = _optional_duration(spec, "renewBefore")
+    if renew_before is None:
+        return None
+    path = spec.path_of("renewBefore")
+    if spec.has("renewBeforePercentage"):
+        raise InvalidSpec(f"set only one of {path} and {spec.path_of('renewBeforePercentage')}")
+    if not renew_before:
+        raise InvalidSpec(f"{path} must be longer than 0s")
+    if duration is not None and renew_before >= duration:
+        raise InvalidSpec(
+            f"{path} ({format_duration(renew_before)}) must be shorter than spec.duration "
+            f"({format_duration(duration)}), or the certificate would be renewed as soon as it is issued"
+        )
+    return renew_before
+
+
+def _renew_before_percentage(spec: Fields) -> int | None:
+    percentage = spec.optional_int("renewBeforePercentage")
+    if percentage is not None and not 1 <= percentage <= 99:
+        raise InvalidSpec(
+            f"{spec.path_of('renewBeforePercentage')} is {percentage} but must be between 1 and 99 "
+            "(the share of the lifetime left when renewal starts)"
+        )
+    return percentage
+
+
+def _private_key(section: Fields) -> PrivateKeySpec:
+    algorithm = cast(KeyAlgorithm, section.choice("algorithm", KEY_ALGORITHMS, "RSA"))
+    allowed = KEY_SIZES[algorithm]
+    size = section.optional_int("size") or allowed[0]
+    if size not in allowed:
+        raise InvalidSpec(
+            f"{section.path_of('size')}: {size} is not a size for {algorithm} keys: "
+            f"use one of {', '.join(map(str, allowed))}"
+        )
+    return PrivateKeySpec(
+        algorithm=algorithm,
+        size=size,
+        rotation_policy=cast(RotationPolicy, section.choice("rotationPolicy", ROTATION_POLICIES, "Always")),
+    )
+
+
+def _secret_template(section: Fields) -> SecretTemplate:
+    return SecretTemplate(
+        labels=check_labels(section.str_map("labels"), section.path_of("labels")),
+        annotations=check_annotations(section.str_map("annotations"), section.path_of("annotations")),
+    )

@@ -1,0 +1,45 @@
+"""Certificates: one long-lived daemon each (see reconcile.py); events only wake it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from .. import constants, reconcile
+from ..api.issuer import IssuerKey
+from ..runtime import Runtime
+from .issuers import lookup_issuer
+
+
+@kopf.daemon(constants.GROUP, constants.VERSION, constants.CERTIFICATES, cancellation_timeout=5.0)
+async def certificate_daemon(
+    body: kopf.Body,
+    memo: kopf.Memo,
+    stopped: kopf.DaemonStopped,
+    issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
+    cluster_issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
+    **_: Any,
+) -> None:
+    runtime: Runtime = memo.runtime
+    namespace, name = body.metadata.namespace, body.metadata.name
+    wakeup = runtime.wakeups.event(namespace, name)
+    try:
+        while not stopped:
+            wakeup.clear()
+            runtime.wakeups.seen[(namespace, name)] = body.metadata.generation
+            wake_at = await reconcile.reconcile(
+                runtime, body, lambda key: lookup_issuer(issuers_index, cluster_issuers_index, key)
+            )
+            await reconcile.sleep_until(wake_at, wakeup, stopped)
+    finally:
+        runtime.wakeups.forget(namespace, name)
+
+
+@kopf.on.event(constants.GROUP, constants.VERSION, constants.CERTIFICATES)
+def certificate_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Wake the daemon on a spec change; its own status writes don't count."""
+    runtime: Runtime = memo.runtime
+    key = (body.metadata.namespace, body.metadata.name)
+    if runtime.wakeups.seen.get(key) != body.metadata.generation:
+        runtime.wakeups.wake(*key)

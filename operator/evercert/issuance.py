@@ -1,0 +1,284 @@
+"""One issuance, step by step: next key, order, HTTP-01 solvers, finalize, write the Secret, clean up.
+
+Every step can be interrupted (crash, restart) and resumed: the next key lives in its own Secret
+until the certificate is written, and the order URL is kept in the Certificate's status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import accounts, constants
+from .acme import client as acme_client
+from .acme import order as acme_order
+from .api.certificate import CertificateSpec
+from .api.errors import EvercertError
+from .api.issuer import Http01IngressSolver, IssuerSpec
+from .kube import solvers as kube_solvers
+from .kube.client import create_or_replace_secret, delete_secret, patch_certificate_status, read_secret
+from .pki import (
+    build_csr,
+    generate_private_key,
+    key_matches_certificate,
+    load_private_key_pem,
+    parse_pem_chain,
+    private_key_to_pem,
+)
+from .runtime import Runtime
+from .secrets import build_tls_secret, decode_field, key_reusable, read_contents
+from .selfcheck import wait_for_route
+from .solver.challenge import SolverRequest, certificate_label_value
+from .solver.ingress import build_ingress
+from .solver.pod import build_pod
+from .solver.service import build_service
+
+log = logging.getLogger(__name__)
+
+NEXT_KEY_FIELD = "tls.key"
+
+
+class IssuedKeyMismatch(EvercertError):
+    reason = "KeyMismatch"
+
+
+@dataclass(frozen=True)
+class Issued:
+    chain_pem: bytes
+    serial_hex: str
+
+
+def next_key_secret_name(certificate_name: str) -> str:
+    """Deterministic, so a restarted operator finds the key it made before the crash."""
+    name = f"{certificate_name}-next-key"
+    if len(name) <= 253:
+        return name
+    return f"{certificate_name[:220]}-{hashlib.sha256(certificate_name.encode()).hexdigest()[:10]}-next-key"
+
+
+def certificate_owner(spec: CertificateSpec) -> dict[str, Any]:
+    return {
+        "apiVersion": constants.API_VERSION,
+        "kind": "Certificate",
+        "name": spec.name,
+        "uid": spec.uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def order_matches(order: Mapping[str, Any] | None, spec: CertificateSpec, issuer: IssuerSpec) -> bool:
+    """A stored order is only resumed for the same names from the same issuer."""
+    return (
+        bool(order and order.get("url"))
+        and list(order.get("dnsNames") or []) == list(spec.dns_names)
+        and (order.get("issuer") == f"{issuer.kind}/{issuer.name}")
+    )
+
+
+async def next_private_key(
+    runtime: Runtime, spec: CertificateSpec, current: Mapping[str, Any] | None
+) -> bytes:
+    """The key for the next certificate: reused per rotationPolicy Never, else from (or into) its Secret."""
+    reusable = key_reusable(read_contents(current), spec) if current else None
+    if reusable:
+        return reusable
+    name = next_key_secret_name(spec.name)
+    stored = await read_secret(runtime.kube, spec.namespace, name)
+    if stored is not None:
+        key_pem = decode_field(stored, NEXT_KEY_FIELD)
+        labels = (stored.get("metadata") or {}).get("labels") or {}
+        if key_pem and labels.get(constants.LABEL_NEXT_KEY) == "true":
+            return key_pem
+    key_pem = private_key_to_pem(generate_private_key(spec.private_key.algorithm, spec.private_key.size))
+    await create_or_replace_secret(
+        runtime.kube,
+        spec.namespace,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {
+                "name": name,
+                "namespace": spec.namespace,
+                "resourceVersion": ((stored or {}).get("metadata") or {}).get("resourceVersion"),
+                "labels": {
+                    constants.LABEL_MANAGED_BY: constants.MANAGED_BY,
+                    constants.LABEL_NEXT_KEY: "true",
+                    constants.LABEL_CERTIFICATE: certificate_label_value(spec.name),
+                },
+                "ownerReferences": [certificate_owner(spec)],
+            },
+            "data": {NEXT_KEY_FIELD: base64.b64encode(key_pem).decode()},
+        },
+    )
+    return key_pem
+
+
+def solver_request(
+    spec: CertificateSpec, solver: Http01IngressSolver, task: acme_order.Http01Task, image: str
+) -> SolverRequest:
+    return SolverRequest(
+        certificate_name=spec.name,
+        certificate_uid=spec.uid,
+        namespace=spec.namespace,
+        dns_name=task.dns_name,
+        token=task.token,
+        key_authorization=task.key_authorization,
+        image=image,
+        ingress_class_name=solver.ingress_class_name,
+        ingress_class=solver.ingress_class,
+        service_type=solver.service_type,
+        path_type=solver.path_type,
+        pod_labels=solver.pod_labels,
+        pod_annotations=solver.pod_annotations,
+        node_selector=solver.node_selector,
+        tolerations=tuple(dict(t) for t in solver.tolerations),
+    )
+
+
+def solver_selector(spec: CertificateSpec) -> str:
+    """Selects every solver object of this Certificate, whatever challenge it served."""
+    return f"{constants.LABEL_SOLVER}=true,{constants.LABEL_CERTIFICATE}={certificate_label_value(spec.name)}"
+
+
+async def remove_leftovers(runtime: Runtime, spec: CertificateSpec) -> None:
+    """Delete solver objects and the next-key Secret once a certificate is in place."""
+    await kube_solvers.delete_solver_objects(runtime.kube, spec.namespace, solver_selector(spec))
+    await delete_secret(runtime.kube, spec.namespace, next_key_secret_name(spec.name))
+
+
+async def issue(
+    runtime: Runtime,
+    spec: CertificateSpec,
+    issuer: IssuerSpec,
+    account_uri: str,
+    stored_order: Mapping[str, Any] | None,
+    current_secret: Mapping[str, Any] | None,
+) -> Issued:
+    """Run (or resume) one issuance to the end: the tls Secret is written when this returns."""
+    key_pem = await next_private_key(runtime, spec, current_secret)
+    csr_pem = build_csr(load_private_key_pem(key_pem), spec.dns_names, spec.common_name)
+    settings = await accounts.account_settings(runtime, issuer)
+    account_key = await accounts.read_account_key(runtime, issuer)
+    client = await runtime.blocking(acme_client.connect, settings, account_key, account_uri)
+    order = await _resume_or_create_order(runtime, client, spec, issuer, stored_order, csr_pem)
+    deadline = datetime.datetime.now() + datetime.timedelta(
+        seconds=runtime.settings.issuance_deadline_seconds
+    )
+    try:
+        await _authorize(runtime, client, spec, issuer, order, deadline)
+        chain = await runtime.blocking(
+            acme_order.finalize_order, client, order, csr_pem, deadline, issuer.preferred_chain
+        )
+    finally:
+        await kube_solvers.delete_solver_objects(runtime.kube, spec.namespace, solver_selector(spec))
+    chain_pem = chain.encode() if isinstance(chain, str) else chain
+    if not key_matches_certificate(key_pem, chain_pem):
+        raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")
+    await _write_secret(runtime, spec, issuer, chain_pem, key_pem)
+    await delete_secret(runtime.kube, spec.namespace, next_key_secret_name(spec.name))
+    serial = format(parse_pem_chain(chain_pem)[0].serial_number, "x")
+    return Issued(chain_pem, serial)
+
+
+async def _resume_or_create_order(
+    runtime: Runtime,
+    client: Any,
+    spec: CertificateSpec,
+    issuer: IssuerSpec,
+    stored_order: Mapping[str, Any] | None,
+    csr_pem: bytes,
+) -> acme_order.OrderSnapshot:
+    if stored_order and order_matches(stored_order, spec, issuer):
+        try:
+            order = await runtime.blocking(acme_order.load_order, client, stored_order["url"])
+        except Exception as exc:  # an order the CA forgot: start a new one
+            log.info("stored order could not be loaded; creating a new one", extra={"error": str(exc)})
+        else:
+            if order.status not in ("invalid", "expired", "deactivated"):
+                return order
+    order = await runtime.blocking(acme_order.create_order, client, csr_pem, issuer.profile, None)
+    await patch_certificate_status(
+        runtime.kube,
+        spec.namespace,
+        spec.name,
+        {
+            "order": {
+                "url": order.url,
+                "dnsNames": list(spec.dns_names),
+                "issuer": f"{issuer.kind}/{issuer.name}",
+            },
+        },
+    )
+    return order
+
+
+async def _authorize(
+    runtime: Runtime,
+    client: Any,
+    spec: CertificateSpec,
+    issuer: IssuerSpec,
+    order: acme_order.OrderSnapshot,
+    deadline: datetime.datetime,
+) -> None:
+    """Solve every pending HTTP-01 challenge of the order, all names at once."""
+    if order.status not in ("pending",):
+        return
+    tasks = await runtime.blocking(acme_order.pending_http01_tasks, client, order)
+    solver = issuer.solvers[0]
+    requests = [solver_request(spec, solver, task, runtime.settings.solver_image) for task in tasks]
+    for request in requests:
+        await kube_solvers.create_solver_objects(
+            runtime.kube, spec.namespace, build_pod(request), build_service(request), build_ingress(request)
+        )
+    timeout = max(1.0, (deadline - datetime.datetime.now()).total_seconds())
+    await asyncio.gather(
+        *(
+            wait_for_route(
+                t.dns_name,
+                t.token,
+                t.key_authorization,
+                address=runtime.settings.self_check_address,
+                timeout=timeout,
+            )
+            for t in tasks
+        )
+    )
+    for task in tasks:
+        await runtime.blocking(acme_order.answer_challenge, client, task)
+    await runtime.blocking(acme_order.wait_for_authorizations, client, order, deadline)
+
+
+async def _write_secret(
+    runtime: Runtime, spec: CertificateSpec, issuer: IssuerSpec, chain_pem: bytes, key_pem: bytes
+) -> None:
+    """One create or replace: the Secret never holds a key and cert that do not match."""
+    current = await read_secret(runtime.kube, spec.namespace, spec.secret_name)
+    body = build_tls_secret(
+        spec,
+        issuer_name=issuer.name,
+        issuer_kind=issuer.kind,
+        chain_pem=chain_pem,
+        key_pem=key_pem,
+        ca_pem=_self_signed_root(chain_pem),
+        existing=current,
+        owner_reference=certificate_owner(spec) if runtime.settings.certificate_owner_ref else None,
+    )
+    await create_or_replace_secret(runtime.kube, spec.namespace, body)
+
+
+def _self_signed_root(chain_pem: bytes) -> bytes | None:
+    """ca.crt is only known when the CA sends its root along; ACME CAs usually don't."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    top = parse_pem_chain(chain_pem)[-1]
+    if len(parse_pem_chain(chain_pem)) > 1 and top.issuer == top.subject:
+        return top.public_bytes(Encoding.PEM)
+    return None

@@ -1,0 +1,120 @@
+"""The one Kubernetes client of the operator (kubernetes_asyncio): connect once, close at exit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kubernetes_asyncio import client, config
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from .. import constants
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+@dataclass
+class Kube:
+    """Typed API groups over one shared ApiClient."""
+
+    api: client.ApiClient
+
+    @classmethod
+    async def connect(cls) -> Kube:
+        """From $KUBECONFIG (or ~/.kube/config) when present, else the Pod's ServiceAccount."""
+        configuration = client.Configuration()
+        if os.environ.get("KUBERNETES_SERVICE_HOST") and not os.environ.get("KUBECONFIG"):
+            config.load_incluster_config(client_configuration=configuration)
+        else:
+            await config.load_kube_config(client_configuration=configuration, persist_config=False)
+        return cls(client.ApiClient(configuration))
+
+    async def close(self) -> None:
+        await self.api.close()
+
+    @property
+    def core(self) -> client.CoreV1Api:
+        return client.CoreV1Api(self.api)
+
+    @property
+    def networking(self) -> client.NetworkingV1Api:
+        return client.NetworkingV1Api(self.api)
+
+    @property
+    def custom(self) -> client.CustomObjectsApi:
+        return client.CustomObjectsApi(self.api)
+
+    def to_dict(self, model: Any) -> dict[str, Any]:
+        """A model as the plain dict the API would send (camelCase keys)."""
+        return dict(self.api.sanitize_for_serialization(model))
+
+
+def is_status(exc: BaseException, *codes: int) -> bool:
+    return isinstance(exc, ApiException) and exc.status in codes
+
+
+async def read_secret(kube: Kube, namespace: str, name: str) -> dict[str, Any] | None:
+    """The Secret as a dict, or None when it does not exist."""
+    try:
+        secret = await kube.core.read_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return kube.to_dict(secret)
+
+
+async def create_or_replace_secret(kube: Kube, namespace: str, body: Mapping[str, Any]) -> None:
+    """Write the whole Secret in one request; a replace carries resourceVersion (optimistic lock)."""
+    if body["metadata"].get("resourceVersion"):
+        await kube.core.replace_namespaced_secret(body["metadata"]["name"], namespace, body)
+    else:
+        await kube.core.create_namespaced_secret(namespace, body)
+
+
+async def delete_secret(kube: Kube, namespace: str, name: str) -> None:
+    try:
+        await kube.core.delete_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
+async def patch_certificate_status(kube: Kube, namespace: str, name: str, status: Mapping[str, Any]) -> None:
+    """Merge-patch the status subresource (a None value removes a field)."""
+    await kube.custom.patch_namespaced_custom_object_status(
+        constants.GROUP,
+        constants.VERSION,
+        namespace,
+        constants.CERTIFICATES,
+        name,
+        {"status": dict(status)},
+        _content_type=MERGE_PATCH,
+    )
+
+
+async def patch_issuer_status(
+    kube: Kube, kind: str, namespace: str | None, name: str, status: Mapping[str, Any]
+) -> None:
+    body = {"status": dict(status)}
+    if kind == "ClusterIssuer":
+        await kube.custom.patch_cluster_custom_object_status(
+            constants.GROUP,
+            constants.VERSION,
+            constants.CLUSTER_ISSUERS,
+            name,
+            body,
+            _content_type=MERGE_PATCH,
+        )
+    else:
+        await kube.custom.patch_namespaced_custom_object_status(
+            constants.GROUP,
+            constants.VERSION,
+            namespace,
+            constants.ISSUERS,
+            name,
+            body,
+            _content_type=MERGE_PATCH,
+        )

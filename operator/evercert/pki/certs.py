@@ -1,0 +1,103 @@
+"""Read certificates and chains: what they say, whether they match a key, names, and a trust root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+from evercert.pki.keys import load_private_key_pem
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """The facts about one certificate that renewal and status reporting need."""
+
+    serial_hex: str
+    not_before: datetime
+    not_after: datetime
+    dns_names: tuple[str, ...]
+    common_name: str | None
+    issuer_common_name: str | None
+
+
+def parse_pem_chain(pem: bytes) -> list[x509.Certificate]:
+    """Parse concatenated PEM certificates, leaf first; ValueError when there are none."""
+    try:
+        return x509.load_pem_x509_certificates(pem)
+    except ValueError:
+        raise ValueError("no PEM certificates found") from None
+
+
+def certificate_info(cert: x509.Certificate) -> CertificateInfo:
+    """Summarise a certificate; times are timezone-aware UTC, the serial lowercase hex."""
+    return CertificateInfo(
+        serial_hex=format(cert.serial_number, "x"),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        dns_names=_dns_names(cert),
+        common_name=_common_name(cert.subject),
+        issuer_common_name=_common_name(cert.issuer),
+    )
+
+
+def key_matches_certificate(key_pem: bytes, cert_pem: bytes) -> bool:
+    """True when the private key belongs to the chain's leaf; False on anything unparsable."""
+    try:
+        key = load_private_key_pem(key_pem)
+        leaf = parse_pem_chain(cert_pem)[0]
+    except ValueError:
+        return False
+    return key.public_key() == leaf.public_key()
+
+
+def covers_names(info: CertificateInfo, dns_names: Iterable[str]) -> bool:
+    """True when the certificate's DNS SANs are exactly the requested names, ignoring order and case."""
+    return {name.lower() for name in info.dns_names} == {name.lower() for name in dns_names}
+
+
+def chain_verifies(chain_pem: bytes, roots_pem: bytes, dns_name: str, at: datetime | None = None) -> bool:
+    """True when the chain (leaf first) builds to one of the roots and is valid for dns_name at `at`."""
+    try:
+        leaf, *intermediates = parse_pem_chain(chain_pem)
+        verifier = (
+            PolicyBuilder()
+            .store(Store(parse_pem_chain(roots_pem)))
+            .time(at or datetime.now(UTC))
+            .build_server_verifier(x509.DNSName(dns_name))
+        )
+        verifier.verify(leaf, intermediates)
+    except (ValueError, VerificationError):
+        return False
+    return True
+
+
+def split_chain(pem: bytes) -> tuple[bytes, bytes]:
+    """Split a PEM chain into the leaf and the rest (empty bytes when the leaf stands alone)."""
+    leaf, *rest = parse_pem_chain(pem)
+    return _to_pem(leaf), b"".join(_to_pem(cert) for cert in rest)
+
+
+def _dns_names(cert: x509.Certificate) -> tuple[str, ...]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return ()
+    return tuple(san.get_values_for_type(x509.DNSName))
+
+
+def _common_name(name: x509.Name) -> str | None:
+    attributes = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not attributes:
+        return None
+    value = attributes[0].value
+    return value if isinstance(value, str) else value.decode()
+
+
+def _to_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)

@@ -1,0 +1,134 @@
+"""Reading and building the kubernetes.io/tls Secret: pure functions over plain dicts."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import constants
+from .api.certificate import CertificateSpec
+from .api.errors import SecretNameConflict, SecretNotOwned
+from .pki import (
+    CertificateInfo,
+    certificate_info,
+    key_matches_certificate,
+    key_matches_spec,
+    load_private_key_pem,
+    parse_pem_chain,
+)
+
+ALLOW_TAKEOVER = f"{constants.GROUP}/allow-takeover"
+
+
+@dataclass(frozen=True)
+class SecretContents:
+    """What a tls Secret holds, parsed; `info` is None when tls.crt is missing or unreadable."""
+
+    cert_pem: bytes
+    key_pem: bytes
+    info: CertificateInfo | None
+    key_matches: bool
+    annotations: Mapping[str, str]
+
+
+def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
+    value = (secret.get("data") or {}).get(key)
+    return base64.b64decode(value) if value else b""
+
+
+def read_contents(secret: Mapping[str, Any]) -> SecretContents:
+    cert_pem, key_pem = decode_field(secret, "tls.crt"), decode_field(secret, "tls.key")
+    try:
+        info: CertificateInfo | None = certificate_info(parse_pem_chain(cert_pem)[0]) if cert_pem else None
+    except ValueError:
+        info = None
+    matches = bool(info) and bool(key_pem) and key_matches_certificate(key_pem, cert_pem)
+    annotations = dict((secret.get("metadata") or {}).get("annotations") or {})
+    return SecretContents(cert_pem, key_pem, info, matches, annotations)
+
+
+def check_ownership(secret: Mapping[str, Any], spec: CertificateSpec) -> None:
+    """Raise unless the Secret was written by evercert for this Certificate (or opts in to takeover)."""
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    owner = annotations.get(constants.ANNOTATION_CERTIFICATE_NAME)
+    if owner == spec.name:
+        return
+    if owner:
+        raise SecretNameConflict(
+            f"Secret {spec.secret_name!r} is written by Certificate {owner!r}; "
+            "two Certificates must not share a secretName"
+        )
+    if annotations.get(ALLOW_TAKEOVER) != "true":
+        raise SecretNotOwned(
+            f"Secret {spec.secret_name!r} exists and was not made by evercert; refusing to overwrite it. "
+            f"Choose another secretName, delete the Secret, or annotate it {ALLOW_TAKEOVER}=true"
+        )
+
+
+def key_reusable(contents: SecretContents | None, spec: CertificateSpec) -> bytes | None:
+    """The Secret's key when rotationPolicy Never allows keeping it, else None."""
+    if spec.private_key.rotation_policy != "Never" or contents is None or not contents.key_pem:
+        return None
+    try:
+        key = load_private_key_pem(contents.key_pem)
+    except ValueError:
+        return None
+    return (
+        contents.key_pem if key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size) else None
+    )
+
+
+def build_tls_secret(
+    spec: CertificateSpec,
+    *,
+    issuer_name: str,
+    issuer_kind: str,
+    chain_pem: bytes,
+    key_pem: bytes,
+    ca_pem: bytes | None,
+    existing: Mapping[str, Any] | None,
+    owner_reference: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The whole Secret to write in one request: key, chain, ca.crt, template labels, our annotations."""
+    info = certificate_info(parse_pem_chain(chain_pem)[0])
+    old_meta = dict((existing or {}).get("metadata") or {})
+    labels = {
+        **(old_meta.get("labels") or {}),
+        **spec.secret_template.labels,
+        constants.LABEL_MANAGED_BY: constants.MANAGED_BY,
+    }
+    annotations = {
+        **(old_meta.get("annotations") or {}),
+        **spec.secret_template.annotations,
+        constants.ANNOTATION_CERTIFICATE_NAME: spec.name,
+        constants.ANNOTATION_ISSUER_NAME: issuer_name,
+        constants.ANNOTATION_ISSUER_KIND: issuer_kind,
+        constants.ANNOTATION_DNS_NAMES: ",".join(spec.dns_names),
+        constants.ANNOTATION_SERIAL: info.serial_hex,
+    }
+    if spec.common_name:
+        annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
+    metadata: dict[str, Any] = {
+        "name": spec.secret_name,
+        "namespace": spec.namespace,
+        "labels": labels,
+        "annotations": annotations,
+    }
+    if old_meta.get("resourceVersion"):
+        metadata["resourceVersion"] = old_meta["resourceVersion"]
+    if owner_reference:
+        metadata["ownerReferences"] = [dict(owner_reference)]
+    elif old_meta.get("ownerReferences"):
+        metadata["ownerReferences"] = old_meta["ownerReferences"]
+    data = {"tls.crt": chain_pem, "tls.key": key_pem}
+    if ca_pem:
+        data["ca.crt"] = ca_pem
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/tls",
+        "metadata": metadata,
+        "data": {k: base64.b64encode(v).decode() for k, v in data.items()},
+    }

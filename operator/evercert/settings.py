@@ -1,0 +1,42 @@
+"""Operator settings, read once from the environment (the Helm chart sets them)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from . import __version__
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    solver_image: str
+    self_check_address: str | None
+    cluster_resource_namespace: str
+    namespaces: tuple[str, ...]
+    acme_workers: int
+    certificate_owner_ref: bool
+    issuance_deadline_seconds: float
+    log_format: str
+    log_level: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        namespaces = os.environ.get("EVERCERT_NAMESPACES", "")
+        return cls(
+            solver_image=os.environ.get("EVERCERT_SOLVER_IMAGE", f"evercert/evercert:{__version__}"),
+            self_check_address=os.environ.get("EVERCERT_SELF_CHECK_ADDRESS") or None,
+            cluster_resource_namespace=os.environ.get(
+                "EVERCERT_CLUSTER_RESOURCE_NAMESPACE", os.environ.get("POD_NAMESPACE", "evercert")
+            ),
+            namespaces=tuple(n.strip() for n in namespaces.split(",") if n.strip()),
+            acme_workers=int(os.environ.get("EVERCERT_ACME_WORKERS", "16")),
+            certificate_owner_ref=_flag("EVERCERT_CERTIFICATE_OWNER_REF"),
+            issuance_deadline_seconds=float(os.environ.get("EVERCERT_ISSUANCE_DEADLINE_SECONDS", "180")),
+            log_format=os.environ.get("EVERCERT_LOG_FORMAT", "json"),
+            log_level=os.environ.get("EVERCERT_LOG_LEVEL", "INFO"),
+        )

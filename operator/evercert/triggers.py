@@ -1,0 +1,61 @@
+"""Pure policy: does a Certificate need a new certificate now, and why."""
+
+from __future__ import annotations
+
+import datetime
+
+from . import constants
+from .api.certificate import CertificateSpec
+from .pki import covers_names, key_matches_spec, load_private_key_pem
+from .renewal import renewal_time
+from .secrets import SecretContents
+
+
+def certificate_renewal_time(spec: CertificateSpec, contents: SecretContents) -> datetime.datetime:
+    """When the certificate in the Secret should be renewed, per the spec's renewBefore settings."""
+    assert contents.info is not None
+    return renewal_time(
+        contents.info.not_before,
+        contents.info.not_after,
+        renew_before=spec.renew_before,
+        renew_before_percentage=spec.renew_before_percentage,
+        jitter_seed=f"{spec.namespace}/{spec.name}/{contents.info.serial_hex}",
+    )
+
+
+def issuance_reason(
+    spec: CertificateSpec,
+    contents: SecretContents | None,
+    now: datetime.datetime,
+    renew_requested: bool = False,
+) -> str | None:
+    """The reason a new certificate is needed (a condition reason), or None when the Secret is fine."""
+    if contents is None:
+        return "DoesNotExist"
+    if contents.info is None or not contents.key_pem:
+        return "MissingData"
+    if not contents.key_matches:
+        return "InvalidKeyPair"
+    if not covers_names(contents.info, spec.dns_names):
+        return "SecretMismatch"
+    if contents.annotations.get(constants.ANNOTATION_ISSUER_NAME) != spec.issuer_ref.name or (
+        contents.annotations.get(constants.ANNOTATION_ISSUER_KIND) != spec.issuer_ref.kind
+    ):
+        return "IncorrectIssuer"
+    if not _key_fits(contents.key_pem, spec):
+        return "PrivateKeyMismatch"
+    if renew_requested:
+        return "ManuallyTriggered"
+    if now >= contents.info.not_after:
+        return "Expired"
+    if now >= certificate_renewal_time(spec, contents):
+        return "Renewing"
+    return None
+
+
+def _key_fits(key_pem: bytes, spec: CertificateSpec) -> bool:
+    try:
+        key = load_private_key_pem(key_pem)
+    except ValueError:
+        return False
+    return key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size)

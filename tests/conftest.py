@@ -1,0 +1,85 @@
+"""Shared fixtures: one real local environment per test session, a fresh namespace per test."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evercert_devenv.environment import LocalEnvironment
+from evercert_devenv.processes import Server
+
+
+@pytest.fixture(scope="session")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
+    """etcd, kube-apiserver, kube-controller-manager, Pebble and the solver host, with CRDs applied."""
+    started = time.monotonic()
+    environment = LocalEnvironment(tmp_path_factory.mktemp("env"))
+    try:
+        environment.start()
+        print(f"\n[env] local environment up in {time.monotonic() - started:.1f} s")
+        yield environment
+    finally:
+        environment.stop()
+
+
+@pytest.fixture(scope="session")
+def operator(env: LocalEnvironment) -> Iterator[Server]:
+    """One operator process for the session, with the local Pebble ClusterIssuer ready."""
+    process = env.start_operator("operator")
+    env.apply(env.cluster_issuer())
+    wait_for(
+        lambda: condition(env, "clusterissuer", None, "local-pebble", "Ready") == "True",
+        60,
+        "ClusterIssuer Ready",
+        process,
+    )
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def namespace(env: LocalEnvironment) -> Iterator[str]:
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    env.controlplane.kubectl("create", "namespace", name)
+    yield name
+    env.controlplane.kubectl("delete", "namespace", name, "--wait=false")
+
+
+def get(env: LocalEnvironment, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+    args = ["get", kind, name, "-o", "json", "--ignore-not-found"]
+    if namespace:
+        args += ["-n", namespace]
+    out = env.controlplane.kubectl(*args)
+    return json.loads(out) if out.strip() else None
+
+
+def condition(env: LocalEnvironment, kind: str, namespace: str | None, name: str, kind_of: str) -> str | None:
+    obj = get(env, kind, namespace, name) or {}
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == kind_of:
+            return str(cond.get("status"))
+    return None
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, process: Server | None = None) -> Any:
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
+    tail = f"\n--- {process.name} log ---\n{process.log_tail(60)}" if process else ""
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}{tail}")
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data))
+    return path
