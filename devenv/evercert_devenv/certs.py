@@ -99,4 +99,8 @@ def _san(hosts: tuple[str, ...]) -> list[x509.GeneralName]:
 
 def service_account_key_pem() -> bytes:
     """A key the apiserver uses both to sign and to verify ServiceAccount tokens."""
-    return _key_pem(ec.generate_private_key(ec.SECP256R1()))
+    # kube-apiserver reads only "EC PRIVATE KEY" (SEC1) PEM here, not PKCS#8.
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )

@@ -23,7 +23,11 @@ class Pebble:
     ca: LocalCA = field(default_factory=LocalCA)
     http01_port: int = 0
     validity_seconds: int = 90 * DAY
+    # Pebble's "shortlived" profile: short enough that renewal can be watched in a test.
+    shortlived_seconds: int = 30
     nonce_reject_percent: int = 0
+    # Seconds Pebble asks clients to wait between polls (0: no Retry-After header).
+    retry_after_seconds: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
     servers: list[Server] = field(default_factory=list)
 
@@ -113,11 +117,11 @@ class Pebble:
             "ocspResponderURL": "",
             "externalAccountBindingRequired": False,
             "domainBlocklist": ["blocked-domain.example"],
-            "retryAfter": {"authz": 1, "order": 1},
+            "retryAfter": {"authz": self.retry_after_seconds, "order": self.retry_after_seconds},
             "keyAlgorithm": "ecdsa",
             "profiles": {
                 "default": {"description": "the default profile", "validityPeriod": self.validity_seconds},
-                "shortlived": {"description": "a short-lived profile", "validityPeriod": 6 * DAY},
+                "shortlived": {"description": "a short-lived profile", "validityPeriod": self.shortlived_seconds},
             },
         }
 

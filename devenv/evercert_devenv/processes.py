@@ -47,6 +47,13 @@ class Server:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no clean-up code runs."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None:
             return

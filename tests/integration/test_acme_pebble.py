@@ -63,7 +63,7 @@ class ChallengeResponder:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     def serve(self, tasks: list[Http01Task]) -> None:
         for task in tasks:

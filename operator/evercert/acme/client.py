@@ -27,7 +27,7 @@ _directories_lock = threading.Lock()
 
 
 class Network(acme_client.ClientNetwork):
-    """The library's network, but errors remember the HTTP status and Retry-After they came with."""
+    """The library's network, but its errors keep the HTTP status, Retry-After and problem document."""
 
     @classmethod
     def _check_response(
@@ -62,12 +62,6 @@ def directory(settings: AccountSettings, net: acme_client.ClientNetwork) -> mess
     with _directories_lock:
         _directories[key] = (time.monotonic(), fetched)
     return fetched
-
-
-def forget_directories() -> None:
-    """Drop every cached directory (tests; a CA that moved its endpoints)."""
-    with _directories_lock:
-        _directories.clear()
 
 
 def open_client(settings: AccountSettings, key_pem: bytes) -> acme_client.ClientV2:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -36,8 +37,15 @@ _ACCOUNT_PROBLEMS = {
 _VALIDATION_PROBLEMS = {"caa", "connection", "dns", "dnssec", "incorrectResponse", "tls", "unknownHost"}
 _TRANSIENT_PROBLEMS = {"badNonce", "serverInternal"}
 
-# The HTTP status and Retry-After header of the response an acme exception came from (see client.py).
+# What the response an acme exception came from said (see client.py): the library keeps none of it.
 _RESPONSE_INFO = "_evercert_response_info"
+
+
+@dataclass(frozen=True)
+class _ResponseInfo:
+    status: int | None = None
+    retry_after: datetime | None = None
+    problem: messages.Error | None = None
 
 
 class AcmeFailure(Exception):
@@ -54,8 +62,9 @@ class AcmeFailure(Exception):
 
 
 def remember_response(exc: BaseException, response: requests.Response) -> None:
-    """Attach the HTTP status and Retry-After of `response` to the exception raised for it."""
-    setattr(exc, _RESPONSE_INFO, (response.status_code, response.headers.get("Retry-After")))
+    """Attach the status, Retry-After and problem document of `response` to the exception raised for it."""
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    setattr(exc, _RESPONSE_INFO, _ResponseInfo(response.status_code, retry_after, _problem(response)))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -88,15 +97,16 @@ def translate(exc: BaseException, problem_reason: str = ORDER_FAILED) -> AcmeFai
     `problem_reason` labels CA problems that name no cause of their own (e.g. malformed)."""
     if isinstance(exc, AcmeFailure):
         return exc
-    status, retry_after = _response_info(exc)
-    if isinstance(exc, messages.Error):
-        return _from_problem(exc, status, retry_after, problem_reason)
+    info: _ResponseInfo = getattr(exc, _RESPONSE_INFO, _ResponseInfo())
+    problem = exc if isinstance(exc, messages.Error) else info.problem
+    if problem is not None:  # a 409 arrives as ConflictError, its problem document kept aside
+        return _from_problem(problem, info.status, info.retry_after, problem_reason)
     if isinstance(exc, requests.exceptions.SSLError):
         return AcmeFailure(SERVER_UNREACHABLE, f"TLS error talking to the ACME server: {exc}")
     if isinstance(exc, requests.RequestException):
         return AcmeFailure(SERVER_UNREACHABLE, f"cannot reach the ACME server: {exc}", transient=True)
     if isinstance(exc, acme_errors.Error | jose.DeserializationError | KeyError):
-        return _from_library_error(exc, status, retry_after)
+        return _from_library_error(exc, info.status, info.retry_after)
     return AcmeFailure(FAILED, f"{type(exc).__name__}: {exc}")
 
 
@@ -111,9 +121,11 @@ def acme_call(problem_reason: str = ORDER_FAILED) -> Iterator[None]:
         raise translate(exc, problem_reason) from exc
 
 
-def _response_info(exc: BaseException) -> tuple[int | None, datetime | None]:
-    status, header = getattr(exc, _RESPONSE_INFO, (None, None))
-    return status, parse_retry_after(header)
+def _problem(response: requests.Response) -> messages.Error | None:
+    try:
+        return messages.Error.from_json(response.json()) if not response.ok else None
+    except (ValueError, jose.DeserializationError):
+        return None
 
 
 def _from_problem(

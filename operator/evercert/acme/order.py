@@ -193,7 +193,7 @@ def _http01_task(client: acme_client.ClientV2, url: str, authz: messages.Authori
     name = authz.identifier.value
     challb = next((c for c in authz.challenges if isinstance(c.chall, challenges.HTTP01)), None)
     if authz.wildcard or challb is None:
-        offered = ", ".join(c.chall.typ for c in authz.challenges)
+        offered = ", ".join(str(c.to_partial_json().get("type")) for c in authz.challenges)
         raise AcmeFailure(CHALLENGE_UNSUPPORTED, f"{name}: no http-01 challenge offered (only: {offered})")
     return Http01Task(
         dns_name=name,

@@ -92,9 +92,6 @@ def parse_issuer(body: Mapping[str, Any], kind: str) -> IssuerSpec:
     metadata = Fields(body.get("metadata"), "metadata")
     acme = _acme_section(Fields(body.get("spec"), "spec"))
     ca_bundle = _ca_bundle(acme)
-    skip_tls_verify = acme.optional_bool("skipTLSVerify")
-    if ca_bundle is not None and skip_tls_verify:
-        raise InvalidSpec(f"set only one of {acme.path_of('caBundle')} and {acme.path_of('skipTLSVerify')}")
     return IssuerSpec(
         kind=cast(IssuerKind, kind),
         name=metadata.required_str("name"),
@@ -108,7 +105,7 @@ def parse_issuer(body: Mapping[str, Any], kind: str) -> IssuerSpec:
         profile=acme.optional_str("profile"),
         preferred_chain=acme.optional_str("preferredChain"),
         ca_bundle=ca_bundle,
-        skip_tls_verify=skip_tls_verify,
+        skip_tls_verify=_skip_tls_verify(acme, ca_bundle),
         solvers=_solvers(acme),
     )
 
@@ -179,6 +176,13 @@ def _ca_bundle(acme: Fields) -> bytes | None:
             f"{path} must hold PEM-encoded CA certificates (-----BEGIN CERTIFICATE-----)"
         ) from None
     return pem
+
+
+def _skip_tls_verify(acme: Fields, ca_bundle: bytes | None) -> bool:
+    skip = acme.optional_bool("skipTLSVerify")
+    if skip and ca_bundle is not None:
+        raise InvalidSpec(f"set only one of {acme.path_of('caBundle')} and {acme.path_of('skipTLSVerify')}")
+    return skip
 
 
 def _solvers(acme: Fields) -> tuple[Http01IngressSolver, ...]:
