@@ -37,7 +37,9 @@ def start(workdir: Path) -> LocalEnvironment:
         if time.monotonic() > deadline or not operator.running():
             raise RuntimeError(f"ClusterIssuer not ready:\n{operator.log_tail()}")
         time.sleep(0.2)
-    say(f"local environment ready in {time.monotonic() - began:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)")
+    say(
+        f"local environment ready in {time.monotonic() - began:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)"
+    )
     return env
 
 
@@ -62,10 +64,12 @@ def demo() -> int:
         began = time.monotonic()
         last = ""
         while True:
-            cert = json.loads(env.controlplane.kubectl("get", "certificate", name, "-n", namespace, "-o", "json"))
+            cert = json.loads(
+                env.controlplane.kubectl("get", "certificate", name, "-n", namespace, "-o", "json")
+            )
             conds = {c["type"]: c for c in (cert.get("status") or {}).get("conditions") or []}
             ready = conds.get("Ready", {})
-            line = f"  Ready={ready.get('status', '?')} reason={ready.get('reason', '-')}: {ready.get('message', '')}"
+            line = f"  Ready={ready.get('status', '?')} {ready.get('reason', '-')}: {ready.get('message', '')}"
             if line != last:
                 say(f"[{time.monotonic() - began:5.1f} s]{line}")
                 last = line
@@ -78,8 +82,11 @@ def demo() -> int:
             time.sleep(0.3)
         say(f"\n$ kubectl get certificate -n {namespace}")
         say(env.controlplane.kubectl("get", "certificate", "-n", namespace))
-        secret = json.loads(env.controlplane.kubectl("get", "secret", cert["spec"]["secretName"],
-                                                     "-n", namespace, "-o", "json"))
+        secret = json.loads(
+            env.controlplane.kubectl(
+                "get", "secret", cert["spec"]["secretName"], "-n", namespace, "-o", "json"
+            )
+        )
         show_secret(secret)
         return 0
     finally:
@@ -112,13 +119,19 @@ def up(workdir: Path) -> int:
     """Start in the background; print what to export. `down` stops it."""
     pidfile = workdir / "devenv.pid"
     if pidfile.exists() and _alive(int(pidfile.read_text())):
-        say(f"already running (pid {pidfile.read_text().strip()}); export KUBECONFIG={workdir / 'env' / 'controlplane' / 'admin.kubeconfig'}")
+        say(
+            f"already running (pid {pidfile.read_text().strip()}); export KUBECONFIG={workdir / 'env' / 'controlplane' / 'admin.kubeconfig'}"
+        )
         return 0
     workdir.mkdir(parents=True, exist_ok=True)
     log = (workdir / "devenv.log").open("wb")
-    child = subprocess.Popen([sys.executable, "-m", "evercert_devenv", "serve", "--dir", str(workdir)],
-                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                             start_new_session=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "evercert_devenv", "serve", "--dir", str(workdir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     pidfile.write_text(str(child.pid))
     ready = workdir / "ready"
     deadline = time.monotonic() + 180

@@ -102,5 +102,7 @@ def service_account_key_pem() -> bytes:
     # kube-apiserver reads only "EC PRIVATE KEY" (SEC1) PEM here, not PKCS#8.
     key = ec.generate_private_key(ec.SECP256R1())
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     )

@@ -121,7 +121,10 @@ class Pebble:
             "keyAlgorithm": "ecdsa",
             "profiles": {
                 "default": {"description": "the default profile", "validityPeriod": self.validity_seconds},
-                "shortlived": {"description": "a short-lived profile", "validityPeriod": self.shortlived_seconds},
+                "shortlived": {
+                    "description": "a short-lived profile",
+                    "validityPeriod": self.shortlived_seconds,
+                },
             },
         }
 

@@ -9,7 +9,8 @@ import time
 from typing import Any
 
 _PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# Record attributes that are not ours to print: logging's own, and kopf's internals (its settings).
+_SKIPPED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "settings", "k8s_skip"}
 
 
 def redact(text: str) -> str:
@@ -26,7 +27,13 @@ class JsonFormatter(logging.Formatter):
             "message": redact(record.getMessage()),
         }
         for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
+            if key in _SKIPPED or key.startswith("_"):
+                continue
+            if key == "k8s_ref" and isinstance(value, dict):
+                entry["object"] = "/".join(
+                    filter(None, [value.get("kind"), value.get("namespace"), value.get("name")])
+                )
+            else:
                 entry[key] = redact(str(value)) if isinstance(value, str | bytes) else value
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))

@@ -6,23 +6,33 @@ import base64
 from typing import Any
 
 from cryptography import x509
-from evercert_devenv.environment import LocalEnvironment
 
 from evercert.pki import chain_verifies, key_matches_certificate
+from evercert_devenv.environment import LocalEnvironment
 
 from ..conftest import condition, get, wait_for
 
 SOLVER_KINDS = ("pods", "services", "ingresses")
 
 
-def certificate(namespace: str, name: str, names: list[str], issuer: str = "local-pebble",
-                kind: str = "ClusterIssuer", **spec: Any) -> dict[str, Any]:
+def certificate(
+    namespace: str,
+    name: str,
+    names: list[str],
+    issuer: str = "local-pebble",
+    kind: str = "ClusterIssuer",
+    **spec: Any,
+) -> dict[str, Any]:
     return {
         "apiVersion": "evercert.dev/v1",
         "kind": "Certificate",
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"secretName": f"{name}-tls", "dnsNames": names,
-                 "issuerRef": {"name": issuer, "kind": kind}, **spec},
+        "spec": {
+            "secretName": f"{name}-tls",
+            "dnsNames": names,
+            "issuerRef": {"name": issuer, "kind": kind},
+            **spec,
+        },
     }
 
 
@@ -37,12 +47,20 @@ def serial(chain_pem: bytes) -> int:
     return x509.load_pem_x509_certificates(chain_pem)[0].serial_number
 
 
-def wait_ready(env: LocalEnvironment, namespace: str, name: str, timeout: float = 90, process: Any = None) -> None:
-    wait_for(lambda: condition(env, "certificate", namespace, name, "Ready") == "True", timeout,
-             f"Certificate {namespace}/{name} Ready", process)
+def wait_ready(
+    env: LocalEnvironment, namespace: str, name: str, timeout: float = 90, process: Any = None
+) -> None:
+    wait_for(
+        lambda: condition(env, "certificate", namespace, name, "Ready") == "True",
+        timeout,
+        f"Certificate {namespace}/{name} Ready",
+        process,
+    )
 
 
-def assert_valid_tls_secret(env: LocalEnvironment, namespace: str, secret_name: str, names: list[str]) -> None:
+def assert_valid_tls_secret(
+    env: LocalEnvironment, namespace: str, secret_name: str, names: list[str]
+) -> None:
     chain, key = tls_data(env, namespace, secret_name)
     assert key_matches_certificate(key, chain)
     root = env.pebble.root_pem()
@@ -51,6 +69,7 @@ def assert_valid_tls_secret(env: LocalEnvironment, namespace: str, secret_name: 
 
 
 def solver_objects(env: LocalEnvironment, namespace: str) -> list[str]:
-    out = env.controlplane.kubectl("get", ",".join(SOLVER_KINDS), "-n", namespace,
-                                   "-l", "evercert.dev/http01-solver=true", "-o", "name")
+    out = env.controlplane.kubectl(
+        "get", ",".join(SOLVER_KINDS), "-n", namespace, "-l", "evercert.dev/http01-solver=true", "-o", "name"
+    )
     return out.split()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
+from evercert.pki import key_matches_certificate
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
-
-from evercert.pki import key_matches_certificate
 
 from ..conftest import condition, get, wait_for
 from .helpers import (
@@ -42,20 +41,28 @@ def test_reissues_when_dns_names_change(env: LocalEnvironment, operator: Server,
     wait_ready(env, namespace, "site", process=operator)
     first, _ = tls_data(env, namespace, "site-tls")
     env.apply(certificate(namespace, "site", ["a.example.org", "b.example.org"]))
-    wait_for(lambda: serial(tls_data(env, namespace, "site-tls")[0]) != serial(first), 60, "reissue", operator)
+    wait_for(
+        lambda: serial(tls_data(env, namespace, "site-tls")[0]) != serial(first), 60, "reissue", operator
+    )
     wait_ready(env, namespace, "site", process=operator)
     assert_valid_tls_secret(env, namespace, "site-tls", ["a.example.org", "b.example.org"])
 
 
-def test_renews_a_short_lived_certificate_by_itself(env: LocalEnvironment, operator: Server, namespace: str) -> None:
+def test_renews_a_short_lived_certificate_by_itself(
+    env: LocalEnvironment, operator: Server, namespace: str
+) -> None:
     """Pebble's shortlived profile gives 30 s certificates: renewal comes at half the lifetime."""
     issuer = env.cluster_issuer("pebble-shortlived")
     issuer["spec"]["acme"]["profile"] = "shortlived"  # type: ignore[index]
     issuer["kind"] = "Issuer"
     issuer["metadata"] = {"name": "shortlived", "namespace": namespace}
     env.apply(issuer)
-    wait_for(lambda: condition(env, "issuer", namespace, "shortlived", "Ready") == "True", 60, "Issuer Ready",
-             operator)
+    wait_for(
+        lambda: condition(env, "issuer", namespace, "shortlived", "Ready") == "True",
+        60,
+        "Issuer Ready",
+        operator,
+    )
     env.apply(certificate(namespace, "brief", ["brief.example.org"], issuer="shortlived", kind="Issuer"))
     wait_ready(env, namespace, "brief", process=operator)
     first_serial = serial(tls_data(env, namespace, "brief-tls")[0])
@@ -63,7 +70,9 @@ def test_renews_a_short_lived_certificate_by_itself(env: LocalEnvironment, opera
     serials = {first_serial}
     while time.monotonic() < deadline and len(serials) < 2:
         chain, key = tls_data(env, namespace, "brief-tls")
-        assert key_matches_certificate(key, chain), "the Secret held a key that does not match its certificate"
+        assert key_matches_certificate(key, chain), (
+            "the Secret held a key that does not match its certificate"
+        )
         serials.add(serial(chain))
         time.sleep(0.2)
     assert len(serials) >= 2, "the certificate was not renewed within 60 s"
@@ -72,15 +81,24 @@ def test_renews_a_short_lived_certificate_by_itself(env: LocalEnvironment, opera
     assert cert is not None and cert["status"]["revision"] >= 2
 
 
-def test_resumes_the_same_order_and_key_after_a_crash(env: LocalEnvironment, operator: Server,
-                                                      namespace: str) -> None:
+def test_resumes_the_same_order_and_key_after_a_crash(
+    env: LocalEnvironment, operator: Server, namespace: str
+) -> None:
     """SIGKILL the operator while it waits for the challenge route; a new one finishes the same order."""
     assert env.solverhost is not None and env.solverhost.process is not None
     env.solverhost.process.send_signal(19)  # SIGSTOP: the route stops answering
     try:
         env.apply(certificate(namespace, "crash", ["crash.example.org"]))
-        order_url = wait_for(lambda: ((get(env, "certificate", namespace, "crash") or {}).get("status") or {})
-                             .get("order", {}).get("url"), 30, "order stored in status", operator)
+        order_url = wait_for(
+            lambda: (
+                ((get(env, "certificate", namespace, "crash") or {}).get("status") or {})
+                .get("order", {})
+                .get("url")
+            ),
+            30,
+            "order stored in status",
+            operator,
+        )
         next_key = wait_for(lambda: get(env, "secret", namespace, "crash-next-key"), 30, "next key Secret")
         operator.kill()
     finally:

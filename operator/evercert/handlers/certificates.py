@@ -27,7 +27,7 @@ async def certificate_daemon(
     try:
         while not stopped:
             wakeup.clear()
-            runtime.wakeups.seen[(namespace, name)] = body.metadata.generation
+            runtime.wakeups.seen[(namespace, name)] = body.metadata.get("generation")
             wake_at = await reconcile.reconcile(
                 runtime, body, lambda key: lookup_issuer(issuers_index, cluster_issuers_index, key)
             )
@@ -41,5 +41,5 @@ def certificate_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Wake the daemon on a spec change; its own status writes don't count."""
     runtime: Runtime = memo.runtime
     key = (body.metadata.namespace, body.metadata.name)
-    if runtime.wakeups.seen.get(key) != body.metadata.generation:
+    if runtime.wakeups.seen.get(key) != body.metadata.get("generation"):
         runtime.wakeups.wake(*key)
