@@ -37,9 +37,8 @@ def start(workdir: Path) -> LocalEnvironment:
         if time.monotonic() > deadline or not operator.running():
             raise RuntimeError(f"ClusterIssuer not ready:\n{operator.log_tail()}")
         time.sleep(0.2)
-    say(
-        f"local environment ready in {time.monotonic() - began:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)"
-    )
+    took = time.monotonic() - began
+    say(f"local environment ready in {took:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)")
     return env
 
 
@@ -69,7 +68,7 @@ def demo() -> int:
             )
             conds = {c["type"]: c for c in (cert.get("status") or {}).get("conditions") or []}
             ready = conds.get("Ready", {})
-            line = f"  Ready={ready.get('status', '?')} {ready.get('reason', '-')}: {ready.get('message', '')}"
+            line = f"  Ready={ready.get('status', '?')} {ready.get('reason', '')}: {ready.get('message')}"
             if line != last:
                 say(f"[{time.monotonic() - began:5.1f} s]{line}")
                 last = line
@@ -119,9 +118,8 @@ def up(workdir: Path) -> int:
     """Start in the background; print what to export. `down` stops it."""
     pidfile = workdir / "devenv.pid"
     if pidfile.exists() and _alive(int(pidfile.read_text())):
-        say(
-            f"already running (pid {pidfile.read_text().strip()}); export KUBECONFIG={workdir / 'env' / 'controlplane' / 'admin.kubeconfig'}"
-        )
+        kubeconfig = workdir / "env" / "controlplane" / "admin.kubeconfig"
+        say(f"already running (pid {pidfile.read_text().strip()}); export KUBECONFIG={kubeconfig}")
         return 0
     workdir.mkdir(parents=True, exist_ok=True)
     log = (workdir / "devenv.log").open("wb")
