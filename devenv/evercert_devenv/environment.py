@@ -108,6 +108,8 @@ class LocalEnvironment:
                     "server": self.pebble.directory_url,
                     "email": "admin@example.org",
                     "privateKeySecretRef": {"name": f"{name}-account-key"},
+                    # Pebble picks a random profile for orders without one: ask for the 90-day one.
+                    "profile": "default",
                     "caBundle": base64.b64encode(self.pebble.ca.cert_pem).decode(),
                     "solvers": [{"http01": {"ingress": {"ingressClassName": "local"}}}],
                 }

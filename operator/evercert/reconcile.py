@@ -34,6 +34,7 @@ IssuerLookup = Callable[[IssuerKey], Mapping[str, Any] | None]
 RECHECK_AFTER_USER_ERROR = datetime.timedelta(minutes=10)
 RETRY_AFTER_API_ERROR = datetime.timedelta(seconds=10)
 READY_WHILE_RENEWING = (None, "Renewing", "ManuallyTriggered")
+READY_MESSAGE = "the certificate is up to date and has not expired"
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ async def report_ready(
     assert look.contents is not None and look.contents.info is not None
     status: Mapping[str, Any] = body.get("status") or {}
     renew_at = certificate_renewal_time(look.spec, look.contents)
-    desired = ready_status(status, look, renew_at, now, "Ready", "the certificate is up to date")
+    desired = ready_status(status, look, renew_at, now)
     if status.get("order") or status.get("nextAttemptTime"):
         await issuance.remove_leftovers(runtime, look.spec)
         desired.update(
@@ -130,13 +131,12 @@ def ready_status(
     look: Look,
     renew_at: datetime.datetime,
     now: datetime.datetime,
-    reason: str,
-    message: str,
 ) -> dict[str, Any]:
+    """Status fields for a Secret that holds a good certificate."""
     assert look.contents is not None and look.contents.info is not None
     info = look.contents.info
     conds = conditions.with_condition(
-        status.get("conditions"), "Ready", True, reason, message, look.spec.generation, now
+        status.get("conditions"), "Ready", True, "Ready", READY_MESSAGE, look.spec.generation, now
     )
     return {
         "conditions": conditions.without_condition(conds, "Issuing"),
@@ -176,7 +176,7 @@ async def report_issued(
     assert look.contents is not None and look.contents.info is not None
     status: Mapping[str, Any] = body.get("status") or {}
     renew_at = certificate_renewal_time(look.spec, look.contents)
-    desired = ready_status(status, look, renew_at, now, "Issued", "the certificate was issued")
+    desired = ready_status(status, look, renew_at, now)
     desired.update(
         {
             "revision": int(status.get("revision") or 0) + 1,

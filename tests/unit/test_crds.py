@@ -147,8 +147,9 @@ class TestCertificateCrd:
             c["name"]: c for c in version("certificates")["additionalPrinterColumns"] if "priority" not in c
         }
         assert list(columns) == ["Ready", "Secret", "Issuer", "Expires", "Renews", "Age"]
-        assert columns["Expires"] == {"name": "Expires", "type": "date", "jsonPath": ".status.notAfter"}
-        assert columns["Renews"] == {"name": "Renews", "type": "date", "jsonPath": ".status.renewalTime"}
+        # Future times as strings: kubectl renders a future "date" column as "<invalid>".
+        assert columns["Expires"] == {"name": "Expires", "type": "string", "jsonPath": ".status.notAfter"}
+        assert columns["Renews"] == {"name": "Renews", "type": "string", "jsonPath": ".status.renewalTime"}
 
     def test_requires_secret_name_and_issuer_ref(self) -> None:
         assert schema("certificates", "spec")["required"] == ["secretName", "issuerRef"]
