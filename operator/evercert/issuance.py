@@ -143,14 +143,19 @@ def solver_request(
     )
 
 
-def solver_selector(spec: CertificateSpec) -> str:
+def solver_selector(certificate_name: str) -> str:
     """Selects every solver object of this Certificate, whatever challenge it served."""
-    return f"{constants.LABEL_SOLVER}=true,{constants.LABEL_CERTIFICATE}={certificate_label_value(spec.name)}"
+    label = certificate_label_value(certificate_name)
+    return f"{constants.LABEL_SOLVER}=true,{constants.LABEL_CERTIFICATE}={label}"
+
+
+async def remove_solver_objects(runtime: Runtime, namespace: str, certificate_name: str) -> None:
+    await kube_solvers.delete_solver_objects(runtime.kube, namespace, solver_selector(certificate_name))
 
 
 async def remove_leftovers(runtime: Runtime, spec: CertificateSpec) -> None:
     """Delete solver objects and the next-key Secret once a certificate is in place."""
-    await kube_solvers.delete_solver_objects(runtime.kube, spec.namespace, solver_selector(spec))
+    await remove_solver_objects(runtime, spec.namespace, spec.name)
     await delete_secret(runtime.kube, spec.namespace, next_key_secret_name(spec.name))
 
 
@@ -178,7 +183,7 @@ async def issue(
             acme_order.finalize_order, client, order, csr_pem, deadline, issuer.preferred_chain
         )
     finally:
-        await kube_solvers.delete_solver_objects(runtime.kube, spec.namespace, solver_selector(spec))
+        await remove_solver_objects(runtime, spec.namespace, spec.name)
     chain_pem = chain.encode() if isinstance(chain, str) else chain
     if not key_matches_certificate(key_pem, chain_pem):
         raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")

@@ -114,3 +114,21 @@ def test_resumes_the_same_order_and_key_after_a_crash(
     events = env.controlplane.kubectl("get", "events", "-n", namespace, "-o", "jsonpath={.items[*].reason}")
     assert events.split().count("Issued") == 1
     assert order_url
+
+
+def test_deleting_a_certificate_removes_its_solvers_and_keeps_the_secret(
+    env: LocalEnvironment, operator: Server, namespace: str
+) -> None:
+    env.apply(certificate(namespace, "kept", ["kept.example.org"]))
+    wait_ready(env, namespace, "kept", process=operator)
+    assert env.solverhost is not None and env.solverhost.process is not None
+    env.solverhost.process.send_signal(19)  # SIGSTOP: the next issuance hangs with its solvers in place
+    try:
+        env.apply(certificate(namespace, "kept", ["kept.example.org", "also.example.org"]))
+        wait_for(lambda: len(solver_objects(env, namespace)) >= 3, 30, "solver objects", operator)
+        env.controlplane.kubectl("delete", "certificate", "kept", "-n", namespace)
+        wait_for(lambda: not solver_objects(env, namespace), 30, "solver objects removed", operator)
+    finally:
+        env.solverhost.process.send_signal(18)  # SIGCONT
+    chain, key = tls_data(env, namespace, "kept-tls")
+    assert key_matches_certificate(key, chain)

@@ -6,7 +6,7 @@ from typing import Any
 
 import kopf
 
-from .. import constants, reconcile
+from .. import constants, issuance, reconcile
 from ..api.issuer import IssuerKey
 from ..runtime import Runtime
 from .issuers import lookup_issuer
@@ -34,6 +34,9 @@ async def certificate_daemon(
             await reconcile.sleep_until(wake_at, wakeup, stopped)
     finally:
         runtime.wakeups.forget(namespace, name)
+    if stopped.reason and stopped.reason & kopf.DaemonStoppingReason.RESOURCE_DELETED:
+        # Garbage collection would remove them too (owner references), but only when it runs.
+        await issuance.remove_solver_objects(runtime, namespace, name)
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CERTIFICATES)
