@@ -18,6 +18,7 @@ from typing import Any
 from . import accounts, constants
 from .acme import client as acme_client
 from .acme import order as acme_order
+from .acme.errors import AcmeFailure
 from .api.certificate import CertificateSpec
 from .api.errors import EvercertError
 from .api.issuer import Http01IngressSolver, IssuerSpec
@@ -166,6 +167,7 @@ async def issue(
     account_uri: str,
     stored_order: Mapping[str, Any] | None,
     current_secret: Mapping[str, Any] | None,
+    replaces: str | None = None,
 ) -> Issued:
     """Run (or resume) one issuance to the end: the tls Secret is written when this returns."""
     key_pem = await next_private_key(runtime, spec, current_secret)
@@ -173,7 +175,7 @@ async def issue(
     settings = await accounts.account_settings(runtime, issuer)
     account_key = await accounts.read_account_key(runtime, issuer)
     client = await runtime.blocking(acme_client.connect, settings, account_key, account_uri)
-    order = await _resume_or_create_order(runtime, client, spec, issuer, stored_order, csr_pem)
+    order = await _resume_or_create_order(runtime, client, spec, issuer, stored_order, csr_pem, replaces)
     deadline = datetime.datetime.now() + datetime.timedelta(
         seconds=runtime.settings.issuance_deadline_seconds
     )
@@ -200,6 +202,7 @@ async def _resume_or_create_order(
     issuer: IssuerSpec,
     stored_order: Mapping[str, Any] | None,
     csr_pem: bytes,
+    replaces: str | None,
 ) -> acme_order.OrderSnapshot:
     if stored_order and order_matches(stored_order, spec, issuer):
         try:
@@ -209,7 +212,13 @@ async def _resume_or_create_order(
         else:
             if order.status not in ("invalid", "expired", "deactivated"):
                 return order
-    order = await runtime.blocking(acme_order.create_order, client, csr_pem, issuer.profile, None)
+    try:
+        order = await runtime.blocking(acme_order.create_order, client, csr_pem, issuer.profile, replaces)
+    except AcmeFailure:
+        if replaces is None:
+            raise
+        # e.g. alreadyReplaced, or a CA that no longer knows the old certificate: order without it.
+        order = await runtime.blocking(acme_order.create_order, client, csr_pem, issuer.profile, None)
     await patch_certificate_status(
         runtime.kube,
         spec.namespace,

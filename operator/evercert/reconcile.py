@@ -17,7 +17,7 @@ from typing import Any
 import kopf
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from . import conditions, issuance, renewal
+from . import ari, conditions, issuance, renewal
 from .acme.errors import AcmeFailure
 from .api.certificate import CertificateSpec, parse_certificate
 from .api.errors import EvercertError, InvalidSpec, IssuerNotFound, IssuerNotReady
@@ -44,6 +44,8 @@ class Look:
     spec: CertificateSpec
     contents: SecretContents | None
     reason: str | None
+    renew_at: datetime.datetime | None = None
+    renewal_info: Mapping[str, Any] | None = None
 
 
 def utcnow() -> datetime.datetime:
@@ -86,7 +88,7 @@ async def reconcile(
         if secret is not None:
             check_ownership(secret, spec)
         contents = read_contents(secret) if secret is not None else None
-        look = Look(spec, contents, issuance_reason(spec, contents, now))
+        look = await take_look(runtime, spec, contents, status, lookup, now)
         if look.reason is None:
             return await report_ready(runtime, body, look, now)
         issuer, account_uri = resolve_issuer(spec, lookup)
@@ -94,7 +96,8 @@ async def reconcile(
         if next_attempt and next_attempt > now:
             return next_attempt
         await report_issuing(runtime, body, look, now)
-        await issuance.issue(runtime, spec, issuer, account_uri, status.get("order"), secret)
+        replaces = ari.replaces_id(look.renewal_info, contents)
+        await issuance.issue(runtime, spec, issuer, account_uri, status.get("order"), secret, replaces)
         issued = read_contents(await read_secret(runtime.kube, spec.namespace, spec.secret_name) or {})
         return await report_issued(runtime, body, Look(spec, issued, None), utcnow())
     except (AcmeFailure, EvercertError) as exc:
@@ -108,14 +111,43 @@ async def reconcile(
         return utcnow() + RETRY_AFTER_API_ERROR
 
 
+async def take_look(
+    runtime: Runtime,
+    spec: CertificateSpec,
+    contents: SecretContents | None,
+    status: Mapping[str, Any],
+    lookup: IssuerLookup,
+    now: datetime.datetime,
+) -> Look:
+    """Why (if at all) to issue now; for a good certificate, when to renew it (the CA's ARI window wins)."""
+    reason = issuance_reason(spec, contents, now)
+    if reason not in (None, "Renewing") or contents is None or contents.info is None:
+        return Look(spec, contents, reason)
+    try:
+        issuer, account_uri = resolve_issuer(spec, lookup)
+    except EvercertError:
+        return Look(spec, contents, reason, certificate_renewal_time(spec, contents))
+    record = ari.stored_window(status.get("renewalInfo"), contents.info.serial_hex, now)
+    if record is None:
+        record = await ari.fetch_record(runtime, issuer, account_uri, contents, now)
+    seed = f"{spec.namespace}/{spec.name}/{contents.info.serial_hex}"
+    suggested = ari.renewal_from_record(record, seed)
+    renew_at = (
+        min(suggested, contents.info.not_after) if suggested else certificate_renewal_time(spec, contents)
+    )
+    return Look(spec, contents, issuance_reason(spec, contents, now, renew_at), renew_at, record)
+
+
 async def report_ready(
     runtime: Runtime, body: Mapping[str, Any], look: Look, now: datetime.datetime
 ) -> datetime.datetime:
     """Bring status in line with a good Secret (after a restart too) and clean what an attempt left."""
     assert look.contents is not None and look.contents.info is not None
     status: Mapping[str, Any] = body.get("status") or {}
-    renew_at = certificate_renewal_time(look.spec, look.contents)
+    renew_at = look.renew_at or certificate_renewal_time(look.spec, look.contents)
     desired = ready_status(status, look, renew_at, now)
+    if look.renewal_info is not None:
+        desired["renewalInfo"] = dict(look.renewal_info)
     if status.get("order") or status.get("nextAttemptTime"):
         await issuance.remove_leftovers(runtime, look.spec)
         desired.update(
@@ -123,7 +155,8 @@ async def report_ready(
         )
     if _differs(status, desired):
         await patch_certificate_status(runtime.kube, look.spec.namespace, look.spec.name, desired)
-    return renew_at
+    next_check = conditions.parse_timestamp((look.renewal_info or {}).get("nextCheck"))
+    return min(renew_at, next_check) if next_check else renew_at
 
 
 def ready_status(

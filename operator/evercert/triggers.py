@@ -27,9 +27,13 @@ def issuance_reason(
     spec: CertificateSpec,
     contents: SecretContents | None,
     now: datetime.datetime,
+    renew_at: datetime.datetime | None = None,
     renew_requested: bool = False,
 ) -> str | None:
-    """The reason a new certificate is needed (a condition reason), or None when the Secret is fine."""
+    """The reason a new certificate is needed (a condition reason), or None when the Secret is fine.
+
+    `renew_at` overrides the spec's renewal time (the CA's ARI window wins).
+    """
     if contents is None:
         return "DoesNotExist"
     if contents.info is None or not contents.key_pem:
@@ -48,7 +52,7 @@ def issuance_reason(
         return "ManuallyTriggered"
     if now >= contents.info.not_after:
         return "Expired"
-    if now >= certificate_renewal_time(spec, contents):
+    if now >= (renew_at or certificate_renewal_time(spec, contents)):
         return "Renewing"
     return None
 

@@ -36,6 +36,22 @@ def test_issues_a_tls_secret_for_two_names(env: LocalEnvironment, operator: Serv
     assert get(env, "secret", namespace, "web-next-key") is None
 
 
+def test_renewal_time_follows_the_cas_renewal_information(
+    env: LocalEnvironment, operator: Server, namespace: str
+) -> None:
+    env.apply(certificate(namespace, "ari", ["ari.example.org"]))
+    wait_ready(env, namespace, "ari", process=operator)
+
+    def renewal_info() -> dict[str, str] | None:
+        status = (get(env, "certificate", namespace, "ari") or {}).get("status") or {}
+        return status.get("renewalInfo") if (status.get("renewalInfo") or {}).get("windowStart") else None
+
+    info = wait_for(renewal_info, 30, "ARI window in status", operator)
+    status = (get(env, "certificate", namespace, "ari") or {})["status"]
+    assert info["serial"] == status["serialNumber"]
+    assert info["windowStart"] <= status["renewalTime"] <= info["windowEnd"]
+
+
 def test_reissues_when_dns_names_change(env: LocalEnvironment, operator: Server, namespace: str) -> None:
     env.apply(certificate(namespace, "site", ["a.example.org"]))
     wait_ready(env, namespace, "site", process=operator)
