@@ -6,7 +6,6 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,8 +77,3 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, process: Serve
         delay = min(delay * 1.5, 1.0)
     tail = f"\n--- {process.name} log ---\n{process.log_tail(60)}" if process else ""
     raise AssertionError(f"timed out after {timeout} s waiting for {what}{tail}")
-
-
-def write_json(path: Path, data: Any) -> Path:
-    path.write_text(json.dumps(data))
-    return path

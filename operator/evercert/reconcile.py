@@ -17,7 +17,7 @@ from typing import Any
 import kopf
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from . import ari, conditions, issuance, renewal
+from . import ari, conditions, constants, issuance, renewal
 from .acme.errors import AcmeFailure
 from .api.certificate import CertificateSpec, parse_certificate
 from .api.errors import EvercertError, InvalidSpec, IssuerNotFound, IssuerNotReady
@@ -88,7 +88,8 @@ async def reconcile(
         if secret is not None:
             check_ownership(secret, spec)
         contents = read_contents(secret) if secret is not None else None
-        look = await take_look(runtime, spec, contents, status, lookup, now)
+        renew_request = pending_renew_request(body)
+        look = await take_look(runtime, spec, contents, status, lookup, now, renew_request is not None)
         if look.reason is None:
             return await report_ready(runtime, body, look, now)
         issuer, account_uri = resolve_issuer(spec, lookup)
@@ -99,7 +100,7 @@ async def reconcile(
         replaces = ari.replaces_id(look.renewal_info, contents)
         await issuance.issue(runtime, spec, issuer, account_uri, status.get("order"), secret, replaces)
         issued = read_contents(await read_secret(runtime.kube, spec.namespace, spec.secret_name) or {})
-        return await report_issued(runtime, body, Look(spec, issued, None), utcnow())
+        return await report_issued(runtime, body, Look(spec, issued, None), utcnow(), renew_request)
     except (AcmeFailure, EvercertError) as exc:
         attempted = isinstance(exc, AcmeFailure) or exc.reason in ("SelfCheckFailed", "KeyMismatch")
         return await report_failure(runtime, body, exc, utcnow(), attempt_failed=attempted, look=look)
@@ -118,9 +119,12 @@ async def take_look(
     status: Mapping[str, Any],
     lookup: IssuerLookup,
     now: datetime.datetime,
+    renew_requested: bool = False,
 ) -> Look:
     """Why (if at all) to issue now; for a good certificate, when to renew it (the CA's ARI window wins)."""
-    reason = issuance_reason(spec, contents, now)
+    reason = issuance_reason(spec, contents, now, renew_requested=renew_requested)
+    if renew_requested:
+        return Look(spec, contents, reason)
     if reason not in (None, "Renewing") or contents is None or contents.info is None:
         return Look(spec, contents, reason)
     try:
@@ -203,8 +207,21 @@ async def report_issuing(
     kopf.event(dict(body), type="Normal", reason="Issuing", message=message)
 
 
+def pending_renew_request(body: Mapping[str, Any]) -> str | None:
+    """The value of the renew-requested annotation when it has not been acted on yet."""
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    requested = annotations.get(constants.ANNOTATION_RENEW_REQUESTED)
+    return (
+        requested if requested and requested != (body.get("status") or {}).get("lastRenewRequest") else None
+    )
+
+
 async def report_issued(
-    runtime: Runtime, body: Mapping[str, Any], look: Look, now: datetime.datetime
+    runtime: Runtime,
+    body: Mapping[str, Any],
+    look: Look,
+    now: datetime.datetime,
+    renew_request: str | None = None,
 ) -> datetime.datetime:
     assert look.contents is not None and look.contents.info is not None
     status: Mapping[str, Any] = body.get("status") or {}
@@ -219,6 +236,8 @@ async def report_issued(
             "lastFailureTime": None,
         }
     )
+    if renew_request:
+        desired["lastRenewRequest"] = renew_request
     await patch_certificate_status(runtime.kube, look.spec.namespace, look.spec.name, desired)
     kopf.event(
         dict(body),

@@ -20,8 +20,9 @@ class Wakeups:
     """One asyncio.Event per Certificate: set it to make that Certificate look again at once."""
 
     events: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
-    # The generation each Certificate's daemon last looked at: newer ones wake it, its own writes don't.
-    seen: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # What each Certificate's daemon last looked at (generation, renew request): a change wakes it,
+    # its own status writes don't.
+    seen: dict[tuple[str, str], tuple[int | None, str | None]] = field(default_factory=dict)
 
     def event(self, namespace: str, name: str) -> asyncio.Event:
         return self.events.setdefault((namespace, name), asyncio.Event())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 from evercert.pki import key_matches_certificate
@@ -151,3 +154,35 @@ def test_deleting_a_certificate_removes_its_solvers_and_keeps_the_secret(
         env.solverhost.process.send_signal(18)  # SIGCONT
     chain, key = tls_data(env, namespace, "kept-tls")
     assert key_matches_certificate(key, chain)
+
+
+def test_evercert_renew_reissues_once(env: LocalEnvironment, operator: Server, namespace: str) -> None:
+    env.apply(certificate(namespace, "manual", ["manual.example.org"]))
+    wait_ready(env, namespace, "manual", process=operator)
+    first = serial(tls_data(env, namespace, "manual-tls")[0])
+    environment = {**os.environ, **env.operator_env()}
+    subprocess.run(
+        [sys.executable, "-m", "evercert", "renew", "manual", "-n", namespace],
+        check=True,
+        env=environment,
+        capture_output=True,
+    )
+    wait_for(
+        lambda: serial(tls_data(env, namespace, "manual-tls")[0]) != first, 30, "manual renewal", operator
+    )
+    wait_for(
+        lambda: (get(env, "certificate", namespace, "manual") or {})["status"].get("lastRenewRequest"),
+        30,
+        "renew request recorded",
+    )
+    time.sleep(2)
+    cert = get(env, "certificate", namespace, "manual")
+    assert cert is not None and cert["status"]["revision"] == 2, "renewed more than once"
+    shown = subprocess.run(
+        [sys.executable, "-m", "evercert", "status", "manual", "-n", namespace],
+        check=True,
+        env=environment,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Ready=True" in shown and "revision: 2" in shown

@@ -144,3 +144,8 @@ def test_a_secret_written_for_another_certificate_is_a_conflict() -> None:
     other = {"metadata": {"annotations": {constants.ANNOTATION_CERTIFICATE_NAME: "api"}}}
     with pytest.raises(SecretNameConflict, match="'api'"):
         check_ownership(other, spec)
+
+
+def test_a_renew_request_reissues_a_good_certificate(issued_secret) -> None:
+    spec, contents = parse_certificate(certificate_body()), read_contents(issued_secret())
+    assert issuance_reason(spec, contents, EARLY, renew_requested=True) == "ManuallyTriggered"

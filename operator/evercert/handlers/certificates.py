@@ -27,7 +27,7 @@ async def certificate_daemon(
     try:
         while not stopped:
             wakeup.clear()
-            runtime.wakeups.seen[(namespace, name)] = body.metadata.get("generation")
+            runtime.wakeups.seen[(namespace, name)] = looked_at(body)
             wake_at = await reconcile.reconcile(
                 runtime, body, lambda key: lookup_issuer(issuers_index, cluster_issuers_index, key)
             )
@@ -39,10 +39,14 @@ async def certificate_daemon(
         await issuance.remove_solver_objects(runtime, namespace, name)
 
 
+def looked_at(body: kopf.Body) -> tuple[int | None, str | None]:
+    return body.metadata.get("generation"), reconcile.pending_renew_request(body)
+
+
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CERTIFICATES)
 def certificate_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Wake the daemon on a spec change; its own status writes don't count."""
     runtime: Runtime = memo.runtime
     key = (body.metadata.namespace, body.metadata.name)
-    if runtime.wakeups.seen.get(key) != body.metadata.get("generation"):
+    if runtime.wakeups.seen.get(key) != looked_at(body):
         runtime.wakeups.wake(*key)

@@ -51,10 +51,6 @@ class Kube:
         return dict(self.api.sanitize_for_serialization(model))
 
 
-def is_status(exc: BaseException, *codes: int) -> bool:
-    return isinstance(exc, ApiException) and exc.status in codes
-
-
 async def read_secret(kube: Kube, namespace: str, name: str) -> dict[str, Any] | None:
     """The Secret as a dict, or None when it does not exist."""
     try:
@@ -118,3 +114,23 @@ async def patch_issuer_status(
             body,
             _content_type=MERGE_PATCH,
         )
+
+
+async def annotate_certificate(kube: Kube, namespace: str, name: str, annotations: Mapping[str, str]) -> None:
+    await kube.custom.patch_namespaced_custom_object(
+        constants.GROUP,
+        constants.VERSION,
+        namespace,
+        constants.CERTIFICATES,
+        name,
+        {"metadata": {"annotations": dict(annotations)}},
+        _content_type=MERGE_PATCH,
+    )
+
+
+async def read_certificate(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
+    return dict(
+        await kube.custom.get_namespaced_custom_object(
+            constants.GROUP, constants.VERSION, namespace, constants.CERTIFICATES, name
+        )
+    )
