@@ -23,12 +23,22 @@ ANNOTATION_DNS_NAMES = f"{GROUP}/alt-names"
 ANNOTATION_COMMON_NAME = f"{GROUP}/common-name"
 ANNOTATION_SERIAL = f"{GROUP}/serial"
 
-# Annotations users set on Ingresses (the ingress-shim)
+# Annotations users set on Ingresses (the ingress-shim); the Certificate fields they set are named alike.
 ANNOTATION_INGRESS_ISSUER = f"{GROUP}/issuer"
 ANNOTATION_INGRESS_CLUSTER_ISSUER = f"{GROUP}/cluster-issuer"
+ANNOTATION_INGRESS_DURATION = f"{GROUP}/duration"
+ANNOTATION_INGRESS_RENEW_BEFORE = f"{GROUP}/renew-before"
+ANNOTATION_INGRESS_PRIVATE_KEY_ALGORITHM = f"{GROUP}/private-key-algorithm"
+ANNOTATION_INGRESS_PRIVATE_KEY_SIZE = f"{GROUP}/private-key-size"
+ANNOTATION_INGRESS_PRIVATE_KEY_ROTATION_POLICY = f"{GROUP}/private-key-rotation-policy"
+# On an Ingress or a Certificate: the HTTP-01 solver Ingress's class (overrides the Issuer's).
+ANNOTATION_HTTP01_INGRESS_CLASS = f"{GROUP}/http01-ingress-class"
+# kube-lego's switch, honoured (with a configured default issuer) when cert-manager's annotations are.
+ANNOTATION_TLS_ACME = "kubernetes.io/tls-acme"
+CERT_MANAGER_GROUP = "cert-manager.io"
 
-# Annotations users set on Certificates
-ANNOTATION_ISSUE_TEMPORARY = f"{GROUP}/renew-requested"
+# Annotation users (or `evercert renew`) set on a Certificate to renew it now; any new value triggers once.
+ANNOTATION_RENEW_REQUESTED = f"{GROUP}/renew-requested-at"
 
 # HTTP-01 solver
 SOLVER_PORT = 8089
