@@ -126,8 +126,21 @@ class ControlPlane:
             ],
             self.workdir / "kube-apiserver.log",
         )
-        context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
-        self._launch(apiserver, lambda: http_ok(f"{self.url}/readyz", context), 90)
+        self._launch(apiserver, self._apiserver_ready, 90)
+
+    def _apiserver_ready(self) -> bool:
+        context = ssl.create_default_context(cafile=str(self.workdir / "pki" / "ca.crt"))
+        return http_ok(f"{self.url}/readyz", context)
+
+    def restart_apiserver(self) -> None:
+        """Kill kube-apiserver (as a crash would) and start it again on the same port and etcd.
+
+        Every client sees its requests fail and its watch streams break while it is away.
+        """
+        apiserver = next(server for server in self.servers if server.name == "kube-apiserver")
+        apiserver.kill()
+        apiserver.start()
+        wait_until(self._apiserver_ready, apiserver, 90)
 
     def _audit_policy(self) -> Path:
         """Metadata-level audit of requests, so tests can check who wrote what (never bodies)."""

@@ -6,6 +6,7 @@ import base64
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ LOCAL_ISSUER = "local-pebble"
 class LocalEnvironment:
     workdir: Path
     with_controller_manager: bool = True
+    # False leaves the CRDs to whatever installs evercert (the e2e tests: `helm install`).
+    with_crds: bool = True
     controlplane: ControlPlane = field(init=False)
     pebble: Pebble = field(init=False)
     solverhost: Server | None = None
@@ -43,8 +46,9 @@ class LocalEnvironment:
         self.controlplane.start()
         self.pebble.start()
         self._start_solverhost()
-        self.controlplane.kubectl("apply", "--server-side", "-f", str(CRDS))
-        self.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        if self.with_crds:
+            self.controlplane.kubectl("apply", "--server-side", "-f", str(CRDS))
+            self.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
         self.controlplane.kubectl("create", "namespace", CLUSTER_RESOURCE_NAMESPACE)
 
     def _start_solverhost(self) -> None:
@@ -84,12 +88,16 @@ class LocalEnvironment:
         }
 
     def start_operator(
-        self, name: str = "operator", kubeconfig: Path | None = None, extra_env: dict[str, str] | None = None
+        self,
+        name: str = "operator",
+        kubeconfig: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        args: Sequence[str] = ("run",),
     ) -> Server:
-        """The operator as its own process, as it runs in its Pod."""
+        """The operator as its own process, as it runs in its Pod (`args`: its container's args)."""
         operator = Server(
             name,
-            [sys.executable, "-m", "evercert", "run"],
+            [sys.executable, "-m", "evercert", *args],
             self.workdir / f"{name}.log",
             env={**self.operator_env(kubeconfig), **(extra_env or {})},
         )

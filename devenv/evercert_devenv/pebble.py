@@ -28,6 +28,9 @@ class Pebble:
     nonce_reject_percent: int = 0
     # Seconds Pebble asks clients to wait between polls (0: no Retry-After header).
     retry_after_seconds: int = 0
+    # External account binding: key ID -> base64url HMAC key; when required, accounts need one.
+    eab_mac_keys: dict[str, str] = field(default_factory=dict)
+    eab_required: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     servers: list[Server] = field(default_factory=list)
 
@@ -115,7 +118,8 @@ class Pebble:
             "httpPort": self.http01_port,
             "tlsPort": free_port(),
             "ocspResponderURL": "",
-            "externalAccountBindingRequired": False,
+            "externalAccountBindingRequired": self.eab_required,
+            "externalAccountMACKeys": self.eab_mac_keys,
             "domainBlocklist": ["blocked-domain.example"],
             "retryAfter": {"authz": self.retry_after_seconds, "order": self.retry_after_seconds},
             "keyAlgorithm": "ecdsa",
@@ -127,6 +131,12 @@ class Pebble:
                 },
             },
         }
+
+    def resolve(self, name: str, address: str) -> None:
+        """Make Pebble's DNS answer `address` for `name`, instead of 127.0.0.1 as for every other name."""
+        url = f"http://127.0.0.1:{self.challtestsrv_port}/add-a"
+        if not _post_ok(url, {"host": name, "addresses": [address]}):
+            raise RuntimeError(f"pebble-challtestsrv refused an A record for {name}")
 
     def tls_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_bundle_path))
@@ -143,7 +153,7 @@ class Pebble:
         self.servers.clear()
 
 
-def _post_ok(url: str, body: dict[str, str]) -> bool:
+def _post_ok(url: str, body: dict[str, object]) -> bool:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
     try:
         with urllib.request.urlopen(request, timeout=2) as response:

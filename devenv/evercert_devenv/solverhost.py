@@ -58,7 +58,8 @@ class SolverHost:
                             await self.stop_solver(key)
                         elif key not in self.solvers:
                             await self.start_solver(pod)
-            except (TimeoutError, aiohttp.ClientError) as exc:
+            except (TimeoutError, aiohttp.ClientError, client.ApiException) as exc:
+                # The apiserver restarting (a test does that) must not end the watch for good.
                 log.warning("pod watch broke (%s); watching again", exc)
                 await asyncio.sleep(1)
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import accounts, constants
+from . import accounts, constants, faults
 from .acme import client as acme_client
 from .acme import order as acme_order
 from .acme.errors import AcmeFailure
@@ -33,7 +33,7 @@ from .pki import (
     private_key_to_pem,
 )
 from .runtime import Runtime
-from .secrets import build_tls_secret, decode_field, key_reusable, read_contents
+from .secrets import build_tls_secret, check_ownership, decode_field, key_reusable, read_contents
 from .selfcheck import wait_for_route
 from .solver.challenge import SolverRequest, certificate_label_value
 from .solver.ingress import build_ingress
@@ -133,8 +133,8 @@ def solver_request(
         token=task.token,
         key_authorization=task.key_authorization,
         image=image,
-        ingress_class_name=solver.ingress_class_name,
-        ingress_class=solver.ingress_class,
+        ingress_class_name=spec.solver_ingress_class or solver.ingress_class_name,
+        ingress_class=None if spec.solver_ingress_class else solver.ingress_class,
         service_type=solver.service_type,
         path_type=solver.path_type,
         pod_labels=solver.pod_labels,
@@ -171,11 +171,13 @@ async def issue(
 ) -> Issued:
     """Run (or resume) one issuance to the end: the tls Secret is written when this returns."""
     key_pem = await next_private_key(runtime, spec, current_secret)
+    faults.checkpoint("key-created")
     csr_pem = build_csr(load_private_key_pem(key_pem), spec.dns_names, spec.common_name)
     settings = await accounts.account_settings(runtime, issuer)
     account_key = await accounts.read_account_key(runtime, issuer)
     client = await runtime.blocking(acme_client.connect, settings, account_key, account_uri)
     order = await _resume_or_create_order(runtime, client, spec, issuer, stored_order, csr_pem, replaces)
+    faults.checkpoint("order-created")
     deadline = datetime.datetime.now() + datetime.timedelta(
         seconds=runtime.settings.issuance_deadline_seconds
     )
@@ -184,12 +186,14 @@ async def issue(
         chain = await runtime.blocking(
             acme_order.finalize_order, client, order, csr_pem, deadline, issuer.preferred_chain
         )
+        faults.checkpoint("finalized")
     finally:
         await remove_solver_objects(runtime, spec.namespace, spec.name)
     chain_pem = chain.encode() if isinstance(chain, str) else chain
     if not key_matches_certificate(key_pem, chain_pem):
         raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")
     await _write_secret(runtime, spec, issuer, chain_pem, key_pem)
+    faults.checkpoint("secret-written")
     await delete_secret(runtime.kube, spec.namespace, next_key_secret_name(spec.name))
     serial = format(parse_pem_chain(chain_pem)[0].serial_number, "x")
     return Issued(chain_pem, serial)
@@ -207,8 +211,10 @@ async def _resume_or_create_order(
     if stored_order and order_matches(stored_order, spec, issuer):
         try:
             order = await runtime.blocking(acme_order.load_order, client, stored_order["url"])
-        except Exception as exc:  # an order the CA forgot: start a new one
-            log.info("stored order could not be loaded; creating a new one", extra={"error": str(exc)})
+        except AcmeFailure as exc:
+            if exc.transient:  # the CA is unwell, not the order: keep it for the next attempt
+                raise
+            log.info("stored order could not be loaded; creating a new one", extra={"error": exc.message})
         else:
             if order.status not in ("invalid", "expired", "deactivated"):
                 return order
@@ -252,6 +258,7 @@ async def _authorize(
         await kube_solvers.create_solver_objects(
             runtime.kube, spec.namespace, build_pod(request), build_service(request), build_ingress(request)
         )
+    faults.checkpoint("solvers-created")
     timeout = max(1.0, (deadline - datetime.datetime.now()).total_seconds())
     await asyncio.gather(
         *(
@@ -267,6 +274,7 @@ async def _authorize(
     )
     for task in tasks:
         await runtime.blocking(acme_order.answer_challenge, client, task)
+    faults.checkpoint("challenge-answered")
     await runtime.blocking(acme_order.wait_for_authorizations, client, order, deadline)
 
 
@@ -275,24 +283,15 @@ async def _write_secret(
 ) -> None:
     """One create or replace: the Secret never holds a key and cert that do not match."""
     current = await read_secret(runtime.kube, spec.namespace, spec.secret_name)
+    if current is not None:
+        check_ownership(current, spec)  # a foreign Secret may have appeared while the order ran
     body = build_tls_secret(
         spec,
         issuer_name=issuer.name,
         issuer_kind=issuer.kind,
         chain_pem=chain_pem,
         key_pem=key_pem,
-        ca_pem=_self_signed_root(chain_pem),
         existing=current,
         owner_reference=certificate_owner(spec) if runtime.settings.certificate_owner_ref else None,
     )
     await create_or_replace_secret(runtime.kube, spec.namespace, body)
-
-
-def _self_signed_root(chain_pem: bytes) -> bytes | None:
-    """ca.crt is only known when the CA sends its root along; ACME CAs usually don't."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    top = parse_pem_chain(chain_pem)[-1]
-    if len(parse_pem_chain(chain_pem)) > 1 and top.issuer == top.subject:
-        return top.public_bytes(Encoding.PEM)
-    return None

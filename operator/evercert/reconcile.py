@@ -154,6 +154,9 @@ async def report_ready(
         desired["renewalInfo"] = dict(look.renewal_info)
     if status.get("order") or status.get("nextAttemptTime"):
         await issuance.remove_leftovers(runtime, look.spec)
+        if status.get("order") and status.get("serialNumber") != look.contents.info.serial_hex:
+            # The order's certificate reached the Secret just before a crash: finish reporting it.
+            return await report_issued(runtime, body, look, now)
         desired.update(
             {"order": None, "nextAttemptTime": None, "failedIssuanceAttempts": None, "lastFailureTime": None}
         )
@@ -268,7 +271,7 @@ async def report_failure(
     if attempt_failed:
         attempts = int(status.get("failedIssuanceAttempts") or 0) + 1
         retry_until = getattr(error, "retry_after", None)
-        wake = renewal.next_attempt_time(now, attempts, retry_until)
+        wake = renewal.next_attempt_time(now, attempts, retry_until, runtime.settings.first_backoff)
         patch.update(
             {
                 "failedIssuanceAttempts": attempts,

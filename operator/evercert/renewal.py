@@ -13,8 +13,9 @@ JITTER_SHARE_OF_LIFETIME = 0.01
 
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=4)
-# 1 minute doubled 8 times already exceeds BACKOFF_MAX; capping the exponent keeps huge counts cheap.
-_BACKOFF_MAX_DOUBLINGS = 8
+# Any first backoff of a second or more, doubled 14 times, exceeds BACKOFF_MAX; capping the exponent
+# keeps huge counts cheap.
+_BACKOFF_MAX_DOUBLINGS = 14
 
 MAX_RETRY_AFTER = timedelta(hours=24)
 
@@ -45,12 +46,12 @@ def ari_renewal_time(window_start: datetime, window_end: datetime, jitter_seed: 
     return window_start + (window_end - window_start) * _seed_fraction(jitter_seed)
 
 
-def backoff_delay(failed_attempts: int) -> timedelta:
-    """Wait after the n-th consecutive failure: none before any, 1 minute after the first, doubling to 4 h."""
+def backoff_delay(failed_attempts: int, first: timedelta = BACKOFF_FIRST) -> timedelta:
+    """Wait after the n-th consecutive failure: none before any, `first` after the first, doubling to 4 h."""
     if failed_attempts <= 0:
         return timedelta(0)
     doublings = min(failed_attempts - 1, _BACKOFF_MAX_DOUBLINGS)
-    return min(BACKOFF_FIRST * 2**doublings, BACKOFF_MAX)
+    return min(first * 2**doublings, BACKOFF_MAX)
 
 
 def retry_after_delay(header_value: str | None, now: datetime) -> timedelta | None:
@@ -77,10 +78,24 @@ def next_attempt_time(
     last_failure_time: datetime | None,
     failed_attempts: int,
     retry_after_until: datetime | None = None,
+    first_backoff: timedelta = BACKOFF_FIRST,
 ) -> datetime | None:
-    """The earliest time to try again: the later of the backoff since the last failure and Retry-After."""
-    backoff_until = None if last_failure_time is None else last_failure_time + backoff_delay(failed_attempts)
-    return max((t for t in (backoff_until, retry_after_until) if t is not None), default=None)
+    """The earliest time to try again: the later of the backoff since the last failure and Retry-After.
+
+    Rounded up to a whole second, as status timestamps hold whole seconds: a stored time is never early.
+    """
+    backoff_until = (
+        None
+        if last_failure_time is None
+        else last_failure_time + backoff_delay(failed_attempts, first_backoff)
+    )
+    until = max((t for t in (backoff_until, retry_after_until) if t is not None), default=None)
+    return None if until is None else _whole_second_up(until)
+
+
+def _whole_second_up(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 def _renew_before(

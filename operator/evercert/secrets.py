@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from . import constants
 from .api.certificate import CertificateSpec
 from .api.errors import SecretNameConflict, SecretNotOwned
@@ -87,12 +89,12 @@ def build_tls_secret(
     issuer_kind: str,
     chain_pem: bytes,
     key_pem: bytes,
-    ca_pem: bytes | None,
     existing: Mapping[str, Any] | None,
     owner_reference: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """The whole Secret to write in one request: key, chain, ca.crt, template labels, our annotations."""
-    info = certificate_info(parse_pem_chain(chain_pem)[0])
+    chain = parse_pem_chain(chain_pem)
+    info = certificate_info(chain[0])
     old_meta = dict((existing or {}).get("metadata") or {})
     labels = {
         **(old_meta.get("labels") or {}),
@@ -123,8 +125,9 @@ def build_tls_secret(
     elif old_meta.get("ownerReferences"):
         metadata["ownerReferences"] = old_meta["ownerReferences"]
     data = {"tls.crt": chain_pem, "tls.key": key_pem}
-    if ca_pem:
-        data["ca.crt"] = ca_pem
+    # ca.crt is only known when the CA sends its self-signed root along; ACME CAs usually don't.
+    if len(chain) > 1 and chain[-1].issuer == chain[-1].subject:
+        data["ca.crt"] = chain[-1].public_bytes(Encoding.PEM)
     return {
         "apiVersion": "v1",
         "kind": "Secret",

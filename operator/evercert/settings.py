@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass
 
@@ -23,6 +24,12 @@ class Settings:
     issuance_deadline_seconds: float
     log_format: str
     log_level: str
+    # The ingress-shim: also read cert-manager's annotations, and the issuer for `kubernetes.io/tls-acme`.
+    cert_manager_annotations: bool = False
+    default_issuer_name: str | None = None
+    default_issuer_kind: str = "ClusterIssuer"
+    # The wait after the first failed attempt, doubling after each further one (tests shorten it).
+    first_backoff: datetime.timedelta = datetime.timedelta(minutes=1)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,4 +46,10 @@ class Settings:
             issuance_deadline_seconds=float(os.environ.get("EVERCERT_ISSUANCE_DEADLINE_SECONDS", "180")),
             log_format=os.environ.get("EVERCERT_LOG_FORMAT", "json"),
             log_level=os.environ.get("EVERCERT_LOG_LEVEL", "INFO"),
+            cert_manager_annotations=_flag("EVERCERT_CERT_MANAGER_ANNOTATIONS"),
+            default_issuer_name=os.environ.get("EVERCERT_DEFAULT_ISSUER_NAME") or None,
+            default_issuer_kind=os.environ.get("EVERCERT_DEFAULT_ISSUER_KIND") or "ClusterIssuer",
+            first_backoff=datetime.timedelta(
+                seconds=float(os.environ.get("EVERCERT_BACKOFF_BASE_SECONDS", "60"))
+            ),
         )

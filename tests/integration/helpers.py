@@ -73,3 +73,19 @@ def solver_objects(env: LocalEnvironment, namespace: str) -> list[str]:
         "get", ",".join(SOLVER_KINDS), "-n", namespace, "-l", "evercert.dev/http01-solver=true", "-o", "name"
     )
     return out.split()
+
+
+def event_reasons(env: LocalEnvironment, namespace: str, name: str) -> list[str]:
+    """The reasons of the Events about the object `name` in `namespace`, oldest first."""
+    out = env.controlplane.kubectl(
+        "get",
+        "events",
+        "-n",
+        namespace,
+        "--field-selector",
+        f"involvedObject.name={name}",
+        "--sort-by=.metadata.creationTimestamp",
+        "-o",
+        "jsonpath={.items[*].reason}",
+    )
+    return out.split()

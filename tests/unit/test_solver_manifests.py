@@ -20,6 +20,7 @@ from evercert.solver.ingress import (
     build_ingress,
     challenge_path_entry,
     remove_challenge_path,
+    remove_paths_to_services,
 )
 from evercert.solver.pod import build_pod
 from evercert.solver.server import parse_args
@@ -277,3 +278,11 @@ def test_removing_the_path_leaves_other_challenges_and_the_input_alone() -> None
 def test_removing_an_absent_path_changes_nothing() -> None:
     assert remove_challenge_path(user_ingress(), "absent") == user_ingress()
     assert remove_challenge_path({"metadata": {"name": "bare"}}, "absent") == {"metadata": {"name": "bare"}}
+
+
+def test_removing_paths_by_solver_service_restores_the_users_ingress() -> None:
+    other = request(token="other", dns_name="new.example.com")
+    both = add_challenge_path(add_challenge_path(user_ingress(), REQUEST), other)
+    assert remove_paths_to_services(both, {solver_name(REQUEST), solver_name(other)}) == user_ingress()
+    assert remove_paths_to_services(both, {solver_name(other)}) == add_challenge_path(user_ingress(), REQUEST)
+    assert remove_paths_to_services(user_ingress(), {"evercert-solver-0000000000"}) == user_ingress()

@@ -59,7 +59,6 @@ def issued_secret(
             issuer_kind="ClusterIssuer",
             chain_pem=leaf.public_bytes(serialization.Encoding.PEM) + ca.pem,
             key_pem=private_key_to_pem(stored_key),
-            ca_pem=None,
             existing=None,
             owner_reference=None,
         )
@@ -128,6 +127,12 @@ def test_the_secret_carries_names_issuer_serial_and_template(issued_secret) -> N
     assert annotations[constants.ANNOTATION_DNS_NAMES] == "www.example.org"
     assert annotations[constants.ANNOTATION_SERIAL]
     assert secret["metadata"]["labels"][constants.LABEL_MANAGED_BY] == constants.MANAGED_BY
+
+
+def test_ca_crt_is_the_self_signed_root_when_the_chain_carries_it(issued_secret) -> None:
+    secret = issued_secret()
+    chain = base64.b64decode(secret["data"]["tls.crt"])
+    assert chain.endswith(base64.b64decode(secret["data"]["ca.crt"]))
 
 
 def test_a_foreign_secret_is_not_taken_over_without_opt_in() -> None:

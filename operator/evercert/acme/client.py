@@ -21,13 +21,27 @@ if TYPE_CHECKING:
 
 NETWORK_TIMEOUT_SECONDS = 30
 DIRECTORY_TTL_SECONDS = 3600
+# A badNonce answer means the CA did not act on the request, so sending it again with a fresh nonce is
+# always safe; the cap only ends the attempt when a CA rejects every nonce.
+BAD_NONCE_ATTEMPTS = 20
 
 _directories: dict[tuple[str, bool | str], tuple[float, messages.Directory]] = {}
 _directories_lock = threading.Lock()
 
 
 class Network(acme_client.ClientNetwork):
-    """The library's network, but its errors keep the HTTP status, Retry-After and problem document."""
+    """The library's network, but its errors keep the HTTP status, Retry-After and problem document,
+    and a rejected nonce is retried until the CA takes one (the library retries once)."""
+
+    def post(self, *args: Any, **kwargs: Any) -> requests.Response:
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                return self._post_once(*args, **kwargs)
+            except messages.Error as error:
+                if error.code != "badNonce" or attempts >= BAD_NONCE_ATTEMPTS:
+                    raise
 
     @classmethod
     def _check_response(
@@ -84,7 +98,7 @@ def post_as_get(client: acme_client.ClientV2, url: str) -> requests.Response:
 
 
 def post(client: acme_client.ClientV2, url: str, payload: Any) -> requests.Response:
-    """POST a signed JSON message; a badNonce answer is retried once by the library."""
+    """POST a signed JSON message; badNonce answers are retried (see Network.post)."""
     return client._post(url, payload)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-from ..constants import GROUP
+from ..constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
 from .durations import format_duration, parse_duration
 from .errors import InvalidSpec
 from .fields import Fields
@@ -65,6 +65,8 @@ class CertificateSpec:
     renew_before_percentage: int | None = None
     private_key: PrivateKeySpec = field(default_factory=PrivateKeySpec)
     secret_template: SecretTemplate = field(default_factory=SecretTemplate)
+    # From an annotation (the ingress-shim copies it): the solver Ingress's class instead of the Issuer's.
+    solver_ingress_class: str | None = None
 
     def issuer_key(self) -> IssuerKey:
         """The referenced issuer, comparable with IssuerSpec.key()."""
@@ -92,7 +94,14 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
         renew_before_percentage=_renew_before_percentage(spec),
         private_key=_private_key(spec.section("privateKey")),
         secret_template=_secret_template(spec.section("secretTemplate")),
+        solver_ingress_class=_solver_ingress_class(metadata.section("annotations")),
     )
+
+
+def _solver_ingress_class(annotations: Fields) -> str | None:
+    name = annotations.optional_str(ANNOTATION_HTTP01_INGRESS_CLASS)
+    path = f"{annotations.path}[{ANNOTATION_HTTP01_INGRESS_CLASS!r}]"
+    return None if name is None else check_object_name(name, path)
 
 
 def _common_name(spec: Fields) -> str | None:

@@ -69,7 +69,7 @@ async def _register(body: kopf.Body, memo: kopf.Memo, kind: str, retry: int) -> 
         )
         kopf.event(body, type="Warning", reason=exc.reason, message=exc.message)
         if isinstance(exc, AcmeFailure) or exc.reason == "IssuerNotReady":
-            delay = backoff_delay(retry + 1).total_seconds()
+            delay = backoff_delay(retry + 1, runtime.settings.first_backoff).total_seconds()
             retry_after = getattr(exc, "retry_after", None)
             if retry_after:
                 delay = max(delay, (retry_after - now).total_seconds())

@@ -2,28 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from ..api.errors import EvercertError
 from .client import Kube
 
 
 async def create_solver_objects(
-    kube: Kube, namespace: str, pod: Mapping[str, Any], service: Mapping[str, Any], ingress: Mapping[str, Any]
+    kube: Kube,
+    namespace: str,
+    pod: Mapping[str, Any],
+    service: Mapping[str, Any],
+    ingress: Mapping[str, Any] | None,
 ) -> None:
-    """Create the three objects; ones that exist already (a resumed attempt) are kept as they are."""
-    for create, body in (
+    """Create the objects (no Ingress when a user's is edited); existing ones (a resumed attempt) are kept."""
+    creations: list[tuple[Callable[..., Awaitable[Any]], Mapping[str, Any]]] = [
         (kube.core.create_namespaced_pod, pod),
         (kube.core.create_namespaced_service, service),
-        (kube.networking.create_namespaced_ingress, ingress),
-    ):
+    ]
+    if ingress is not None:
+        creations.append((kube.networking.create_namespaced_ingress, ingress))
+    for create, body in creations:
         try:
             await create(namespace, body)
         except ApiException as exc:
             if exc.status != 409:
                 raise
+
+
+class SolverIngressNotFound(EvercertError):
+    reason = "SolverIngressNotFound"
+
+
+async def edit_ingress(
+    kube: Kube, namespace: str, name: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """Apply a pure change to a user's Ingress (http01.ingress.name), retrying on write conflicts."""
+    for _ in range(10):
+        try:
+            current = kube.to_dict(await kube.networking.read_namespaced_ingress(name, namespace))
+        except ApiException as exc:
+            if exc.status == 404:
+                raise SolverIngressNotFound(
+                    f"Ingress {namespace}/{name}, named by the issuer's http01.ingress.name, does not exist"
+                ) from None
+            raise
+        edited = change(current)
+        if edited == current:
+            return
+        try:
+            await kube.networking.replace_namespaced_ingress(name, namespace, edited)
+            return
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+    raise SolverIngressNotFound(f"Ingress {namespace}/{name} kept changing; could not edit it")
+
+
+async def solver_service_names(kube: Kube, namespace: str, label_selector: str) -> set[str]:
+    listed = await kube.core.list_namespaced_service(namespace, label_selector=label_selector)
+    return {item.metadata.name for item in listed.items}
 
 
 async def delete_solver_objects(kube: Kube, namespace: str, label_selector: str) -> int:

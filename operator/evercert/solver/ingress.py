@@ -59,6 +59,18 @@ def remove_challenge_path(ingress: dict[str, Any], token: str) -> dict[str, Any]
     return edited
 
 
+def remove_paths_to_services(ingress: dict[str, Any], services: set[str]) -> dict[str, Any]:
+    """A copy of `ingress` without the challenge paths that lead to any of `services`."""
+    edited = ingress
+    for rule in (ingress.get("spec") or {}).get("rules") or []:
+        for entry in (rule.get("http") or {}).get("paths") or []:
+            backend = ((entry.get("backend") or {}).get("service") or {}).get("name")
+            path = entry.get("path") or ""
+            if backend in services and path.startswith(ACME_CHALLENGE_PATH):
+                edited = remove_challenge_path(edited, path[len(ACME_CHALLENGE_PATH) :])
+    return edited
+
+
 def _without_path(rule: dict[str, Any], path: str) -> dict[str, Any] | None:
     """The rule without `path`; None when `path` was its only path."""
     paths = (rule.get("http") or {}).get("paths", [])

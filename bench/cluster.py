@@ -1,0 +1,106 @@
+"""The local environment for the bench, with the operator as its own process and its own identity."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kubernetes_asyncio import client, config
+
+from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LOCAL_ISSUER, LocalEnvironment
+from evercert_devenv.processes import Server
+
+SERVICE_ACCOUNT = "evercert-bench"
+
+
+@dataclass
+class BenchCluster:
+    """etcd, kube-apiserver, kube-controller-manager, Pebble, the solver host, and the operator.
+
+    The operator runs as a ServiceAccount, so the audit log tells its requests from the bench's."""
+
+    workdir: Path
+    operator_env: dict[str, str] = field(default_factory=dict)
+    env: LocalEnvironment = field(init=False)
+    operator: Server | None = None
+    starts: int = 0
+
+    def __post_init__(self) -> None:
+        self.env = LocalEnvironment(self.workdir)
+
+    @property
+    def operator_user(self) -> str:
+        return f"system:serviceaccount:{CLUSTER_RESOURCE_NAMESPACE}:{SERVICE_ACCOUNT}"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.env.controlplane.workdir / "audit.log"
+
+    @property
+    def pebble_log(self) -> Path:
+        return self.env.pebble.workdir / "pebble.log"
+
+    def start(self) -> None:
+        self.env.start()
+        kubectl = self.env.controlplane.kubectl
+        kubectl("create", "serviceaccount", SERVICE_ACCOUNT, "-n", CLUSTER_RESOURCE_NAMESPACE)
+        kubectl(
+            "create",
+            "clusterrolebinding",
+            SERVICE_ACCOUNT,
+            "--clusterrole=cluster-admin",
+            f"--serviceaccount={CLUSTER_RESOURCE_NAMESPACE}:{SERVICE_ACCOUNT}",
+        )
+        self.env.controlplane.service_account_kubeconfig(
+            CLUSTER_RESOURCE_NAMESPACE, SERVICE_ACCOUNT, self.workdir / "operator.kubeconfig"
+        )
+        self.start_operator()
+        self.env.apply(self.env.cluster_issuer())
+        self._wait_issuer_ready(60)
+
+    def start_operator(self) -> Server:
+        self.starts += 1
+        self.operator = self.env.start_operator(
+            f"operator-{self.starts}", self.workdir / "operator.kubeconfig", self.operator_env
+        )
+        return self.operator
+
+    def stop_operator(self) -> None:
+        if self.operator is not None:
+            self.operator.stop(timeout=30)
+
+    @property
+    def operator_pid(self) -> int:
+        assert self.operator is not None and self.operator.process is not None, "operator not running"
+        return self.operator.process.pid
+
+    def check_operator(self) -> None:
+        """Fail loudly (with its log) when the operator died."""
+        if self.operator is None or not self.operator.running():
+            tail = self.operator.log_tail(40) if self.operator else ""
+            raise RuntimeError(f"the operator is not running:\n{tail}")
+
+    def _wait_issuer_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_operator()
+            out = self.env.controlplane.kubectl("get", "clusterissuer", LOCAL_ISSUER, "-o", "json")
+            conditions = (json.loads(out).get("status") or {}).get("conditions") or []
+            if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"ClusterIssuer {LOCAL_ISSUER} not Ready after {timeout:.0f} s")
+
+    async def api_client(self) -> client.ApiClient:
+        """An API client for the bench itself (the admin user, not the operator's identity)."""
+        configuration = client.Configuration()
+        await config.load_kube_config(
+            config_file=str(self.env.kubeconfig), client_configuration=configuration, persist_config=False
+        )
+        configuration.connection_pool_maxsize = 64
+        return client.ApiClient(configuration)
+
+    def stop(self) -> None:
+        self.env.stop()

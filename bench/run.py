@@ -1,0 +1,102 @@
+"""`make bench`: how fast and how small evercert is, against a real apiserver and Pebble on this machine.
+
+Prints one figure per line (with its target and the core count) and writes bench/results/latest.json.
+`--quick` runs small sizes for trying things out; every size has its own flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import report
+from cluster import BenchCluster
+from phases import Bench, Sizes, say
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+QUICK = Sizes(single=3, many=20, total=60, batch=20, secrets=500, idle_seconds=20)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    default = Sizes()
+    parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
+    parser.add_argument("--single", type=int, help=f"Certificates timed one by one ({default.single})")
+    parser.add_argument("--many", type=int, help=f"Certificates applied at once ({default.many})")
+    parser.add_argument("--total", type=int, help=f"Ready Certificates at rest ({default.total})")
+    parser.add_argument("--batch", type=int, help=f"Certificates per batch up to --total ({default.batch})")
+    parser.add_argument("--secrets", type=int, help=f"unrelated Secrets ({default.secrets})")
+    parser.add_argument("--secret-kib", type=int, help=f"size of each ({default.secret_kib} KiB)")
+    parser.add_argument("--idle-seconds", type=float, help=f"idle window ({default.idle_seconds:g} s)")
+    parser.add_argument(
+        "--quiet-seconds",
+        type=float,
+        help=f"idle = no operator request for this long ({default.quiet_seconds:g} s)",
+    )
+    parser.add_argument(
+        "--operator-env", action="append", default=[], metavar="NAME=VALUE", help="extra operator env"
+    )
+    parser.add_argument("--workdir", type=Path, help="keep the environment's files here (default: temp)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help=f"JSON output ({RESULTS.name})")
+    return parser.parse_args(argv)
+
+
+def sizes(options: argparse.Namespace) -> Sizes:
+    base = QUICK if options.quick else Sizes()
+    given = {
+        name: getattr(options, name)
+        for name in Sizes.__dataclass_fields__
+        if getattr(options, name, None) is not None
+    }
+    return Sizes(**{**base.__dict__, **given})
+
+
+async def measure(cluster: BenchCluster, chosen: Sizes) -> dict[str, object]:
+    api = await cluster.api_client()
+    try:
+        return await Bench(cluster, api, chosen).run()
+    finally:
+        await api.close()
+
+
+def main(argv: list[str]) -> int:
+    options = parse(argv)
+    chosen = sizes(options)
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="evercert-bench-"))
+    extra_env = dict(item.split("=", 1) for item in options.operator_env)
+    cluster = BenchCluster(workdir, extra_env)
+    began = time.monotonic()
+    say(f"starting the local environment in {workdir}")
+    try:
+        cluster.start()
+        say(f"environment and operator ready in {time.monotonic() - began:.1f} s")
+        results = asyncio.run(measure(cluster, chosen))
+    except BaseException:
+        say(f"failed; the logs are kept in {workdir}")
+        raise
+    finally:
+        cluster.stop()
+    if options.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results = {
+        "cores": os.cpu_count(),
+        **results,
+        "sizes": chosen.__dict__,
+        "operator_env": extra_env,
+        "bench_seconds": round(time.monotonic() - began, 1),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    report.write(results, options.results)
+    print("\n".join(report.lines(results)))
+    print(f"(all figures: {options.results}; took {results['bench_seconds']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,191 @@
+"""CA faults: outages (5xx, dropped connections), Retry-After, rejected nonces, failed validations.
+
+These tests run their own operator with a 2 s first backoff (EVERCERT_BACKOFF_BASE_SECONDS) so that
+retries happen within the test; production waits 1 minute, doubling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import itertools
+import math
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evercert_devenv.environment import LocalEnvironment
+from evercert_devenv.pebble import Pebble
+from evercert_devenv.processes import Server
+
+from ..conftest import condition, get, wait_for
+from .caproxy import CaProxy
+from .helpers import assert_valid_tls_secret, certificate, event_reasons, solver_objects, wait_ready
+from .watching import Watch, order_urls
+
+FIRST_BACKOFF = 2
+# An attempt during an outage ends at its first failed request to the CA.
+MAX_REQUESTS_PER_ATTEMPT = 1
+
+
+@pytest.fixture(scope="module")
+def fast_operator(env: LocalEnvironment, operator: Server) -> Iterator[Server]:
+    """An operator that backs off from 2 s instead of 1 minute, in place of the session's."""
+    operator.stop()
+    fast = env.start_operator("fast-backoff", extra_env={"EVERCERT_BACKOFF_BASE_SECONDS": str(FIRST_BACKOFF)})
+    yield fast
+    fast.stop()
+    operator.start()
+
+
+@pytest.fixture(scope="module")
+def proxy(env: LocalEnvironment) -> Iterator[CaProxy]:
+    server = CaProxy(env.pebble, env.pebble.ca)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def flaky_issuer(env: LocalEnvironment, fast_operator: Server, proxy: CaProxy, namespace: str) -> str:
+    """An Issuer in the test's namespace whose CA is reached through the proxy (passing for now)."""
+    proxy.fail("pass")
+    env.apply(proxy.issuer("flaky", namespace))
+    wait_for(lambda: condition(env, "issuer", namespace, "flaky", "Ready") == "True", 30, "Issuer Ready")
+    return "flaky"
+
+
+@contextlib.contextmanager
+def solverhost_paused(env: LocalEnvironment) -> Iterator[None]:
+    """SIGSTOP the solver host: an issuance waits in its self-check, its order stored, until SIGCONT."""
+    assert env.solverhost is not None and env.solverhost.process is not None
+    env.solverhost.process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        env.solverhost.process.send_signal(signal.SIGCONT)
+
+
+def failures(versions: list[dict[str, Any]]) -> list[tuple[int, datetime.datetime, datetime.datetime]]:
+    """Each failed attempt once: (number, lastFailureTime, nextAttemptTime), in order."""
+    seen: dict[int, tuple[int, datetime.datetime, datetime.datetime]] = {}
+    for version in versions:
+        status = version.get("status") or {}
+        if status.get("failedIssuanceAttempts") and status.get("nextAttemptTime"):
+            number = int(status["failedIssuanceAttempts"])
+            seen[number] = (number, _time(status["lastFailureTime"]), _time(status["nextAttemptTime"]))
+    return [seen[n] for n in sorted(seen)]
+
+
+def _time(text: str) -> datetime.datetime:
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def failed_attempts(env: LocalEnvironment, namespace: str, name: str) -> int:
+    cert = get(env, "certificate", namespace, name) or {}
+    return int((cert.get("status") or {}).get("failedIssuanceAttempts") or 0)
+
+
+def ready_condition(cert: dict[str, Any] | None) -> dict[str, Any]:
+    conditions = ((cert or {}).get("status") or {}).get("conditions") or []
+    return next((c for c in conditions if c["type"] == "Ready"), {})
+
+
+@pytest.mark.parametrize(("mode", "reason"), [("503", "ACMEServerError"), ("drop", "ACMEServerUnreachable")])
+def test_an_order_in_flight_survives_a_ca_outage_with_exponential_backoff(
+    env: LocalEnvironment, proxy: CaProxy, flaky_issuer: str, namespace: str, mode: str, reason: str
+) -> None:
+    with Watch(env, "certificates", namespace) as certificates:
+        with solverhost_paused(env):
+            env.apply(certificate(namespace, "web", ["web.example.org"], issuer=flaky_issuer, kind="Issuer"))
+            wait_for(lambda: order_urls([get(env, "certificate", namespace, "web") or {}]), 30, "an order")
+            outage_began = time.monotonic()
+            proxy.fail(mode)
+        wait_for(lambda: failed_attempts(env, namespace, "web") >= 2, 30, "two failed attempts")
+        during = ready_condition(get(env, "certificate", namespace, "web"))
+        proxy.fail("pass")
+        outage = time.monotonic() - outage_began
+        wait_ready(env, namespace, "web", timeout=30)
+    versions = certificates.versions
+    assert during["status"] == "False" and during["reason"] == reason
+    attempts = failures(versions)
+    for number, failed_at, next_at in attempts:
+        backoff = FIRST_BACKOFF * 2 ** (number - 1)  # status times hold whole seconds, rounded up
+        assert backoff <= (next_at - failed_at).total_seconds() <= backoff + 1
+    for (_, _, next_at), (_, failed_at, _) in itertools.pairwise(attempts):
+        assert failed_at >= next_at, "an attempt came before its backoff was over"
+    sent = proxy.requests(mode)
+    assert 0 < len(sent) <= MAX_REQUESTS_PER_ATTEMPT * len(attempts)
+    assert len(attempts) <= 1 + math.log2(1 + outage / FIRST_BACKOFF)
+    assert len(order_urls(versions)) == 1, "the order in flight was not resumed"
+    assert_valid_tls_secret(env, namespace, "web-tls", ["web.example.org"])
+
+
+def test_retry_after_from_the_ca_is_honoured(
+    env: LocalEnvironment, proxy: CaProxy, flaky_issuer: str, namespace: str
+) -> None:
+    retry_after = 3  # longer than the first backoff (2 s): the CA's wish wins
+    proxy.fail("429", retry_after_seconds=retry_after)
+    env.apply(certificate(namespace, "web", ["web.example.org"], issuer=flaky_issuer, kind="Issuer"))
+    wait_for(lambda: failed_attempts(env, namespace, "web") >= 1, 30, "a failed attempt")
+    cert = get(env, "certificate", namespace, "web")
+    wait_for(lambda: len(proxy.requests("429")) >= 2, 30, "a second attempt")
+    proxy.fail("pass")
+    limited = proxy.requests("429")
+    assert limited[1].at - limited[0].at >= retry_after
+    status = (cert or {})["status"]
+    waited = _time(status["nextAttemptTime"]) - _time(status["lastFailureTime"])
+    assert retry_after <= waited.total_seconds() <= retry_after + 1
+    assert ready_condition(cert)["reason"] == "ACMERateLimited"
+
+
+def test_a_ca_rejecting_half_of_all_nonces_still_issues_without_a_failed_attempt(
+    env: LocalEnvironment, fast_operator: Server, namespace: str, tmp_path: Path
+) -> None:
+    pebble = Pebble(tmp_path, ca=env.pebble.ca, http01_port=env.pebble.http01_port, nonce_reject_percent=50)
+    pebble.start()
+    proxy = CaProxy(pebble, env.pebble.ca)
+    try:
+        with Watch(env, "certificates", namespace) as certificates:
+            env.apply(proxy.issuer("nonces", namespace))
+            env.apply(certificate(namespace, "web", ["web.example.org"], issuer="nonces", kind="Issuer"))
+            wait_ready(env, namespace, "web", timeout=60, process=fast_operator)
+    finally:
+        proxy.stop()
+        pebble.stop()
+    rejected = [s for s in proxy.requests() if s.problem == "badNonce"]
+    assert len(rejected) >= 3, "Pebble did not reject nonces as configured"
+    assert not failures(certificates.versions), "a rejected nonce failed an attempt"
+    assert "Warning" not in event_types(env, namespace, "nonces")
+
+
+def event_types(env: LocalEnvironment, namespace: str, name: str) -> list[str]:
+    out = env.controlplane.kubectl(
+        "get", "events", "-n", namespace, "--field-selector", f"involvedObject.name={name}",
+        "-o", "jsonpath={.items[*].type}",
+    )  # fmt: skip
+    return out.split()
+
+
+def test_a_failed_validation_reports_the_cas_reason_removes_solvers_and_backs_off(
+    env: LocalEnvironment, fast_operator: Server, namespace: str
+) -> None:
+    """The route works from inside the cluster (the self-check passes) but the CA cannot reach it."""
+    name = f"unreachable-{uuid.uuid4().hex[:6]}.example.org"
+    env.pebble.resolve(name, "127.0.0.2")  # nothing listens there: the CA's connection is refused
+    with Watch(env, "certificates", namespace) as certificates:
+        env.apply(certificate(namespace, "lost", [name]))
+        wait_for(lambda: failed_attempts(env, namespace, "lost") >= 1, 30, "a failed attempt", fast_operator)
+        assert not solver_objects(env, namespace), "solver objects outlived the failed attempt"
+        wait_for(lambda: failed_attempts(env, namespace, "lost") >= 2, 30, "a second attempt", fast_operator)
+    ready = ready_condition(get(env, "certificate", namespace, "lost"))
+    assert ready["status"] == "False" and ready["reason"] == "ACMEValidationFailed"
+    assert name in ready["message"] and "127.0.0.2" in ready["message"]
+    (_, _, retry_at), (_, failed_again, _) = failures(certificates.versions)[:2]
+    assert failed_again >= retry_at, "the retry did not wait for its backoff"
+    assert len(order_urls(certificates.versions)) == 2, "each attempt after a failed validation orders anew"
+    assert event_reasons(env, namespace, "lost").count("ACMEValidationFailed") >= 1

@@ -1,0 +1,101 @@
+"""Every version of some objects, as `kubectl get --watch` delivers them: nothing written goes unseen."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import threading
+from types import TracebackType
+from typing import Any
+
+from evercert.pki import key_matches_certificate
+from evercert_devenv.binaries import binary
+from evercert_devenv.environment import LocalEnvironment
+
+WATCH_STARTED_TIMEOUT = 20
+
+
+class Watch:
+    """Record each version of the objects of `kind` in `namespace`, from before the first one is written."""
+
+    def __init__(self, env: LocalEnvironment, kind: str, namespace: str) -> None:
+        self.versions: list[dict[str, Any]] = []
+        self._started = threading.Event()
+        # -v=6 makes kubectl log the watch request once the apiserver has answered it.
+        command = ["get", kind, "-n", namespace, "--watch", "-o", "json", "-v=6"]
+        self._process = subprocess.Popen(
+            [binary("kubectl"), f"--kubeconfig={env.kubeconfig}", *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._threads = [
+            threading.Thread(target=self._read_objects, daemon=True),
+            threading.Thread(target=self._read_log, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        if not self._started.wait(WATCH_STARTED_TIMEOUT):
+            self.stop()
+            raise RuntimeError(f"kubectl did not start watching {kind} in {namespace}")
+
+    def _read_objects(self) -> None:
+        assert self._process.stdout is not None
+        lines: list[str] = []
+        for line in self._process.stdout:
+            lines.append(line)
+            if line == "}\n":  # kubectl indents everything but the closing brace of each object
+                self.versions.append(json.loads("".join(lines)))
+                lines.clear()
+
+    def _read_log(self) -> None:
+        assert self._process.stderr is not None
+        for line in self._process.stderr:
+            if "watch=true" in line and "200 OK" in line:
+                self._started.set()
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(10)
+        for thread in self._threads:
+            thread.join(10)
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        return [v for v in self.versions if v["metadata"]["name"] == name]
+
+
+def field(secret: dict[str, Any], key: str) -> bytes:
+    value = (secret.get("data") or {}).get(key)
+    return base64.b64decode(value) if value else b""
+
+
+def mismatched_versions(secrets: list[dict[str, Any]]) -> list[str]:
+    """The Secret versions that held a certificate and a key that do not belong together."""
+    return [
+        f"{s['metadata']['name']}@{s['metadata']['resourceVersion']}"
+        for s in secrets
+        if field(s, "tls.crt") and not key_matches_certificate(field(s, "tls.key"), field(s, "tls.crt"))
+    ]
+
+
+def private_keys(secrets: list[dict[str, Any]]) -> set[bytes]:
+    """Every distinct private key any version of these Secrets held."""
+    return {field(s, "tls.key") for s in secrets if field(s, "tls.key")}
+
+
+def order_urls(certificates: list[dict[str, Any]]) -> set[str]:
+    """Every distinct ACME order these Certificate versions recorded in their status."""
+    return {
+        str(c["status"]["order"]["url"])
+        for c in certificates
+        if ((c.get("status") or {}).get("order") or {}).get("url")
+    }
