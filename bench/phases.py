@@ -81,6 +81,7 @@ class Bench:
 
     async def single(self) -> None:
         """Figure 1: apply → Ready, one Certificate at a time."""
+        self.results["rss_mb_start"] = memory_mb(self.cluster.operator_pid)["rss"]
         await create_namespace(self.api, "bench-single")
         requests_before, _ = self.pebble.counts()
         took = []

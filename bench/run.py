@@ -72,6 +72,7 @@ def main(argv: list[str]) -> int:
     extra_env = dict(item.split("=", 1) for item in options.operator_env)
     cluster = BenchCluster(workdir, extra_env)
     began = time.monotonic()
+    load_before = os.getloadavg()[0]
     say(f"starting the local environment in {workdir}")
     try:
         cluster.start()
@@ -90,6 +91,8 @@ def main(argv: list[str]) -> int:
         "sizes": chosen.__dict__,
         "operator_env": extra_env,
         "bench_seconds": round(time.monotonic() - began, 1),
+        # Other work on the machine skews the figures: the 1-minute load average before and after.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     report.write(results, options.results)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import ssl
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,15 +133,19 @@ class ControlPlane:
         context = ssl.create_default_context(cafile=str(self.workdir / "pki" / "ca.crt"))
         return http_ok(f"{self.url}/readyz", context)
 
-    def restart_apiserver(self) -> None:
-        """Kill kube-apiserver (as a crash would) and start it again on the same port and etcd.
+    @contextlib.contextmanager
+    def apiserver_down(self) -> Iterator[None]:
+        """kube-apiserver killed (as a crash would) for the block, then started on the same port and etcd.
 
         Every client sees its requests fail and its watch streams break while it is away.
         """
         apiserver = next(server for server in self.servers if server.name == "kube-apiserver")
         apiserver.kill()
-        apiserver.start()
-        wait_until(self._apiserver_ready, apiserver, 90)
+        try:
+            yield
+        finally:
+            apiserver.start()
+            wait_until(self._apiserver_ready, apiserver, 90)
 
     def _audit_policy(self) -> Path:
         """Metadata-level audit of requests, so tests can check who wrote what (never bodies)."""

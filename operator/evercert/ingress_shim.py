@@ -122,11 +122,6 @@ class Report:
 Action = Write | Delete | Report
 
 
-def shim_options(cert_manager_annotations: bool, default_issuer_name: str | None, kind: str) -> ShimOptions:
-    default = (kind, default_issuer_name) if default_issuer_name else None
-    return ShimOptions(cert_manager_annotations, default)
-
-
 def ingress_request(body: Mapping[str, Any], options: ShimOptions) -> IngressRequest | None:
     """The Certificates an Ingress asks for; None when its annotations do not ask evercert for any."""
     metadata = body.get("metadata") or {}
@@ -326,12 +321,12 @@ def existing_certificate(body: Mapping[str, Any]) -> ExistingCertificate:
     )
 
 
-def concerns_shim(name: str, requests: Iterable[IngressRequest], existing: ExistingCertificate) -> bool:
+def concerns_shim(existing: ExistingCertificate, requests: Iterable[IngressRequest]) -> bool:
     """Whether a Certificate event matters to the shim: made from an Ingress, asked for, or reported on."""
     return (
         existing.owner_uid is not None
         or existing.conflict is not None
-        or any(desired.name == name for request in requests for desired in request.certificates)
+        or any(desired.name == existing.name for request in requests for desired in request.certificates)
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import kopf
 from kubernetes_asyncio.client.exceptions import ApiException
 
@@ -104,12 +105,19 @@ async def reconcile(
     except (AcmeFailure, EvercertError) as exc:
         attempted = isinstance(exc, AcmeFailure) or exc.reason in ("SelfCheckFailed", "KeyMismatch")
         return await report_failure(runtime, body, exc, utcnow(), attempt_failed=attempted, look=look)
-    except ApiException as exc:
+    except (ApiException, aiohttp.ClientError, TimeoutError) as exc:
+        # Left to kopf, an apiserver that is away (restarting, say) would stall this daemon for a minute.
         log.warning(
             "Kubernetes API error; retrying soon",
-            extra={"certificate": f"{spec.namespace}/{spec.name}", "status": exc.status},
+            extra={"certificate": f"{spec.namespace}/{spec.name}", "error": _api_error(exc)},
         )
         return utcnow() + RETRY_AFTER_API_ERROR
+
+
+def _api_error(exc: Exception) -> str:
+    return (
+        f"HTTP {exc.status} {exc.reason}" if isinstance(exc, ApiException) else f"{type(exc).__name__}: {exc}"
+    )
 
 
 async def take_look(

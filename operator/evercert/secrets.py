@@ -22,6 +22,7 @@ from .pki import (
 )
 
 ALLOW_TAKEOVER = f"{constants.GROUP}/allow-takeover"
+TLS_SECRET_TYPE = "kubernetes.io/tls"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ def check_ownership(secret: Mapping[str, Any], spec: CertificateSpec) -> None:
         raise SecretNotOwned(
             f"Secret {spec.secret_name!r} exists and was not made by evercert; refusing to overwrite it. "
             f"Choose another secretName, delete the Secret, or annotate it {ALLOW_TAKEOVER}=true"
+        )
+    if secret.get("type") != TLS_SECRET_TYPE:
+        raise SecretNotOwned(
+            f"Secret {spec.secret_name!r} has type {secret.get('type')}, and a Secret's type cannot change "
+            f"to {TLS_SECRET_TYPE}: delete the Secret and evercert will create it"
         )
 
 
@@ -131,7 +137,7 @@ def build_tls_secret(
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "type": "kubernetes.io/tls",
+        "type": TLS_SECRET_TYPE,
         "metadata": metadata,
         "data": {k: base64.b64encode(v).decode() for k, v in data.items()},
     }

@@ -27,14 +27,14 @@ from ..conftest import condition, wait_for
 CHART = REPO / "deploy" / "helm" / "evercert"
 RELEASE = "evercert"
 RELEASE_NAMESPACE = "evercert-system"
-SERVICE_ACCOUNT = "evercert"
-SERVICE_ACCOUNT_USER = f"system:serviceaccount:{RELEASE_NAMESPACE}:{SERVICE_ACCOUNT}"
 
 
 @dataclass(frozen=True)
 class Release:
     """What `helm install` printed and created."""
 
+    name: str
+    namespace: str
     output: str
     objects: list[dict[str, Any]]
 
@@ -46,11 +46,16 @@ class Release:
         (container,) = self.find("Deployment")["spec"]["template"]["spec"]["containers"]
         return dict(container)
 
+    @property
+    def service_account_user(self) -> str:
+        return f"system:serviceaccount:{self.namespace}:{self.find('ServiceAccount')['metadata']['name']}"
+
 
 @dataclass(frozen=True)
 class ChartOperator:
     process: Server
     liveness_url: str
+    release: Release
 
 
 def helm(env: LocalEnvironment, *args: str) -> str:
@@ -60,6 +65,38 @@ def helm(env: LocalEnvironment, *args: str) -> str:
     if result.returncode != 0:
         raise AssertionError(f"helm {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
+
+
+def install(env: LocalEnvironment, name: str, namespace: str, *values: str) -> Release:
+    """`helm install` the chart with `--set` values."""
+    sets = [arg for value in values for arg in ("--set", value)]
+    output = helm(env, "install", name, str(CHART), "--namespace", namespace, "--create-namespace", *sets)
+    manifest = helm(env, "get", "manifest", name, "--namespace", namespace)
+    return Release(name, namespace, output, [doc for doc in yaml.safe_load_all(manifest) if doc])
+
+
+def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartOperator:
+    """The operator as the release's Deployment would run it (its args and env), as its ServiceAccount."""
+    account = release.find("ServiceAccount")["metadata"]["name"]
+    kubeconfig = env.controlplane.service_account_kubeconfig(
+        release.namespace, account, env.workdir / f"{name}.kubeconfig"
+    )
+    container = release.operator_container()
+    # The Pod's port 8080 is its own; here it shares the machine with everything else.
+    liveness_url = f"http://127.0.0.1:{free_port()}/healthz"
+    args = [arg.replace("http://0.0.0.0:8080/healthz", liveness_url) for arg in container["args"]]
+    chart_env = {e["name"]: e["value"] for e in container["env"]}
+    process = env.start_operator(name, kubeconfig=kubeconfig, extra_env=chart_env, args=args)
+    return ChartOperator(process, liveness_url, release)
+
+
+def wait_issuer_ready(env: LocalEnvironment, operator: ChartOperator) -> None:
+    wait_for(
+        lambda: condition(env, "clusterissuer", None, LOCAL_ISSUER, "Ready") == "True",
+        60,
+        "ClusterIssuer Ready",
+        operator.process,
+    )
 
 
 @pytest.fixture(scope="package")
@@ -77,50 +114,36 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
 
 @pytest.fixture(scope="package")
 def release(env: LocalEnvironment) -> Release:
+    """The chart with its default values: every namespace served."""
     started = time.monotonic()
-    output = helm(env, "install", RELEASE, str(CHART), "--namespace", RELEASE_NAMESPACE, "--create-namespace")
-    manifest = helm(env, "get", "manifest", RELEASE, "--namespace", RELEASE_NAMESPACE)
+    installed = install(env, RELEASE, RELEASE_NAMESPACE)
     print(f"\n[e2e] helm install in {time.monotonic() - started:.1f} s")
-    return Release(output, [doc for doc in yaml.safe_load_all(manifest) if doc])
+    return installed
 
 
 @pytest.fixture(scope="package")
 def chart_operator(env: LocalEnvironment, release: Release) -> Iterator[ChartOperator]:
-    """The operator as the chart's Deployment would run it (its args and env), as its ServiceAccount."""
-    kubeconfig = env.controlplane.service_account_kubeconfig(
-        RELEASE_NAMESPACE, SERVICE_ACCOUNT, env.workdir / "chart-operator.kubeconfig"
-    )
-    container = release.operator_container()
-    # The Pod's port 8080 is its own; here it shares the machine with everything else.
-    liveness_url = f"http://127.0.0.1:{free_port()}/healthz"
-    args = [arg.replace("http://0.0.0.0:8080/healthz", liveness_url) for arg in container["args"]]
-    chart_env = {e["name"]: e["value"] for e in container["env"]}
-    process = env.start_operator("chart-operator", kubeconfig=kubeconfig, extra_env=chart_env, args=args)
+    operator = start_operator(env, release, "chart-operator")
     env.apply(env.cluster_issuer())
-    wait_for(
-        lambda: condition(env, "clusterissuer", None, LOCAL_ISSUER, "Ready") == "True",
-        60,
-        "ClusterIssuer Ready",
-        process,
-    )
-    yield ChartOperator(process, liveness_url)
-    process.stop()
+    wait_issuer_ready(env, operator)
+    yield operator
+    operator.process.stop()
     # Every request of the whole e2e run, checked once more at the end.
-    assert forbidden_requests(env) == [], "the chart's RBAC refused requests"
-    assert permission_errors(process.log_path) == []
+    assert forbidden_requests(env, release) == [], "the chart's RBAC refused requests"
+    assert permission_errors(operator.process.log_path) == []
 
 
-def audit_events(env: LocalEnvironment, user: str = SERVICE_ACCOUNT_USER) -> list[dict[str, Any]]:
+def audit_events(env: LocalEnvironment, user: str) -> list[dict[str, Any]]:
     """The apiserver's audit records of `user`'s requests (metadata only)."""
     lines = (env.controlplane.workdir / "audit.log").read_text().splitlines()
     return [event for event in map(json.loads, lines) if event.get("user", {}).get("username") == user]
 
 
-def forbidden_requests(env: LocalEnvironment) -> list[str]:
+def forbidden_requests(env: LocalEnvironment, release: Release) -> list[str]:
     """Requests RBAC refused (not those refused for other reasons, e.g. a namespace being deleted)."""
     return [
         f"{e['verb']} {e.get('requestURI')}: {e['annotations'].get('authorization.k8s.io/reason', '')}"
-        for e in audit_events(env)
+        for e in audit_events(env, release.service_account_user)
         if (e.get("annotations") or {}).get("authorization.k8s.io/decision") == "forbid"
     ]
 

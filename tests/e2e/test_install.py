@@ -115,7 +115,8 @@ def test_the_plain_manifest_install_is_accepted_by_the_apiserver(
 def test_the_operator_was_never_refused_a_request(
     env: LocalEnvironment, chart_operator: ChartOperator
 ) -> None:
-    decisions = {(e.get("annotations") or {}).get("authorization.k8s.io/decision") for e in audit_events(env)}
+    requests = audit_events(env, chart_operator.release.service_account_user)
+    decisions = {(e.get("annotations") or {}).get("authorization.k8s.io/decision") for e in requests}
     assert "allow" in decisions, "the audit log does not show the chart's ServiceAccount's requests"
-    assert forbidden_requests(env) == []
+    assert forbidden_requests(env, chart_operator.release) == []
     assert permission_errors(chart_operator.process.log_path) == []

@@ -1,8 +1,9 @@
 """A fault-injecting HTTPS reverse proxy in front of Pebble, counting every request the CA is sent.
 
-Modes: "pass" (forward), "503" (an outage page), "429" (rateLimited with Retry-After) and "drop"
-(close the connection without an answer, as a CA that is down would). Pebble builds its URLs from
-the Host header, so everything the client is told to fetch comes back through the proxy.
+Modes: "pass" (forward), "503" (an outage page), "429" (rateLimited with Retry-After), "drop"
+(close the connection without an answer, as a CA that is down would) and "hold" (answer nothing
+until the mode changes, then forward). Pebble builds its URLs from the Host header, so everything
+the client is told to fetch comes back through the proxy.
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ from typing import Any
 from evercert_devenv.certs import LocalCA
 from evercert_devenv.pebble import Pebble
 
-MODES = ("pass", "503", "429", "drop")
+MODES = ("pass", "503", "429", "drop", "hold")
+HOLD_TIMEOUT_SECONDS = 60
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Seen:
-    """One request the proxy received, what it answered, and the ACME problem type if any."""
+    """One request as it arrived; once answered, the status and the ACME problem type if any."""
 
     at: float
     method: str
     path: str
     mode: str
-    status: int | None
+    status: int | None = None
     problem: str | None = None
 
 
@@ -48,6 +50,8 @@ class CaProxy:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._released = threading.Event()
+        self._released.set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._server.socket = self._tls_context().wrap_socket(self._server.socket, server_side=True)
@@ -72,6 +76,13 @@ class CaProxy:
     def fail(self, mode: str, retry_after_seconds: int = 0) -> None:
         assert mode in MODES
         self.mode, self.retry_after_seconds = mode, retry_after_seconds
+        if mode == "hold":
+            self._released.clear()
+        else:
+            self._released.set()
+
+    def wait_for_release(self) -> None:
+        self._released.wait(HOLD_TIMEOUT_SECONDS)
 
     def record(self, entry: Seen) -> None:
         with self._lock:
@@ -122,10 +133,13 @@ def _handler(proxy: CaProxy) -> type[BaseHTTPRequestHandler]:
             """Quiet: the record of requests is `proxy.seen`."""
 
         def _handle(self) -> None:
-            mode, started = proxy.mode, time.monotonic()
+            seen = Seen(time.monotonic(), self.command, self.path, proxy.mode)
+            proxy.record(seen)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            mode = seen.mode
+            if mode == "hold":
+                proxy.wait_for_release()
             if mode == "drop":
-                proxy.record(Seen(started, self.command, self.path, mode, None))
                 self.close_connection = True
                 return
             if mode == "503":
@@ -140,9 +154,7 @@ def _handler(proxy: CaProxy) -> type[BaseHTTPRequestHandler]:
                 ]
             else:
                 status, headers, payload = self._forward(body)
-            proxy.record(
-                Seen(started, self.command, self.path, mode, status, _problem_type(headers, payload))
-            )
+            seen.status, seen.problem = status, _problem_type(headers, payload)
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)

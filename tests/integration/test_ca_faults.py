@@ -25,7 +25,7 @@ from evercert_devenv.processes import Server
 
 from ..conftest import condition, get, wait_for
 from .caproxy import CaProxy
-from .helpers import assert_valid_tls_secret, certificate, event_reasons, solver_objects, wait_ready
+from .helpers import assert_valid_tls_secret, certificate, event_reasons, wait_ready
 from .watching import Watch, order_urls
 
 FIRST_BACKOFF = 2
@@ -177,11 +177,15 @@ def test_a_failed_validation_reports_the_cas_reason_removes_solvers_and_backs_of
     """The route works from inside the cluster (the self-check passes) but the CA cannot reach it."""
     name = f"unreachable-{uuid.uuid4().hex[:6]}.example.org"
     env.pebble.resolve(name, "127.0.0.2")  # nothing listens there: the CA's connection is refused
-    with Watch(env, "certificates", namespace) as certificates:
+    with Watch(env, "certificates", namespace) as certificates, Watch(env, "pods", namespace) as pods:
         env.apply(certificate(namespace, "lost", [name]))
-        wait_for(lambda: failed_attempts(env, namespace, "lost") >= 1, 30, "a failed attempt", fast_operator)
-        assert not solver_objects(env, namespace), "solver objects outlived the failed attempt"
         wait_for(lambda: failed_attempts(env, namespace, "lost") >= 2, 30, "a second attempt", fast_operator)
+    solver_pods = [(kind, pod["metadata"]["name"]) for kind, pod in pods.events]
+    first_pod = solver_pods[0][1]
+    second_added = next(
+        i for i, (kind, pod) in enumerate(solver_pods) if kind == "ADDED" and pod != first_pod
+    )
+    assert ("DELETED", first_pod) in solver_pods[:second_added], "solver objects outlived the failed attempt"
     ready = ready_condition(get(env, "certificate", namespace, "lost"))
     assert ready["status"] == "False" and ready["reason"] == "ACMEValidationFailed"
     assert name in ready["message"] and "127.0.0.2" in ready["message"]

@@ -20,10 +20,10 @@ class Watch:
     """Record each version of the objects of `kind` in `namespace`, from before the first one is written."""
 
     def __init__(self, env: LocalEnvironment, kind: str, namespace: str) -> None:
-        self.versions: list[dict[str, Any]] = []
+        self.events: list[tuple[str, dict[str, Any]]] = []  # (ADDED/MODIFIED/DELETED, object)
         self._started = threading.Event()
         # -v=6 makes kubectl log the watch request once the apiserver has answered it.
-        command = ["get", kind, "-n", namespace, "--watch", "-o", "json", "-v=6"]
+        command = ["get", kind, "-n", namespace, "--watch", "--output-watch-events", "-o", "json", "-v=6"]
         self._process = subprocess.Popen(
             [binary("kubectl"), f"--kubeconfig={env.kubeconfig}", *command],
             stdout=subprocess.PIPE,
@@ -42,12 +42,16 @@ class Watch:
 
     def _read_objects(self) -> None:
         assert self._process.stdout is not None
-        lines: list[str] = []
+        decoder, pending = json.JSONDecoder(), ""
         for line in self._process.stdout:
-            lines.append(line)
-            if line == "}\n":  # kubectl indents everything but the closing brace of each object
-                self.versions.append(json.loads("".join(lines)))
-                lines.clear()
+            pending += line
+            while pending.strip():
+                try:
+                    event, end = decoder.raw_decode(pending.lstrip())
+                except ValueError:  # the rest of this event is still to come
+                    break
+                self.events.append((event["type"], event["object"]))
+                pending = pending.lstrip()[end:]
 
     def _read_log(self) -> None:
         assert self._process.stderr is not None
@@ -69,8 +73,9 @@ class Watch:
     ) -> None:
         self.stop()
 
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [v for v in self.versions if v["metadata"]["name"] == name]
+    @property
+    def versions(self) -> list[dict[str, Any]]:
+        return [obj for _, obj in self.events]
 
 
 def field(secret: dict[str, Any], key: str) -> bytes:

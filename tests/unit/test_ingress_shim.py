@@ -19,6 +19,7 @@ from evercert.ingress_shim import (
     ShimOptions,
     Write,
     certificate_body,
+    concerns_shim,
     conflict_conditions,
     existing_certificate,
     ingress_request,
@@ -332,6 +333,17 @@ class TestPlan:
 
     def test_unrelated_certificates_are_left_alone(self) -> None:
         assert plan([], by_name(existing(desired(["x.example.org"], name="mine"), owner=None))) == []
+
+
+class TestWhichCertificateEventsMatter:
+    def test_those_made_from_an_ingress_asked_for_or_reported_on(self) -> None:
+        wanted = desired(["www.example.org"])
+        assert concerns_shim(existing(wanted, A), [])
+        assert concerns_shim(existing(wanted, owner=None), [asks(B, wanted)])
+        assert concerns_shim(existing(wanted, owner=None, conflict="clash"), [])
+
+    def test_not_others(self) -> None:
+        assert not concerns_shim(existing(desired(["www.example.org"]), owner=None), [])
 
 
 class TestWrites:

@@ -114,6 +114,23 @@ def test_loading_an_encrypted_key_fails(ec_key):
         load_private_key_pem(encrypted)
 
 
+def test_unchecked_loading_skips_only_the_rsa_consistency_check():
+    """Looking at a key (type, size, public half) need not pay RSA's slow check; signing keys do."""
+    good = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = good.private_numbers()
+    inconsistent = rsa.RSAPrivateNumbers(
+        numbers.p, numbers.q, numbers.d + 2, numbers.dmp1, numbers.dmq1, numbers.iqmp, numbers.public_numbers
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    key_pem = private_key_to_pem(inconsistent)
+
+    with pytest.raises(ValueError, match="not an unencrypted PEM private key"):
+        load_private_key_pem(key_pem)
+    looked_at = load_private_key_pem(key_pem, check=False)
+    assert looked_at.public_key() == good.public_key() and looked_at.key_size == 2048
+    with pytest.raises(ValueError, match="not an unencrypted PEM private key"):
+        load_private_key_pem(b"garbage", check=False)
+
+
 def test_loading_a_key_that_is_neither_rsa_nor_ecdsa_fails():
     ed25519_pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

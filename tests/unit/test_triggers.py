@@ -137,11 +137,18 @@ def test_ca_crt_is_the_self_signed_root_when_the_chain_carries_it(issued_secret)
 
 def test_a_foreign_secret_is_not_taken_over_without_opt_in() -> None:
     spec = parse_certificate(certificate_body())
-    foreign = {"metadata": {"name": "web-tls", "annotations": {}}}
+    foreign = {"type": "kubernetes.io/tls", "metadata": {"name": "web-tls", "annotations": {}}}
     with pytest.raises(SecretNotOwned, match=ALLOW_TAKEOVER):
         check_ownership(foreign, spec)
     foreign["metadata"]["annotations"][ALLOW_TAKEOVER] = "true"
     check_ownership(foreign, spec)
+
+
+def test_a_secret_whose_type_cannot_become_tls_is_not_taken_over() -> None:
+    spec = parse_certificate(certificate_body())
+    opaque = {"type": "Opaque", "metadata": {"name": "web-tls", "annotations": {ALLOW_TAKEOVER: "true"}}}
+    with pytest.raises(SecretNotOwned, match="type Opaque"):
+        check_ownership(opaque, spec)
 
 
 def test_a_secret_written_for_another_certificate_is_a_conflict() -> None:

@@ -13,7 +13,7 @@ from acme import errors as acme_errors
 from acme import messages
 from requests.utils import parse_header_links
 
-from evercert.acme.errors import acme_call, remember_response
+from evercert.acme.errors import BAD_RESPONSE, AcmeFailure, acme_call, remember_response, translate
 from evercert.acme.keys import jwk_from_pem, signature_algorithm
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 NETWORK_TIMEOUT_SECONDS = 30
 DIRECTORY_TTL_SECONDS = 3600
+DIRECTORY_RESOURCES = ("newNonce", "newAccount", "newOrder")
 # A badNonce answer means the CA did not act on the request, so sending it again with a fresh nonce is
 # always safe; the cap only ends the attempt when a CA rejects every nonce.
 BAD_NONCE_ATTEMPTS = 20
@@ -72,10 +73,31 @@ def directory(settings: AccountSettings, net: acme_client.ClientNetwork) -> mess
         cached = _directories.get(key)
     if cached and time.monotonic() - cached[0] < DIRECTORY_TTL_SECONDS:
         return cached[1]
-    fetched = acme_client.ClientV2.get_directory(settings.server, net)
+    fetched = _fetch_directory(settings.server, net)
     with _directories_lock:
         _directories[key] = (time.monotonic(), fetched)
     return fetched
+
+
+def _fetch_directory(server: str, net: acme_client.ClientNetwork) -> messages.Directory:
+    """The directory at `server`; AcmeFailure saying so when what answers there is no ACME directory."""
+    try:
+        fetched = acme_client.ClientV2.get_directory(server, net)
+    except Exception as exc:
+        failure = translate(exc)
+        if failure.reason != BAD_RESPONSE:
+            raise failure from exc
+        detail = failure.message
+    else:
+        missing = [name for name in DIRECTORY_RESOURCES if not getattr(fetched, name, None)]
+        if not missing:
+            return fetched
+        detail = f"its answer lacks {', '.join(missing)}"
+    raise AcmeFailure(
+        BAD_RESPONSE,
+        f"{server} is not an ACME directory ({detail}): spec.acme.server must be the directory URL, "
+        "e.g. https://acme-v02.api.letsencrypt.org/directory",
+    )
 
 
 def open_client(settings: AccountSettings, key_pem: bytes) -> acme_client.ClientV2:

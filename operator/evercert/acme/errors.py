@@ -101,6 +101,8 @@ def translate(exc: BaseException, problem_reason: str = ORDER_FAILED) -> AcmeFai
     problem = exc if isinstance(exc, messages.Error) else info.problem
     if problem is not None:  # a 409 arrives as ConflictError, its problem document kept aside
         return _from_problem(problem, info.status, info.retry_after, problem_reason)
+    if isinstance(exc, requests.exceptions.InvalidJSONError):  # a RequestException, but the server answered
+        return AcmeFailure(BAD_RESPONSE, f"the ACME server's answer is not JSON: {exc}")
     if isinstance(exc, requests.exceptions.SSLError):
         return AcmeFailure(SERVER_UNREACHABLE, f"TLS error talking to the ACME server: {exc}")
     if isinstance(exc, requests.RequestException):

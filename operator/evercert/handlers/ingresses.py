@@ -39,7 +39,7 @@ class ShimState:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     conflicts: dict[tuple[str, str], str] = field(default_factory=dict)  # by Certificate
     problems: dict[str, str] = field(default_factory=dict)  # by Ingress uid
-    retries: set[asyncio.Task[None]] = field(default_factory=set)
+    retries: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # at most one per namespace
 
 
 def options(settings: Settings) -> ShimOptions:
@@ -50,6 +50,13 @@ def options(settings: Settings) -> ShimOptions:
 @kopf.on.startup()
 def start_shim(memo: kopf.Memo, **_: Any) -> None:
     memo.ingress_shim = ShimState()
+
+
+@kopf.on.cleanup()
+def stop_shim(memo: kopf.Memo, **_: Any) -> None:
+    state: ShimState = memo.ingress_shim
+    for task in state.retries.values():
+        task.cancel()
 
 
 @kopf.index(*INGRESSES, labels=USERS_INGRESSES)
@@ -68,7 +75,6 @@ def namespace_certificates(body: kopf.Body, **_: Any) -> dict[str, ExistingCerti
 @kopf.on.event(*INGRESSES, labels=USERS_INGRESSES)
 async def ingress_changed(
     body: kopf.Body,
-    type: str | None,
     memo: kopf.Memo,
     ingress_requests: Requests,
     namespace_certificates: Certificates,
@@ -91,7 +97,7 @@ async def shim_certificate_changed(
 ) -> None:
     namespace = body.metadata.namespace
     existing = ingress_shim.existing_certificate(body)
-    if ingress_shim.concerns_shim(body.metadata.name, _requests(ingress_requests, namespace), existing):
+    if ingress_shim.concerns_shim(existing, _requests(ingress_requests, namespace)):
         await sync(memo, namespace, ingress_requests, namespace_certificates)
 
 
@@ -119,13 +125,15 @@ def _requests(requests: Requests, namespace: str) -> list[IngressRequest]:
 def _retry_later(
     memo: kopf.Memo, state: ShimState, namespace: str, requests: Requests, certificates: Certificates
 ) -> None:
+    if namespace in state.retries:
+        return
+
     async def retry() -> None:
         await asyncio.sleep(RETRY_AFTER_API_ERROR)
+        del state.retries[namespace]
         await sync(memo, namespace, requests, certificates)
 
-    task = asyncio.create_task(retry())
-    state.retries.add(task)
-    task.add_done_callback(state.retries.discard)
+    state.retries[namespace] = asyncio.create_task(retry())
 
 
 async def _carry_out(runtime: Runtime, state: ShimState, namespace: str, action: ingress_shim.Action) -> None:

@@ -49,7 +49,7 @@ def certificate_info(cert: x509.Certificate) -> CertificateInfo:
 def key_matches_certificate(key_pem: bytes, cert_pem: bytes) -> bool:
     """True when the private key belongs to the chain's leaf; False on anything unparsable."""
     try:
-        key = load_private_key_pem(key_pem)
+        key = load_private_key_pem(key_pem, check=False)  # only its public half is compared
         leaf = parse_pem_chain(cert_pem)[0]
     except ValueError:
         return False
