@@ -5,6 +5,7 @@ status condition (reason + message that says what to fix) and an Event, without 
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -47,7 +48,12 @@ REFUSED_CERTIFICATES = [
 REFUSED_ISSUERS = [
     ("invalid email", {"email": "not an email"}, "spec.acme.email"),
     ("server not a URL", {"server": "acme.example.org/directory"}, "spec.acme.server"),
-    ("DNS-01 only", {"solvers": [{"dns01": {"webhook": {}}}]}, "only HTTP-01"),
+    ("no HTTP-01 Ingress solver", {"solvers": [{"http01": {}}]}, "only HTTP-01"),
+    (
+        "DNS-01 solver",
+        {"solvers": [{"dns01": {"webhook": {}}}]},
+        'unknown field "spec.acme.solvers[0].dns01"',
+    ),
 ]
 
 
@@ -74,7 +80,7 @@ CASES = [
     ),
     Case("unreachable ACME server", "issuer", "unreachable", "ACMEServerUnreachable", ("cannot reach",)),
     Case("a Certificate of it", "certificate", "via-unreachable", "IssuerNotReady", ("cannot reach",)),
-    Case("server that is not ACME", "issuer", "not-acme", "ACMEBadResponse", ("ACME directory",)),
+    Case("server that is not ACME", "issuer", "not-acme", "ACMEBadResponse", ("is not an ACME directory",)),
     Case("account key not a key", "issuer", "bad-key", "ACMEAccountFailed", ("account key",)),
     Case("secretName of another Certificate", "certificate", "copycat", "SecretNameConflict", ("'owner'",)),
     Case("Secret not made by evercert", "certificate", "intruder", "SecretNotOwned", ("allow-takeover",)),
@@ -138,6 +144,7 @@ class BadNamespace:
     name: str
     owner_serial: int
     intruder_version: str
+    log_offset: int  # where the operator's log stood before the bad input arrived
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +155,12 @@ def bad(env: LocalEnvironment, operator: Server) -> Iterator[BadNamespace]:
         env.controlplane.kubectl("create", "namespace", name)
     env.apply(certificate(ns, "owner", ["owner.example.org"]))
     wait_ready(env, ns, "owner", process=operator)
+    log_offset = operator.log_path.stat().st_size
     for manifest in bad_objects(env, ns, elsewhere):
         env.apply(manifest)
     intruder = get(env, "secret", ns, "intruder-tls") or {}
-    yield BadNamespace(ns, serial(tls_data(env, ns, "owner-tls")[0]), intruder["metadata"]["resourceVersion"])
+    owner_serial = serial(tls_data(env, ns, "owner-tls")[0])
+    yield BadNamespace(ns, owner_serial, intruder["metadata"]["resourceVersion"], log_offset)
     for name in (ns, elsewhere):
         env.controlplane.kubectl("delete", "namespace", name, "--wait=false")
 
@@ -237,11 +246,42 @@ def test_bad_input_disturbs_neither_the_operator_nor_other_certificates(
     assert serial(tls_data(env, bad.name, "owner-tls")[0]) == bad.owner_serial
     env.apply(certificate(bad.name, "newcomer", ["newcomer.example.org"]))
     wait_ready(env, bad.name, "newcomer", process=operator)
-    log = operator.log_path.read_text()
-    assert "failed with an exception" not in log and "Traceback" not in log
+    with operator.log_path.open() as log:
+        log.seek(bad.log_offset)
+        written = log.read()
+    assert "failed with an exception" not in written and "Traceback" not in written
+
+
+def test_an_ingress_with_tls_but_no_hosts_gets_an_event_and_no_certificate(
+    env: LocalEnvironment, operator: Server, namespace: str
+) -> None:
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "hostless",
+            "namespace": namespace,
+            "annotations": {"evercert.dev/cluster-issuer": "local-pebble"},
+        },
+        "spec": {
+            "tls": [{"secretName": "hostless-tls"}],
+            "rules": [{"http": {"paths": [_path("/")]}}],
+        },
+    }
+    env.apply(ingress)
+    wait_for(lambda: "InvalidIngress" in event_reasons(env, namespace, "hostless"), 30, "an Event", operator)
+    message = env.controlplane.kubectl(
+        "get", "events", "-n", namespace, "--field-selector", "involvedObject.name=hostless",
+        "-o", "jsonpath={.items[*].message}",
+    )  # fmt: skip
+    assert "lists no hosts" in message
+    assert not env.controlplane.kubectl("get", "certificates", "-n", namespace, "-o", "name").strip()
+
+
+def _path(path: str) -> dict[str, Any]:
+    backend = {"service": {"name": "web", "port": {"number": 80}}}
+    return {"path": path, "pathType": "Prefix", "backend": backend}
 
 
 def _json(data: Any) -> str:
-    import json
-
     return json.dumps(data)

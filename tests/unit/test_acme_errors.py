@@ -12,9 +12,9 @@ import requests
 from acme import errors as acme_errors
 from acme import messages
 
-from evercert.acme.client import Network
+from evercert.acme.client import BAD_NONCE_ATTEMPTS, Network
 from evercert.acme.errors import AcmeFailure, acme_call, parse_retry_after, translate
-from evercert.acme.keys import jwk_from_pem
+from evercert.acme.keys import generate_account_key, jwk_from_pem
 
 PROBLEM = "urn:ietf:params:acme:error:"
 
@@ -119,6 +119,13 @@ def test_a_directory_without_the_expected_fields_is_a_bad_response():
     assert "newOrder" in failure.message
 
 
+def test_an_answer_that_is_not_json_is_a_bad_response_not_an_unreachable_server():
+    failure = translate(requests.exceptions.JSONDecodeError("Expecting value", "-----BEGIN", 0))
+
+    assert failure.reason == "ACMEBadResponse"
+    assert not failure.transient
+
+
 def test_acme_call_reraises_anything_as_acme_failure_with_the_cause_kept():
     error = requests.exceptions.Timeout("read timed out")
 
@@ -142,3 +149,41 @@ def test_a_broken_account_key_is_reported_without_quoting_it():
 @pytest.mark.parametrize("header", [None, "", "soon", "-5"])
 def test_unusable_retry_after_headers_are_ignored(header):
     assert parse_retry_after(header) is None
+
+
+def _network_rejecting(monkeypatch: pytest.MonkeyPatch, codes: list[str]) -> tuple[Network, list[int]]:
+    """A network whose first sends are answered with these problem codes, then with success."""
+    network = Network(key=jwk_from_pem(generate_account_key()))
+    sent: list[int] = []
+
+    def post_once(*args: Any, **kwargs: Any) -> requests.Response:
+        sent.append(1)
+        if len(sent) <= len(codes):
+            raise messages.Error.with_code(codes[len(sent) - 1])
+        return _response(200, {})
+
+    monkeypatch.setattr(network, "_post_once", post_once)
+    return network, sent
+
+
+def test_rejected_nonces_are_retried_until_the_ca_takes_one(monkeypatch: pytest.MonkeyPatch):
+    network, sent = _network_rejecting(monkeypatch, ["badNonce"] * 5)
+
+    assert network.post("https://ca.example/new-order", None).status_code == 200
+    assert len(sent) == 6
+
+
+def test_a_ca_that_rejects_every_nonce_ends_the_attempt(monkeypatch: pytest.MonkeyPatch):
+    network, sent = _network_rejecting(monkeypatch, ["badNonce"] * 100)
+
+    with pytest.raises(messages.Error):
+        network.post("https://ca.example/new-order", None)
+    assert len(sent) == BAD_NONCE_ATTEMPTS
+
+
+def test_other_problems_are_not_retried(monkeypatch: pytest.MonkeyPatch):
+    network, sent = _network_rejecting(monkeypatch, ["malformed"])
+
+    with pytest.raises(messages.Error):
+        network.post("https://ca.example/new-order", None)
+    assert len(sent) == 1

@@ -141,6 +141,12 @@ def test_backoff_doubles_from_one_minute_and_is_capped_at_four_hours(failed_atte
     assert backoff_delay(failed_attempts) == delay
 
 
+def test_backoff_can_start_from_another_first_wait():
+    assert backoff_delay(1, timedelta(seconds=2)) == timedelta(seconds=2)
+    assert backoff_delay(4, timedelta(seconds=2)) == timedelta(seconds=16)
+    assert backoff_delay(100, timedelta(seconds=2)) == timedelta(hours=4)
+
+
 # Retry-After
 
 
@@ -190,3 +196,10 @@ def test_next_attempt_waits_for_the_backoff_when_it_is_later_than_retry_after():
 
 def test_next_attempt_honours_retry_after_alone():
     assert next_attempt_time(None, 0, NOW + timedelta(seconds=30)) == NOW + timedelta(seconds=30)
+
+
+def test_next_attempt_is_rounded_up_to_a_whole_second_so_a_stored_time_is_never_early():
+    retry_after_until = NOW + timedelta(seconds=30, microseconds=1)
+
+    assert next_attempt_time(None, 0, retry_after_until) == NOW + timedelta(seconds=31)
+    assert next_attempt_time(NOW + timedelta(milliseconds=500), 1) == NOW + timedelta(seconds=61)

@@ -104,6 +104,12 @@ def test_server_header_reveals_no_versions(port: int) -> None:
         "/.well-known/acme-challenge/",
         "/",
         f"http://{HOST}{CHALLENGE}",
+        f"http://evil.example.org{CHALLENGE}",
+        f"{CHALLENGE}%00",
+        f"/.well-known/acme-challenge/{TOKEN.upper()}",
+        "/.well-known/acme-challenge/..%2f..%2f..%2fetc%2fpasswd",
+        "/.well-known/acme-challenge/../../../etc/passwd",
+        f"\\.well-known\\acme-challenge\\{TOKEN}",
     ],
 )
 def test_any_other_path_is_not_found(port: int, path: str) -> None:

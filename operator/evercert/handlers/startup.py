@@ -25,7 +25,10 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
         prefix=constants.GROUP, key="last-handled-configuration"
     )
     # Only the Secrets evercert manages reach the operator: never every Secret in the cluster.
-    settings.watching.label_selectors["v1/secrets"] = f"{constants.LABEL_MANAGED_BY}={constants.MANAGED_BY}"
+    # The key is (version, plural): a "v1/secrets" string would mean the API group "v1" and match nothing.
+    settings.watching.label_selectors["v1", "secrets"] = (
+        f"{constants.LABEL_MANAGED_BY}={constants.MANAGED_BY}"
+    )
     settings.watching.server_timeout = 600
     settings.networking.request_timeout = 60
     memo.runtime = Runtime(
