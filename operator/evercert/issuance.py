@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from . import accounts, constants, faults
@@ -36,7 +37,7 @@ from .runtime import Runtime
 from .secrets import build_tls_secret, check_ownership, decode_field, key_reusable, read_contents
 from .selfcheck import wait_for_route
 from .solver.challenge import SolverRequest, certificate_label_value
-from .solver.ingress import build_ingress
+from .solver.ingress import add_challenge_path, build_ingress, remove_paths_to_services
 from .solver.pod import build_pod
 from .solver.service import build_service
 
@@ -150,8 +151,18 @@ def solver_selector(certificate_name: str) -> str:
     return f"{constants.LABEL_SOLVER}=true,{constants.LABEL_CERTIFICATE}={label}"
 
 
-async def remove_solver_objects(runtime: Runtime, namespace: str, certificate_name: str) -> None:
-    await kube_solvers.delete_solver_objects(runtime.kube, namespace, solver_selector(certificate_name))
+async def remove_solver_objects(
+    runtime: Runtime, namespace: str, certificate_name: str, edited_ingress: str | None = None
+) -> None:
+    """Delete the solver objects; first take their routes out of a user's Ingress that was edited."""
+    selector = solver_selector(certificate_name)
+    if edited_ingress:
+        services = await kube_solvers.solver_service_names(runtime.kube, namespace, selector)
+        if services:
+            await kube_solvers.edit_ingress(
+                runtime.kube, namespace, edited_ingress, lambda ing: remove_paths_to_services(ing, services)
+            )
+    await kube_solvers.delete_solver_objects(runtime.kube, namespace, selector)
 
 
 async def remove_leftovers(runtime: Runtime, spec: CertificateSpec) -> None:
@@ -188,7 +199,7 @@ async def issue(
         )
         faults.checkpoint("finalized")
     finally:
-        await remove_solver_objects(runtime, spec.namespace, spec.name)
+        await remove_solver_objects(runtime, spec.namespace, spec.name, issuer.solvers[0].ingress_name)
     chain_pem = chain.encode() if isinstance(chain, str) else chain
     if not key_matches_certificate(key_pem, chain_pem):
         raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")
@@ -255,9 +266,17 @@ async def _authorize(
     solver = issuer.solvers[0]
     requests = [solver_request(spec, solver, task, runtime.settings.solver_image) for task in tasks]
     for request in requests:
+        ingress = None if solver.ingress_name else build_ingress(request)
         await kube_solvers.create_solver_objects(
-            runtime.kube, spec.namespace, build_pod(request), build_service(request), build_ingress(request)
+            runtime.kube, spec.namespace, build_pod(request), build_service(request), ingress
         )
+        if solver.ingress_name:
+            await kube_solvers.edit_ingress(
+                runtime.kube,
+                spec.namespace,
+                solver.ingress_name,
+                partial(add_challenge_path, request=request),
+            )
     faults.checkpoint("solvers-created")
     timeout = max(1.0, (deadline - datetime.datetime.now()).total_seconds())
     await asyncio.gather(

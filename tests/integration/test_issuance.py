@@ -186,3 +186,43 @@ def test_evercert_renew_reissues_once(env: LocalEnvironment, operator: Server, n
         text=True,
     ).stdout
     assert "Ready=True" in shown and "revision: 2" in shown
+
+
+def test_edits_an_existing_ingress_in_place_and_restores_it(
+    env: LocalEnvironment, operator: Server, namespace: str
+) -> None:
+    """http01.ingress.name: the challenge path is added to the user's Ingress, then taken out again."""
+    users = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "shop", "namespace": namespace},
+        "spec": {
+            "rules": [
+                {
+                    "host": "shop.example.org",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "shop", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+    }
+    env.apply(users)
+    before = (get(env, "ingress", namespace, "shop") or {})["spec"]
+    issuer = env.cluster_issuer("in-place")
+    issuer["kind"] = "Issuer"
+    issuer["metadata"] = {"name": "in-place", "namespace": namespace}
+    issuer["spec"]["acme"]["solvers"] = [{"http01": {"ingress": {"name": "shop"}}}]  # type: ignore[index]
+    env.apply(issuer)
+    env.apply(certificate(namespace, "shop", ["shop.example.org"], issuer="in-place", kind="Issuer"))
+    wait_ready(env, namespace, "shop", process=operator)
+    assert_valid_tls_secret(env, namespace, "shop-tls", ["shop.example.org"])
+    wait_for(lambda: (get(env, "ingress", namespace, "shop") or {})["spec"] == before, 30, "Ingress restored")
+    ingresses = env.controlplane.kubectl("get", "ingresses", "-n", namespace, "-o", "name").split()
+    assert ingresses == ["ingress.networking.k8s.io/shop"]
