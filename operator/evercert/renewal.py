@@ -83,7 +83,10 @@ def next_attempt_time(
     """The earliest time to try again: the later of the backoff since the last failure and Retry-After.
 
     Rounded up to a whole second, as status timestamps hold whole seconds: a stored time is never early.
+    Retry-After is honoured for at most a day, so that a wrong header cannot stop renewals for good.
     """
+    if retry_after_until is not None and last_failure_time is not None:
+        retry_after_until = min(retry_after_until, last_failure_time + MAX_RETRY_AFTER)
     backoff_until = (
         None
         if last_failure_time is None

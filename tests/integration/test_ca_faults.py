@@ -26,7 +26,7 @@ from evercert_devenv.processes import Server
 from ..conftest import condition, get, wait_for
 from .caproxy import CaProxy
 from .helpers import assert_valid_tls_secret, certificate, event_reasons, wait_ready
-from .watching import Watch, order_urls
+from .watching import Watch, mismatched_versions, order_urls, private_keys
 
 FIRST_BACKOFF = 2
 # An attempt during an outage ends at its first failed request to the CA.
@@ -99,7 +99,7 @@ def ready_condition(cert: dict[str, Any] | None) -> dict[str, Any]:
 def test_an_order_in_flight_survives_a_ca_outage_with_exponential_backoff(
     env: LocalEnvironment, proxy: CaProxy, flaky_issuer: str, namespace: str, mode: str, reason: str
 ) -> None:
-    with Watch(env, "certificates", namespace) as certificates:
+    with Watch(env, "certificates", namespace) as certificates, Watch(env, "secrets", namespace) as secrets:
         with solverhost_paused(env):
             env.apply(certificate(namespace, "web", ["web.example.org"], issuer=flaky_issuer, kind="Issuer"))
             wait_for(lambda: order_urls([get(env, "certificate", namespace, "web") or {}]), 30, "an order")
@@ -122,6 +122,10 @@ def test_an_order_in_flight_survives_a_ca_outage_with_exponential_backoff(
     assert 0 < len(sent) <= MAX_REQUESTS_PER_ATTEMPT * len(attempts)
     assert len(attempts) <= 1 + math.log2(1 + outage / FIRST_BACKOFF)
     assert len(order_urls(versions)) == 1, "the order in flight was not resumed"
+    assert not mismatched_versions(secrets.versions)
+    assert len(private_keys(secrets.versions, "web")) == 1, (
+        "the next private key was not kept across attempts"
+    )
     assert_valid_tls_secret(env, namespace, "web-tls", ["web.example.org"])
 
 

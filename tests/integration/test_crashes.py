@@ -48,7 +48,7 @@ def test_a_crash_at_any_step_of_an_issuance_loses_nothing(
             restarted.stop()
     assert_valid_tls_secret(env, namespace, "web-tls", NAMES)
     assert not mismatched_versions(secrets.versions), "a Secret held a key that did not match its certificate"
-    assert len(private_keys(secrets.versions)) == 1, "a second private key was made"
+    assert len(private_keys(secrets.versions, "web")) == 1, "a second private key was made"
     assert len(order_urls(certificates.versions)) == 1, "a second order was placed"
     cert = get(env, "certificate", namespace, "web")
     assert cert is not None and cert["status"]["revision"] == 1

@@ -16,7 +16,7 @@ from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.pebble import Pebble
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, wait_for
+from ..conftest import get, wait_for
 from .helpers import certificate, wait_ready
 from .watching import Watch
 
@@ -58,6 +58,11 @@ def hmac_secret(name: str, namespace: str, hmac: str) -> dict[str, Any]:
         "metadata": {"name": name, "namespace": namespace},
         "data": data,
     }
+
+
+def issuer_refused(env: LocalEnvironment, namespace: str, name: str) -> bool:
+    conditions = ((get(env, "issuer", namespace, name) or {}).get("status") or {}).get("conditions") or []
+    return any(c["type"] == "Ready" and c["reason"] == "ACMEAccountFailed" for c in conditions)
 
 
 def key_needles(all_secrets: list[dict[str, Any]]) -> set[str]:
@@ -111,11 +116,7 @@ def test_no_key_material_in_logs_events_status_or_annotations(
         env.apply(certificate(namespace, "web", ["web.example.org"]))
         wait_ready(env, namespace, "bound-web", process=operator)
         wait_ready(env, namespace, "web", process=operator)
-        wait_for(
-            lambda: condition(env, "issuer", namespace, "wrong", "Ready") == "False",
-            30,
-            "the wrong EAB refused",
-        )
+        wait_for(lambda: issuer_refused(env, namespace, "wrong"), 30, "the wrong EAB key refused", operator)
     finally:
         pebble.stop()
     needles = key_needles(kubectl_json(env, "secrets", "-A")["items"]) | {hmac, wrong_hmac}

@@ -92,9 +92,10 @@ def mismatched_versions(secrets: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def private_keys(secrets: list[dict[str, Any]]) -> set[bytes]:
-    """Every distinct private key any version of these Secrets held."""
-    return {field(s, "tls.key") for s in secrets if field(s, "tls.key")}
+def private_keys(secrets: list[dict[str, Any]], certificate: str) -> set[bytes]:
+    """Every distinct private key that the Secrets of `certificate` (tls and next key) ever held."""
+    names = {f"{certificate}-tls", f"{certificate}-next-key"}
+    return {field(s, "tls.key") for s in secrets if s["metadata"]["name"] in names and field(s, "tls.key")}
 
 
 def order_urls(certificates: list[dict[str, Any]]) -> set[str]:

@@ -203,3 +203,7 @@ def test_next_attempt_is_rounded_up_to_a_whole_second_so_a_stored_time_is_never_
 
     assert next_attempt_time(None, 0, retry_after_until) == NOW + timedelta(seconds=31)
     assert next_attempt_time(NOW + timedelta(milliseconds=500), 1) == NOW + timedelta(seconds=61)
+
+
+def test_next_attempt_honours_retry_after_for_at_most_a_day():
+    assert next_attempt_time(NOW, 1, NOW + timedelta(days=3650)) == NOW + timedelta(hours=24)
