@@ -48,6 +48,7 @@ NEXT_KEY_FIELD = "tls.key"
 
 class IssuedKeyMismatch(EvercertError):
     reason = "KeyMismatch"
+    failed_attempt = True
 
 
 @dataclass(frozen=True)

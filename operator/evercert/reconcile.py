@@ -103,7 +103,7 @@ async def reconcile(
         issued = read_contents(await read_secret(runtime.kube, spec.namespace, spec.secret_name) or {})
         return await report_issued(runtime, body, Look(spec, issued, None), utcnow(), renew_request)
     except (AcmeFailure, EvercertError) as exc:
-        attempted = isinstance(exc, AcmeFailure) or exc.reason in ("SelfCheckFailed", "KeyMismatch")
+        attempted = isinstance(exc, AcmeFailure) or exc.failed_attempt
         return await report_failure(runtime, body, exc, utcnow(), attempt_failed=attempted, look=look)
     except (ApiException, aiohttp.ClientError, TimeoutError) as exc:
         # Left to kopf, an apiserver that is away (restarting, say) would stall this daemon for a minute.

@@ -16,6 +16,7 @@ MAX_DELAY = 2.0
 
 class SelfCheckFailed(EvercertError):
     reason = "SelfCheckFailed"
+    failed_attempt = True
 
 
 async def wait_for_route(

@@ -5,6 +5,8 @@ class EvercertError(Exception):
     """Base of every error that ends up in a status condition and an Event."""
 
     reason = "Failed"
+    # True for failures of an issuance attempt (they count towards the backoff), not of the input.
+    failed_attempt = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

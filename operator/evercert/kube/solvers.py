@@ -35,6 +35,7 @@ async def create_solver_objects(
 
 class SolverIngressNotFound(EvercertError):
     reason = "SolverIngressNotFound"
+    failed_attempt = True
 
 
 async def edit_ingress(
