@@ -76,6 +76,12 @@ class BenchCluster:
         assert self.operator is not None and self.operator.process is not None, "operator not running"
         return self.operator.process.pid
 
+    def processes(self) -> dict[str, int]:
+        """Every server of the environment by name → pid (to see where the CPU goes)."""
+        servers = [*self.env.controlplane.servers, *self.env.pebble.servers, self.env.solverhost]
+        pids = {s.name: s.process.pid for s in servers if s is not None and s.process is not None}
+        return {**pids, "operator": self.operator_pid}
+
     def check_operator(self) -> None:
         """Fail loudly (with its log) when the operator died."""
         if self.operator is None or not self.operator.running():

@@ -31,10 +31,11 @@ def memory_mb(pid: int) -> dict[str, float]:
     return {"rss": values["VmRSS"], "peak": values["VmHWM"]}
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system CPU time the process has used so far (with its finished children's, if asked)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(f) for f in fields[11 : 15 if children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _epoch(stamp: str) -> float:

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,12 @@ class RunningSolver:
 @dataclass
 class SolverHost:
     api: client.ApiClient
+    proxy: aiohttp.ClientSession
     solvers: dict[tuple[str, str], RunningSolver] = field(default_factory=dict)
+    # Every Ingress and Service, kept current by watches as an ingress controller's informers do:
+    # routing a request must not cost API calls (a hundred self-checks at once would starve the host).
+    ingresses: dict[tuple[str, str], Any] = field(default_factory=dict)
+    services: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     async def watch_pods(self) -> None:
         """Start a process for each new solver Pod and stop it when the Pod goes away."""
@@ -61,6 +67,27 @@ class SolverHost:
             except (TimeoutError, aiohttp.ClientError, client.ApiException) as exc:
                 # The apiserver restarting (a test does that) must not end the watch for good.
                 log.warning("pod watch broke (%s); watching again", exc)
+                await asyncio.sleep(1)
+
+    async def mirror(self, list_all: Callable[..., Any], store: dict[tuple[str, str], Any]) -> None:
+        """Keep `store` equal to every object that `list_all` lists, through a watch."""
+        while True:
+            try:
+                listed = await list_all()
+                store.clear()
+                store.update({(o.metadata.namespace, o.metadata.name): o for o in listed.items})
+                async with watch.Watch().stream(
+                    list_all, resource_version=listed.metadata.resource_version, timeout_seconds=300
+                ) as stream:
+                    async for event in stream:
+                        obj = event["object"]
+                        key = (obj.metadata.namespace, obj.metadata.name)
+                        if event["type"] == "DELETED":
+                            store.pop(key, None)
+                        else:
+                            store[key] = obj
+            except (TimeoutError, aiohttp.ClientError, client.ApiException) as exc:
+                log.warning("%s broke (%s); listing again", list_all.__name__, exc)
                 await asyncio.sleep(1)
 
     async def start_solver(self, pod: Any) -> None:
@@ -92,31 +119,25 @@ class SolverHost:
     async def route(self, request: web.Request) -> web.StreamResponse:
         """Host + path → Ingress → Service → solver process, as an ingress controller would."""
         host = (request.host or "").split(":")[0].lower()
-        target = await self.find_backend(host, request.path)
+        target = self.find_backend(host, request.path)
         if target is None:
             return web.Response(status=404, text="no route\n")
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(
-                f"http://127.0.0.1:{target.port}{request.path_qs}",
-                headers={"Host": request.headers.get("Host", host)},
-            ) as upstream,
-        ):
+        async with self.proxy.get(
+            f"http://127.0.0.1:{target.port}{request.path_qs}",
+            headers={"Host": request.headers.get("Host", host)},
+        ) as upstream:
             return web.Response(
                 status=upstream.status, body=await upstream.read(), content_type=upstream.content_type
             )
 
-    async def find_backend(self, host: str, path: str) -> RunningSolver | None:
-        networking, core = client.NetworkingV1Api(self.api), client.CoreV1Api(self.api)
-        ingresses = await networking.list_ingress_for_all_namespaces()
-        for ingress in ingresses.items:
+    def find_backend(self, host: str, path: str) -> RunningSolver | None:
+        for ingress in list(self.ingresses.values()):
             service_name = matching_service(ingress, host, path)
             if service_name is None:
                 continue
             namespace = ingress.metadata.namespace
-            try:
-                service = await core.read_namespaced_service(service_name, namespace)
-            except client.ApiException:
+            service = self.services.get((namespace, service_name))
+            if service is None:
                 continue
             selector = service.spec.selector or {}
             for solver in self.solvers.values():
@@ -150,14 +171,19 @@ def solver_args(args: list[str], port: int) -> list[str]:
 async def serve(kubeconfig: str, listen_port: int, ready_file: str | None) -> None:
     configuration = client.Configuration()
     await config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
-    async with client.ApiClient(configuration) as api:
-        host = SolverHost(api)
+    async with client.ApiClient(configuration) as api, aiohttp.ClientSession() as proxy:
+        host = SolverHost(api, proxy)
+        networking, core = client.NetworkingV1Api(api), client.CoreV1Api(api)
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", host.route)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", listen_port).start()
-        watcher = asyncio.create_task(host.watch_pods())
+        watchers = [
+            asyncio.create_task(host.watch_pods()),
+            asyncio.create_task(host.mirror(networking.list_ingress_for_all_namespaces, host.ingresses)),
+            asyncio.create_task(host.mirror(core.list_service_for_all_namespaces, host.services)),
+        ]
         if ready_file:
             with open(ready_file, "w") as handle:
                 handle.write(str(os.getpid()))
@@ -166,7 +192,8 @@ async def serve(kubeconfig: str, listen_port: int, ready_file: str | None) -> No
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        watcher.cancel()
+        for watcher in watchers:
+            watcher.cancel()
         await host.stop_all()
         await runner.cleanup()
 

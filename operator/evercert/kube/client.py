@@ -13,6 +13,9 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from .. import constants
 
 MERGE_PATCH = "application/merge-patch+json"
+# Enough for the API's few-millisecond answers; each idle TLS connection holds ~256 KB of buffers,
+# and the library's default (100) fills up when a restart has a thousand Certificates look at once.
+MAX_CONNECTIONS = 8
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Kube:
             config.load_incluster_config(client_configuration=configuration)
         else:
             await config.load_kube_config(client_configuration=configuration, persist_config=False)
+        configuration.connection_pool_maxsize = MAX_CONNECTIONS
         return cls(client.ApiClient(configuration))
 
     async def close(self) -> None:
