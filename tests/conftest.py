@@ -17,14 +17,9 @@ from evercert_devenv.processes import Server
 @pytest.fixture(scope="session")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
     """etcd, kube-apiserver, kube-controller-manager, Pebble and the solver host, with CRDs applied."""
-    started = time.monotonic()
-    environment = LocalEnvironment(tmp_path_factory.mktemp("env"))
-    try:
-        environment.start()
-        print(f"\n[env] local environment up in {time.monotonic() - started:.1f} s")
+    with LocalEnvironment(tmp_path_factory.mktemp("env")) as environment:
+        print(f"\n[env] local environment up in {environment.started_in:.1f} s")
         yield environment
-    finally:
-        environment.stop()
 
 
 @pytest.fixture(scope="session")

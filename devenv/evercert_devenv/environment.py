@@ -32,6 +32,7 @@ class LocalEnvironment:
     pebble: Pebble = field(init=False)
     solverhost: Server | None = None
     operators: list[Server] = field(default_factory=list)
+    started_in: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         self.controlplane = ControlPlane(self.workdir / "controlplane", self.with_controller_manager)
@@ -136,6 +137,20 @@ class LocalEnvironment:
             self.solverhost.stop()
         self.pebble.stop()
         self.controlplane.stop()
+
+    def __enter__(self) -> LocalEnvironment:
+        """Start (and stop again if the start fails half-way); `started_in` says how long it took."""
+        began = time.monotonic()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - began
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
 
 def python_path_env() -> dict[str, str]:

@@ -102,14 +102,9 @@ def wait_issuer_ready(env: LocalEnvironment, operator: ChartOperator) -> None:
 @pytest.fixture(scope="package")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
     """Overrides the session environment for tests/e2e: a fresh one, with no CRDs and no operator."""
-    started = time.monotonic()
-    environment = LocalEnvironment(tmp_path_factory.mktemp("e2e"), with_crds=False)
-    try:
-        environment.start()
-        print(f"\n[e2e] local environment up in {time.monotonic() - started:.1f} s")
+    with LocalEnvironment(tmp_path_factory.mktemp("e2e"), with_crds=False) as environment:
+        print(f"\n[e2e] local environment up in {environment.started_in:.1f} s")
         yield environment
-    finally:
-        environment.stop()
 
 
 @pytest.fixture(scope="package")
