@@ -47,13 +47,17 @@ async def request_renewal(namespace: str, name: str) -> None:
 
 async def show_status(namespace: str, name: str) -> None:
     """`evercert status`: the Certificate's conditions and dates, readable."""
-    from .kube.client import Kube, read_certificate
+    from .kube.certificates import read_certificate
+    from .kube.client import Kube
 
     kube = await Kube.connect()
     try:
         body = await read_certificate(kube, namespace, name)
     finally:
         await kube.close()
+    if body is None:
+        print(f"Certificate {namespace}/{name} not found")
+        return
     status = body.get("status") or {}
     print(f"Certificate {namespace}/{name} → Secret {body['spec']['secretName']}")
     for condition in status.get("conditions") or []:

@@ -130,11 +130,3 @@ async def annotate_certificate(kube: Kube, namespace: str, name: str, annotation
         {"metadata": {"annotations": dict(annotations)}},
         _content_type=MERGE_PATCH,
     )
-
-
-async def read_certificate(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
-    return dict(
-        await kube.custom.get_namespaced_custom_object(
-            constants.GROUP, constants.VERSION, namespace, constants.CERTIFICATES, name
-        )
-    )
