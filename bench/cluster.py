@@ -1,4 +1,4 @@
-"""The local environment for the bench, with the operator as its own process and its own identity."""
+"""The bench's view of the local environment: the operator as its own process with its own identity."""
 
 from __future__ import annotations
 
@@ -17,18 +17,19 @@ SERVICE_ACCOUNT = "evercert-bench"
 
 @dataclass
 class BenchCluster:
-    """etcd, kube-apiserver, kube-controller-manager, Pebble, the solver host, and the operator.
+    """A started LocalEnvironment, and the operator in it.
 
     The operator runs as a ServiceAccount, so the audit log tells its requests from the bench's."""
 
-    workdir: Path
+    env: LocalEnvironment
     operator_env: dict[str, str] = field(default_factory=dict)
-    env: LocalEnvironment = field(init=False)
     operator: Server | None = None
     starts: int = 0
 
-    def __post_init__(self) -> None:
-        self.env = LocalEnvironment(self.workdir)
+    @property
+    def kubeconfig(self) -> Path:
+        """The operator's own (the ServiceAccount's)."""
+        return self.env.workdir / "operator.kubeconfig"
 
     @property
     def operator_user(self) -> str:
@@ -42,8 +43,8 @@ class BenchCluster:
     def pebble_log(self) -> Path:
         return self.env.pebble.workdir / "pebble.log"
 
-    def start(self) -> None:
-        self.env.start()
+    def prepare(self) -> None:
+        """The operator's ServiceAccount, the operator, and the ClusterIssuer for the local Pebble, Ready."""
         kubectl = self.env.controlplane.kubectl
         kubectl("create", "serviceaccount", SERVICE_ACCOUNT, "-n", CLUSTER_RESOURCE_NAMESPACE)
         kubectl(
@@ -54,7 +55,7 @@ class BenchCluster:
             f"--serviceaccount={CLUSTER_RESOURCE_NAMESPACE}:{SERVICE_ACCOUNT}",
         )
         self.env.controlplane.service_account_kubeconfig(
-            CLUSTER_RESOURCE_NAMESPACE, SERVICE_ACCOUNT, self.workdir / "operator.kubeconfig"
+            CLUSTER_RESOURCE_NAMESPACE, SERVICE_ACCOUNT, self.kubeconfig
         )
         self.start_operator()
         self.env.apply(self.env.cluster_issuer())
@@ -62,9 +63,7 @@ class BenchCluster:
 
     def start_operator(self) -> Server:
         self.starts += 1
-        self.operator = self.env.start_operator(
-            f"operator-{self.starts}", self.workdir / "operator.kubeconfig", self.operator_env
-        )
+        self.operator = self.env.start_operator(f"operator-{self.starts}", self.kubeconfig, self.operator_env)
         return self.operator
 
     def stop_operator(self) -> None:
@@ -107,6 +106,3 @@ class BenchCluster:
         )
         configuration.connection_pool_maxsize = 64
         return client.ApiClient(configuration)
-
-    def stop(self) -> None:
-        self.env.stop()

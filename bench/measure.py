@@ -19,6 +19,8 @@ SOLVER_SELECTOR = "evercert.dev/http01-solver=true"
 # Pebble logs a line per ACME request it handles: "Pebble <date> <time> POST /order-plz -> calling handler()"
 PEBBLE_REQUEST = " -> calling handler()"
 PEBBLE_NEW_ORDER = "POST /order-plz -> calling handler()"
+# Below this share of one core, the operator counts as doing nothing.
+IDLE_CPU_SHARE = 0.05
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -92,20 +94,24 @@ class AuditLog:
         self.refresh()
         return [r for r in self.requests if start <= r.at < end]
 
-    async def wait_quiet(
-        self, since: float, quiet: float, timeout: float, require_activity: bool = False
-    ) -> float:
-        """Wait until the operator made no request for `quiet` s; returns when its last request ended.
 
-        With require_activity, a (re)started operator must first have made a request at all."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            done = self.between(since)
-            last = max((r.at for r in done), default=since)
-            if (done or not require_activity) and time.time() - last >= quiet:
-                return last
-            await asyncio.sleep(0.5)
-        raise TimeoutError(f"the operator was still making API requests after {timeout:.0f} s")
+async def wait_idle(audit: AuditLog, pid: int, since: float, quiet: float, timeout: float) -> float:
+    """Wait until the operator made no API request and used (almost) no CPU for `quiet` s.
+
+    Returns when it was last active. Requests alone don't tell: a starting operator computes
+    for seconds before its first request."""
+    deadline = time.time() + timeout
+    last_busy, before, cpu_before = since, time.time(), cpu_seconds(pid)
+    while time.time() < deadline:
+        await asyncio.sleep(0.5)
+        now, cpu = time.time(), cpu_seconds(pid)
+        if cpu - cpu_before > IDLE_CPU_SHARE * (now - before):
+            last_busy = now
+        before, cpu_before = now, cpu
+        last = max([last_busy, *(r.at for r in audit.between(since))])
+        if now - last >= quiet:
+            return last
+    raise TimeoutError(f"the operator was still busy after {timeout:.0f} s")
 
 
 def summarize(requests: list[ApiRequest]) -> dict[str, int]:

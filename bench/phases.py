@@ -12,7 +12,7 @@ from typing import Any
 from kubernetes_asyncio import client
 
 from cluster import BenchCluster
-from measure import AuditLog, PebbleLog, SolverPods, cpu_seconds, memory_mb, summarize
+from measure import AuditLog, PebbleLog, SolverPods, cpu_seconds, memory_mb, summarize, wait_idle
 from workload import CertificateTracker, create_certificates, create_namespace, create_unrelated_secrets
 
 
@@ -58,7 +58,6 @@ class Bench:
             await self.many()
             await self.fill()
             await self.idle()
-            await self.unrelated_secrets()
             await self.restart()
         finally:
             for task in watchers:
@@ -75,9 +74,10 @@ class Bench:
         last = await self.tracker.wait_ready([(namespace, n) for n in names], timeout)
         return started, last
 
-    async def _settle(self, timeout: float = 300) -> float:
-        """Wait until the operator made no API request for quiet_seconds; returns its last request time."""
-        return await self.audit.wait_quiet(time.time(), self.sizes.quiet_seconds, timeout)
+    async def _settle(self, since: float | None = None, timeout: float = 300) -> float:
+        """Wait until the operator is idle (see wait_idle); returns when it was last active."""
+        pid, quiet = self.cluster.operator_pid, self.sizes.quiet_seconds
+        return await wait_idle(self.audit, pid, since or time.time(), quiet, timeout)
 
     def _cpu(self) -> dict[str, float]:
         """CPU seconds used so far by each server; the solver host's include its solver processes."""
@@ -152,37 +152,30 @@ class Bench:
         say(f"rest: RSS {memory['rss']} MB with {len(self.tracker.ready_at)} Ready Certificates")
 
     async def idle(self) -> None:
-        """Figure 4: requests the operator makes while nothing happens (watches excluded)."""
-        start = time.time()
-        await asyncio.sleep(self.sizes.idle_seconds)
-        self.cluster.check_operator()
-        requests = self.audit.between(start, time.time())
-        self.results.update(
-            idle_seconds=self.sizes.idle_seconds,
-            idle_api_requests=len(requests),
-            idle_api_requests_by_kind=summarize(requests),
-        )
-        say(f"idle: {len(requests)} API requests in {self.sizes.idle_seconds:.0f} s {summarize(requests)}")
+        """Figures 4 and 3 (second half): the operator at rest while unrelated Secrets appear.
 
-    async def unrelated_secrets(self) -> None:
-        """Figure 3, second half: RSS again after many unrelated Secrets appeared."""
+        They are none of its business: no API request (watches aside), and no memory for them."""
         await create_namespace(self.api, "bench-noise")
         start = time.time()
         await create_unrelated_secrets(self.api, "bench-noise", self.sizes.secrets, self.sizes.secret_kib)
-        self.results["secrets_create_seconds"] = round(time.time() - start, 1)
-        # Whatever the operator would do about them, give it the time to do it before measuring.
-        await asyncio.sleep(max(10, self.sizes.quiet_seconds))
-        await self._settle()
+        created = time.time()
+        # At least a little while after the last Secret, for whatever the operator would do about them.
+        await asyncio.sleep(max(start + self.sizes.idle_seconds, created + 10) - time.time())
+        end = time.time()
         self.cluster.check_operator()
         memory = memory_mb(self.cluster.operator_pid)
-        requests = self.audit.between(start, time.time())
+        requests = self.audit.between(start, end)
         before = self.results["rss_mb_1k"]
         self.results.update(
+            idle_seconds=round(end - start),
+            idle_api_requests=len(requests),
+            idle_api_requests_by_kind=summarize(requests),
+            secrets_create_seconds=round(created - start, 1),
             rss_mb_1k_with_secrets=memory["rss"],
             secrets_rss_increase_percent=round(100 * (memory["rss"] - before) / before, 1),
-            secrets_api_requests=len(requests),
         )
-        say(f"secrets: RSS {memory['rss']} MB after {self.sizes.secrets} unrelated Secrets")
+        say(f"idle: {len(requests)} API requests in {end - start:.0f} s {summarize(requests)}")
+        say(f"secrets: RSS {memory['rss']} MB with {self.sizes.secrets} unrelated Secrets")
 
     async def restart(self) -> None:
         """Figure 5: a new operator process with everything Ready: time to idle, reissues started."""
@@ -191,14 +184,17 @@ class Bench:
         self.cluster.stop_operator()
         start = time.time()
         self.cluster.start_operator()
-        last = await self.audit.wait_quiet(start, self.sizes.quiet_seconds, 300, require_activity=True)
+        last = await self._settle(since=start)
         self.cluster.check_operator()
         _, orders_after = self.pebble.counts()
         await asyncio.sleep(1)  # status writes of a reissue would show in the tracker by now
         bumped = sum(1 for k, r in self.tracker.revisions.items() if r > revisions.get(k, 0))
         requests = self.audit.between(start, last + 0.001)
+        # Each Certificate's first look reads its Secret: how many of them were looked at.
+        checked = {r.path for r in requests if r.verb == "get" and r.path.endswith("-tls")}
         self.results.update(
             restart_settle_seconds=round(last - start, 1),
+            restart_certificates_checked=len(checked),
             restart_reissues=orders_after - orders_before,
             restart_revision_increases=bumped,
             restart_api_requests=len(requests),

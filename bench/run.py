@@ -17,6 +17,7 @@ from pathlib import Path
 
 import report
 from cluster import BenchCluster
+from evercert_devenv.environment import LocalEnvironment
 from phases import Bench, Sizes, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -70,19 +71,18 @@ def main(argv: list[str]) -> int:
     chosen = sizes(options)
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="evercert-bench-"))
     extra_env = dict(item.split("=", 1) for item in options.operator_env)
-    cluster = BenchCluster(workdir, extra_env)
     began = time.monotonic()
     load_before = os.getloadavg()[0]
     say(f"starting the local environment in {workdir}")
     try:
-        cluster.start()
-        say(f"environment and operator ready in {time.monotonic() - began:.1f} s")
-        results = asyncio.run(measure(cluster, chosen))
+        with LocalEnvironment(workdir) as env:
+            cluster = BenchCluster(env, extra_env)
+            cluster.prepare()
+            say(f"environment up in {env.started_in:.1f} s, operator ready {time.monotonic() - began:.1f} s")
+            results = asyncio.run(measure(cluster, chosen))
     except BaseException:
         say(f"failed; the logs are kept in {workdir}")
         raise
-    finally:
-        cluster.stop()
     if options.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
     results = {
