@@ -35,8 +35,10 @@ class RunningSolver:
     namespace: str
     name: str
     labels: dict[str, str]
+    args: list[str]  # the Pod's own
     port: int
     process: asyncio.subprocess.Process
+    supervisor: asyncio.Task[None] | None = None
 
 
 @dataclass
@@ -97,14 +99,36 @@ class SolverHost:
                 "refusing to run %s/%s: not evercert's solver", pod.metadata.namespace, pod.metadata.name
             )
             return
-        port = free_port()
-        args = solver_args(list(container.args or []), port)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "evercert", "solve", *args, stdin=asyncio.subprocess.DEVNULL
-        )
         key = (pod.metadata.namespace, pod.metadata.name)
-        self.solvers[key] = RunningSolver(key[0], key[1], dict(pod.metadata.labels or {}), port, process)
+        await self.spawn(key, dict(pod.metadata.labels or {}), list(container.args or []))
+
+    async def spawn(self, key: tuple[str, str], labels: dict[str, str], args: list[str]) -> None:
+        """Run the solver on a port of its own, and again if it fails (restartPolicy OnFailure)."""
+        # A solver still starting has not bound its port yet: free_port() may offer that port again.
+        taken = {solver.port for solver in self.solvers.values()}
+        port = free_port()
+        while port in taken:
+            port = free_port()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "evercert",
+            "solve",
+            *solver_args(args, port),
+            stdin=asyncio.subprocess.DEVNULL,
+        )
+        solver = self.solvers[key] = RunningSolver(key[0], key[1], labels, args, port, process)
+        solver.supervisor = asyncio.create_task(self.restart_on_failure(key, solver))
         log.info("started solver %s/%s on port %d", key[0], key[1], port)
+
+    async def restart_on_failure(self, key: tuple[str, str], solver: RunningSolver) -> None:
+        """As a kubelet would: e.g. another process took the free port before the solver could bind it."""
+        code = await solver.process.wait()
+        if code != 0 and self.solvers.get(key) is solver:
+            log.warning("solver %s/%s exited with %d; starting it again", key[0], key[1], code)
+            await asyncio.sleep(0.5)
+            if self.solvers.get(key) is solver:
+                await self.spawn(key, solver.labels, solver.args)
 
     async def stop_solver(self, key: tuple[str, str]) -> None:
         solver = self.solvers.pop(key, None)
