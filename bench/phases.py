@@ -18,6 +18,8 @@ from workload import CertificateTracker, create_certificates, create_namespace, 
 
 @dataclass(frozen=True)
 class Sizes:
+    """How much of everything: the defaults are the issue's figures (`--quick` shrinks them)."""
+
     single: int = 10
     many: int = 100
     total: int = 1000
@@ -35,6 +37,8 @@ def say(text: str) -> None:
 
 @dataclass
 class Bench:
+    """One run: watchers of Certificates and solver Pods, readers of the audit and Pebble logs, results."""
+
     cluster: BenchCluster
     api: client.ApiClient
     sizes: Sizes
@@ -114,6 +118,7 @@ class Bench:
         self.pods.reset_peak()
         started, last = await self._issue("bench-many", self.sizes.many, 600)
         requests_after, orders_after = self.pebble.counts()
+        cpu = {name: round(seconds - cpu_before.get(name, 0), 1) for name, seconds in self._cpu().items()}
         count = self.sizes.many
         times = sorted(t - started for (ns, _), t in self.tracker.ready_at.items() if ns == "bench-many")
         self.results.update(
@@ -123,9 +128,6 @@ class Bench:
             peak_solver_pods=self.pods.peak,
             acme_requests_per_certificate=round((requests_after - requests_before) / count, 1),
             acme_orders_per_certificate=round((orders_after - orders_before) / count, 2),
-        )
-        cpu = {name: round(seconds - cpu_before.get(name, 0), 1) for name, seconds in self._cpu().items()}
-        self.results.update(
             hundred_cpu_seconds_by_process=cpu,
             operator_cpu_seconds_per_certificate=round(cpu["operator"] / count, 3),
         )
