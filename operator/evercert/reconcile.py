@@ -333,12 +333,17 @@ _REASON_TEXT = {
 }
 
 
-async def sleep_until(wake_at: datetime.datetime | None, wakeup: asyncio.Event, stopped: Any) -> None:
-    """Sleep until `wake_at`, a wake-up event, or the daemon being stopped, whichever comes first."""
-    timeout = None if wake_at is None else max(0.0, (wake_at - utcnow()).total_seconds())
-    waiters = {asyncio.ensure_future(wakeup.wait()), asyncio.ensure_future(stopped.wait())}
+async def sleep_until(wake_at: datetime.datetime | None, wakeup: asyncio.Event) -> None:
+    """Sleep until `wake_at` or the wake-up event, whichever comes first.
+
+    One timer and no extra task: a thousand sleeping Certificates cost little. A stopping daemon is
+    cancelled by kopf (no cancellation backoff is set), which ends this sleep too."""
+    timer = None
+    if wake_at is not None:
+        delay = max(0.0, (wake_at - utcnow()).total_seconds())
+        timer = asyncio.get_running_loop().call_later(delay, wakeup.set)
     try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await wakeup.wait()
     finally:
-        for waiter in waiters:
-            waiter.cancel()
+        if timer is not None:
+            timer.cancel()

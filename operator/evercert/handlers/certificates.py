@@ -31,12 +31,13 @@ async def certificate_daemon(
             wake_at = await reconcile.reconcile(
                 runtime, body, lambda key: lookup_issuer(issuers_index, cluster_issuers_index, key)
             )
-            await reconcile.sleep_until(wake_at, wakeup, stopped)
+            await reconcile.sleep_until(wake_at, wakeup)
     finally:
+        # kopf stops a daemon by cancelling it (no cancellation backoff): asleep or mid-issuance.
         runtime.wakeups.forget(namespace, name)
-    if stopped.reason and stopped.reason & kopf.DaemonStoppingReason.RESOURCE_DELETED:
-        # Garbage collection would remove them too (owner references), but only when it runs.
-        await issuance.remove_solver_objects(runtime, namespace, name)
+        if stopped.reason and stopped.reason & kopf.DaemonStoppingReason.RESOURCE_DELETED:
+            # Garbage collection would remove them too (owner references), but only when it runs.
+            await issuance.remove_solver_objects(runtime, namespace, name)
 
 
 def looked_at(body: kopf.Body) -> tuple[int | None, str | None]:
