@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .heap import HeapTrimmer
 from .kube.client import Kube
 from .settings import Settings
 
@@ -46,6 +47,7 @@ class Runtime:
     settings: Settings
     executor: concurrent.futures.ThreadPoolExecutor
     wakeups: Wakeups = field(default_factory=Wakeups)
+    heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
 
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking call (the acme library) in the ACME thread pool, off the event loop."""

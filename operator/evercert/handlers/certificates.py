@@ -31,6 +31,7 @@ async def certificate_daemon(
             wake_at = await reconcile.reconcile(
                 runtime, body, lambda key: lookup_issuer(issuers_index, cluster_issuers_index, key)
             )
+            runtime.heap.work_done()
             await reconcile.sleep_until(wake_at, wakeup)
     finally:
         # kopf stops a daemon by cancelling it (no cancellation backoff): asleep or mid-issuance.
@@ -45,7 +46,7 @@ def looked_at(body: kopf.Body) -> tuple[int | None, str | None]:
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CERTIFICATES)
-def certificate_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def certificate_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     """Wake the daemon on a spec change; its own status writes don't count."""
     runtime: Runtime = memo.runtime
     key = (body.metadata.namespace, body.metadata.name)

@@ -48,19 +48,19 @@ def options(settings: Settings) -> ShimOptions:
 
 
 @kopf.on.startup()
-def start_shim(memo: kopf.Memo, **_: Any) -> None:
+async def start_shim(memo: kopf.Memo, **_: Any) -> None:
     memo.ingress_shim = ShimState()
 
 
 @kopf.on.cleanup()
-def stop_shim(memo: kopf.Memo, **_: Any) -> None:
+async def stop_shim(memo: kopf.Memo, **_: Any) -> None:
     state: ShimState = memo.ingress_shim
     for task in state.retries.values():
         task.cancel()
 
 
 @kopf.index(*INGRESSES, labels=USERS_INGRESSES)
-def ingress_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, IngressRequest]:
+async def ingress_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, IngressRequest]:
     """namespace → what each annotated Ingress asks for ({} un-indexes an Ingress no longer annotated)."""
     runtime: Runtime = memo.runtime
     request = ingress_shim.ingress_request(body, options(runtime.settings))
@@ -68,7 +68,7 @@ def ingress_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, In
 
 
 @kopf.index(constants.GROUP, constants.VERSION, constants.CERTIFICATES)
-def namespace_certificates(body: kopf.Body, **_: Any) -> dict[str, ExistingCertificate]:
+async def namespace_certificates(body: kopf.Body, **_: Any) -> dict[str, ExistingCertificate]:
     return {body.metadata.namespace: ingress_shim.existing_certificate(body)}
 
 

@@ -23,12 +23,12 @@ def _index_entry(body: kopf.Body, kind: str) -> dict[IssuerKey, dict[str, Any]]:
 
 
 @kopf.index(constants.GROUP, constants.VERSION, constants.ISSUERS)
-def issuers_index(body: kopf.Body, **_: Any) -> dict[IssuerKey, dict[str, Any]]:
+async def issuers_index(body: kopf.Body, **_: Any) -> dict[IssuerKey, dict[str, Any]]:
     return _index_entry(body, "Issuer")
 
 
 @kopf.index(constants.GROUP, constants.VERSION, constants.CLUSTER_ISSUERS)
-def cluster_issuers_index(body: kopf.Body, **_: Any) -> dict[IssuerKey, dict[str, Any]]:
+async def cluster_issuers_index(body: kopf.Body, **_: Any) -> dict[IssuerKey, dict[str, Any]]:
     return _index_entry(body, "ClusterIssuer")
 
 
@@ -45,7 +45,7 @@ def lookup_issuer(
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.ISSUERS)
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CLUSTER_ISSUERS)
-def issuer_changed(memo: kopf.Memo, **_: Any) -> None:
+async def issuer_changed(memo: kopf.Memo, **_: Any) -> None:
     """Certificates waiting for an issuer look again (cheap: they only re-read their Secret)."""
     runtime: Runtime = memo.runtime
     runtime.wakeups.wake_all()

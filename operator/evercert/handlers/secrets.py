@@ -11,7 +11,7 @@ from ..runtime import Runtime
 
 
 @kopf.on.event("", "v1", "secrets", labels={constants.LABEL_MANAGED_BY: constants.MANAGED_BY})
-def managed_secret_changed(body: kopf.Body, memo: kopf.Memo, type: str | None, **_: Any) -> None:
+async def managed_secret_changed(body: kopf.Body, memo: kopf.Memo, type: str | None, **_: Any) -> None:
     if type is None:  # the initial listing: the daemons look at their Secrets anyway
         return
     owner = (body.metadata.annotations or {}).get(constants.ANNOTATION_CERTIFICATE_NAME)

@@ -42,4 +42,5 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
 async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
     runtime.executor.shutdown(wait=False, cancel_futures=True)
+    runtime.heap.cancel()
     await runtime.kube.close()
