@@ -9,10 +9,11 @@ import asyncio
 import ctypes
 import ctypes.util
 import logging
+import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
-QUIET_SECONDS = 10.0
+QUIET_SECONDS = 2.0
 
 
 def find_malloc_trim() -> Callable[[int], int] | None:
@@ -52,9 +53,10 @@ class HeapTrimmer:
     def _run(self) -> None:
         self._pending = None
         assert self._trim is not None
+        began = time.perf_counter()
         self._trim(0)
         self.trims += 1
-        log.debug("heap trimmed")
+        log.debug("heap trimmed", extra={"seconds": round(time.perf_counter() - began, 4)})
 
     def cancel(self) -> None:
         if self._pending is not None:
