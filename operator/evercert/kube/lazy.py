@@ -1,6 +1,6 @@
-"""Load kubernetes_asyncio without its ~1,500 generated API and model classes up front.
+"""Load kubernetes_asyncio without its ~830 generated API and model classes up front.
 
-The package's `__init__` files import every class they re-export (35 MB of code objects), and kopf
+The package's `__init__` files import every class they re-export (26 MB of code and objects), and kopf
 imports `kubernetes_asyncio.client` whenever the package is installed. `install()` registers the
 four re-exporting packages as empty modules that import a name's own module on first use, so the
 operator pays only for the few classes it touches. It must run before anything imports the package.
