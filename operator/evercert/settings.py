@@ -30,6 +30,10 @@ class Settings:
     default_issuer_kind: str = "ClusterIssuer"
     # The wait after the first failed attempt, doubling after each further one (tests shorten it).
     first_backoff: datetime.timedelta = datetime.timedelta(minutes=1)
+    # The longest one API request may take: a connection that went silent must not stall a Certificate.
+    api_timeout_seconds: float = 60.0
+    # A watch that brings nothing (not even a bookmark, sent every minute) this long is restarted.
+    watch_inactivity_seconds: float = 70.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,4 +56,6 @@ class Settings:
             first_backoff=datetime.timedelta(
                 seconds=float(os.environ.get("EVERCERT_BACKOFF_BASE_SECONDS", "60"))
             ),
+            api_timeout_seconds=float(os.environ.get("EVERCERT_API_TIMEOUT_SECONDS", "60")),
+            watch_inactivity_seconds=float(os.environ.get("EVERCERT_WATCH_INACTIVITY_SECONDS", "70")),
         )

@@ -30,9 +30,10 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
         f"{constants.LABEL_MANAGED_BY}={constants.MANAGED_BY}"
     )
     settings.watching.server_timeout = 600
-    settings.networking.request_timeout = 60
+    settings.watching.inactivity_timeout = config.watch_inactivity_seconds
+    settings.networking.request_timeout = config.api_timeout_seconds
     memo.runtime = Runtime(
-        kube=await Kube.connect(),
+        kube=await Kube.connect(config.api_timeout_seconds),
         settings=config,
         executor=concurrent.futures.ThreadPoolExecutor(config.acme_workers, thread_name_prefix="acme"),
     )

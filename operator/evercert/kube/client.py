@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
@@ -16,6 +17,29 @@ MERGE_PATCH = "application/merge-patch+json"
 # Enough for the API's few-millisecond answers; each idle TLS connection holds ~256 KB of buffers,
 # and the library's default (100) fills up when a restart has a thousand Certificates look at once.
 MAX_CONNECTIONS = 8
+# The library sends requests with no timeout at all: one on a connection that went silent would wait
+# forever (and so would its Certificate).
+DEFAULT_TIMEOUT_SECONDS = 60.0
+
+Api = TypeVar("Api")
+
+
+class _Timed:
+    """An API group whose every call carries a request timeout (unless the call passes its own)."""
+
+    def __init__(self, api: Any, timeout: float) -> None:
+        self._api = api
+        self._timeout = timeout
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._api, name)
+        if not callable(method):
+            return method
+        return functools.partial(method, _request_timeout=self._timeout)
+
+
+def with_timeout(api: Api, timeout: float) -> Api:
+    return cast(Api, _Timed(api, timeout))
 
 
 @dataclass
@@ -23,9 +47,10 @@ class Kube:
     """Typed API groups over one shared ApiClient."""
 
     api: client.ApiClient
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
 
     @classmethod
-    async def connect(cls) -> Kube:
+    async def connect(cls, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Kube:
         """From $KUBECONFIG (or ~/.kube/config) when present, else the Pod's ServiceAccount."""
         configuration = client.Configuration()
         if os.environ.get("KUBERNETES_SERVICE_HOST") and not os.environ.get("KUBECONFIG"):
@@ -33,22 +58,22 @@ class Kube:
         else:
             await config.load_kube_config(client_configuration=configuration, persist_config=False)
         configuration.connection_pool_maxsize = MAX_CONNECTIONS
-        return cls(client.ApiClient(configuration))
+        return cls(client.ApiClient(configuration), timeout)
 
     async def close(self) -> None:
         await self.api.close()
 
     @property
     def core(self) -> client.CoreV1Api:
-        return client.CoreV1Api(self.api)
+        return with_timeout(client.CoreV1Api(self.api), self.timeout)
 
     @property
     def networking(self) -> client.NetworkingV1Api:
-        return client.NetworkingV1Api(self.api)
+        return with_timeout(client.NetworkingV1Api(self.api), self.timeout)
 
     @property
     def custom(self) -> client.CustomObjectsApi:
-        return client.CustomObjectsApi(self.api)
+        return with_timeout(client.CustomObjectsApi(self.api), self.timeout)
 
     def to_dict(self, model: Any) -> dict[str, Any]:
         """A model as the plain dict the API would send (camelCase keys)."""
