@@ -33,6 +33,7 @@ from .pki import (
     load_private_key_pem,
     parse_pem_chain,
     private_key_to_pem,
+    public_key_id,
 )
 from .runtime import Runtime
 from .secrets import build_tls_secret, check_ownership, decode_field, key_reusable, read_contents
@@ -77,12 +78,18 @@ def certificate_owner(spec: CertificateSpec) -> dict[str, Any]:
     }
 
 
-def order_matches(order: Mapping[str, Any] | None, spec: CertificateSpec, issuer: IssuerSpec) -> bool:
-    """A stored order is only resumed for the same names from the same issuer."""
+def order_matches(
+    order: Mapping[str, Any] | None, spec: CertificateSpec, issuer: IssuerSpec, key_id: str
+) -> bool:
+    """A stored order is only resumed for the same names from the same issuer with the same key.
+
+    The key check matters when the body in hand is a little behind: it may still show the order of
+    the issuance that just finished, whose certificate is for the previous key."""
     return (
         bool(order and order.get("url"))
         and list(order.get("dnsNames") or []) == list(spec.dns_names)
         and (order.get("issuer") == f"{issuer.kind}/{issuer.name}")
+        and order.get("keyId", key_id) == key_id  # orders stored without keyId: as before
     )
 
 
@@ -192,7 +199,9 @@ async def issue(
     settings = await accounts.account_settings(runtime, issuer)
     account_key = await accounts.read_account_key(runtime, issuer)
     client = await runtime.blocking(acme_client.connect, settings, account_key, account_uri)
-    order = await _resume_or_create_order(runtime, client, spec, issuer, stored_order, csr_pem, replaces)
+    order = await _resume_or_create_order(
+        runtime, client, spec, issuer, stored_order, csr_pem, public_key_id(key), replaces
+    )
     faults.checkpoint("order-created")
     deadline = datetime.datetime.now() + datetime.timedelta(
         seconds=runtime.settings.issuance_deadline_seconds
@@ -222,9 +231,10 @@ async def _resume_or_create_order(
     issuer: IssuerSpec,
     stored_order: Mapping[str, Any] | None,
     csr_pem: bytes,
+    key_id: str,
     replaces: str | None,
 ) -> acme_order.OrderSnapshot:
-    if stored_order and order_matches(stored_order, spec, issuer):
+    if stored_order and order_matches(stored_order, spec, issuer, key_id):
         try:
             order = await runtime.blocking(acme_order.load_order, client, stored_order["url"])
         except AcmeFailure as exc:
@@ -250,6 +260,7 @@ async def _resume_or_create_order(
                 "url": order.url,
                 "dnsNames": list(spec.dns_names),
                 "issuer": f"{issuer.kind}/{issuer.name}",
+                "keyId": key_id,
             },
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import kopf
@@ -33,8 +34,12 @@ async def certificate_daemon(
             )
             runtime.heap.work_done()
             await reconcile.sleep_until(wake_at, wakeup)
+    except asyncio.CancelledError:
+        # kopf stops a daemon by cancelling it (no cancellation backoff), asleep or mid-issuance:
+        # that is this daemon's normal end, not a failure to log.
+        if not stopped:
+            raise
     finally:
-        # kopf stops a daemon by cancelling it (no cancellation backoff): asleep or mid-issuance.
         runtime.wakeups.forget(namespace, name)
         if stopped.reason and stopped.reason & kopf.DaemonStoppingReason.RESOURCE_DELETED:
             # Garbage collection would remove them too (owner references), but only when it runs.

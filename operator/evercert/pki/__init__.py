@@ -16,6 +16,7 @@ from evercert.pki.keys import (
     key_matches_spec,
     load_private_key_pem,
     private_key_to_pem,
+    public_key_id,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "load_private_key_pem",
     "parse_pem_chain",
     "private_key_to_pem",
+    "public_key_id",
     "split_chain",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 PrivateKey: TypeAlias = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -47,6 +47,16 @@ def load_private_key_pem(pem: bytes, *, check: bool = True) -> PrivateKey:
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise ValueError("private key is neither RSA nor ECDSA")
     return key
+
+
+def public_key_id(key: PrivateKey) -> str:
+    """SHA-256 of the public key (SubjectPublicKeyInfo), hex: names a key without revealing it."""
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(der)
+    return digest.finalize().hex()
 
 
 def key_matches_spec(key: PrivateKey, algorithm: str, size: int) -> bool:
