@@ -24,7 +24,7 @@ from .api.certificate import CertificateSpec
 from .api.errors import EvercertError
 from .api.issuer import Http01IngressSolver, IssuerSpec
 from .kube import solvers as kube_solvers
-from .kube.client import create_or_replace_secret, delete_secret, patch_certificate_status, read_secret
+from .kube.client import create_or_replace_secret, delete_secret, read_secret
 from .pki import (
     PrivateKey,
     build_csr,
@@ -251,8 +251,7 @@ async def _resume_or_create_order(
             raise
         # e.g. alreadyReplaced, or a CA that no longer knows the old certificate: order without it.
         order = await runtime.blocking(acme_order.create_order, client, csr_pem, issuer.profile, None)
-    await patch_certificate_status(
-        runtime.kube,
+    await runtime.patch_status(
         spec.namespace,
         spec.name,
         {

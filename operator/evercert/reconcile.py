@@ -23,7 +23,7 @@ from .acme.errors import AcmeFailure
 from .api.certificate import CertificateSpec, parse_certificate
 from .api.errors import EvercertError, InvalidSpec, IssuerNotFound, IssuerNotReady
 from .api.issuer import IssuerKey, IssuerSpec, parse_issuer
-from .kube.client import patch_certificate_status, read_secret
+from .kube.client import read_secret
 from .runtime import Runtime
 from .secrets import SecretContents, check_ownership, read_contents
 from .triggers import certificate_renewal_time, issuance_reason
@@ -169,7 +169,7 @@ async def report_ready(
             {"order": None, "nextAttemptTime": None, "failedIssuanceAttempts": None, "lastFailureTime": None}
         )
     if _differs(status, desired):
-        await patch_certificate_status(runtime.kube, look.spec.namespace, look.spec.name, desired)
+        await runtime.patch_status(look.spec.namespace, look.spec.name, desired)
     next_check = conditions.parse_timestamp((look.renewal_info or {}).get("nextCheck"))
     return min(renew_at, next_check) if next_check else renew_at
 
@@ -214,7 +214,7 @@ async def report_issuing(
         conds = conditions.with_condition(
             conds, "Ready", False, look.reason or "Issuing", message, look.spec.generation, now
         )
-    await patch_certificate_status(runtime.kube, look.spec.namespace, look.spec.name, {"conditions": conds})
+    await runtime.patch_status(look.spec.namespace, look.spec.name, {"conditions": conds})
     kopf.event(dict(body), type="Normal", reason="Issuing", message=message)
 
 
@@ -249,7 +249,7 @@ async def report_issued(
     )
     if renew_request:
         desired["lastRenewRequest"] = renew_request
-    await patch_certificate_status(runtime.kube, look.spec.namespace, look.spec.name, desired)
+    await runtime.patch_status(look.spec.namespace, look.spec.name, desired)
     kopf.event(
         dict(body),
         type="Normal",
@@ -306,7 +306,7 @@ async def report_failure(
     )
     patch["conditions"] = conds
     if _differs(status, patch):
-        await patch_certificate_status(runtime.kube, meta["namespace"], meta["name"], patch)
+        await runtime.patch_status(meta["namespace"], meta["name"], patch)
     if attempt_failed or not conditions.same_condition(previous_ready, conditions.find(conds, "Ready")):
         kopf.event(dict(body), type="Warning", reason=reason, message=message)
         log.warning(

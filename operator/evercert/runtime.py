@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .heap import HeapTrimmer
-from .kube.client import Kube
+from .kube.client import Kube, patch_certificate_status
 from .settings import Settings
 
 T = TypeVar("T")
@@ -41,13 +41,76 @@ class Wakeups:
         self.seen.pop((namespace, name), None)
 
 
+def shows(actual: Any, written: Any) -> bool:
+    """True when `actual` holds what a merge patch of `written` made of it (None: the field is gone)."""
+    if isinstance(written, Mapping):
+        if not isinstance(actual, Mapping):
+            return False
+        return all(
+            key not in actual if value is None else shows(actual.get(key), value)
+            for key, value in written.items()
+        )
+    return bool(actual == written)
+
+
+@dataclass
+class OwnWrites:
+    """The status each Certificate's daemon wrote, until its body (a watch event later) shows it.
+
+    A daemon woken right after its own writes (by the Secret it just wrote, say) must not act on a
+    body from before them: it would see the finished order still in status and report it again."""
+
+    written: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    changed: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
+
+    def wrote(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
+        self.written.setdefault((namespace, name), {}).update(status)
+
+    def body_changed(self, namespace: str, name: str) -> None:
+        event = self.changed.get((namespace, name))
+        if event is not None:
+            event.set()
+
+    async def caught_up(self, namespace: str, name: str, status: Callable[[], Any], timeout: float) -> bool:
+        """Wait (at most `timeout`) until `status()` shows every write; False when it did not in time."""
+        key = (namespace, name)
+        written = self.written.pop(key, None)
+        if not written:
+            return True
+        event = self.changed.setdefault(key, asyncio.Event())
+        deadline = asyncio.get_running_loop().time() + timeout
+        try:
+            while not shows(status() or {}, written):
+                event.clear()
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    return False
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except TimeoutError:
+                    return False
+            return True
+        finally:
+            self.changed.pop(key, None)
+
+    def forget(self, namespace: str, name: str) -> None:
+        self.written.pop((namespace, name), None)
+        self.changed.pop((namespace, name), None)
+
+
 @dataclass
 class Runtime:
     kube: Kube
     settings: Settings
     executor: concurrent.futures.ThreadPoolExecutor
     wakeups: Wakeups = field(default_factory=Wakeups)
+    own_writes: OwnWrites = field(default_factory=OwnWrites)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
+
+    async def patch_status(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
+        """Merge-patch a Certificate's status, remembered until its body shows it (see OwnWrites)."""
+        await patch_certificate_status(self.kube, namespace, name, status)
+        self.own_writes.wrote(namespace, name, status)
 
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking call (the acme library) in the ACME thread pool, off the event loop."""

@@ -226,3 +226,22 @@ def test_edits_an_existing_ingress_in_place_and_restores_it(
     wait_for(lambda: (get(env, "ingress", namespace, "shop") or {})["spec"] == before, 30, "Ingress restored")
     ingresses = env.controlplane.kubectl("get", "ingresses", "-n", namespace, "-o", "name").split()
     assert ingresses == ["ingress.networking.k8s.io/shop"]
+
+
+def test_each_issuance_is_reported_once(env: LocalEnvironment, operator: Server, namespace: str) -> None:
+    """Writing its Secret wakes a Certificate's daemon at once; it must not act on a body from before
+    its own status writes (which still shows the order just finished) and report the issuance twice."""
+    names = [f"once{i}" for i in range(20)]
+    for name in names:
+        env.apply(certificate(namespace, name, [f"{name}.example.org"]))
+    for name in names:
+        wait_ready(env, namespace, name, process=operator)
+    time.sleep(2)  # a second report would come within milliseconds of the first
+    revisions = {}
+    for name in names:
+        cert = get(env, "certificate", namespace, name)
+        assert cert is not None
+        revisions[name] = cert["status"]["revision"]
+    assert set(revisions.values()) == {1}, revisions
+    events = env.controlplane.kubectl("get", "events", "-n", namespace, "-o", "jsonpath={.items[*].reason}")
+    assert events.split().count("Issued") == len(names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import kopf
@@ -11,6 +12,10 @@ from .. import constants, issuance, reconcile
 from ..api.issuer import IssuerKey
 from ..runtime import Runtime
 from .issuers import lookup_issuer
+
+log = logging.getLogger(__name__)
+# How long a daemon waits for its body to show its own status writes before it looks again anyway.
+OWN_WRITES_SECONDS = 5.0
 
 
 @kopf.daemon(constants.GROUP, constants.VERSION, constants.CERTIFICATES, cancellation_timeout=5.0)
@@ -27,6 +32,10 @@ async def certificate_daemon(
     wakeup = runtime.wakeups.event(namespace, name)
     try:
         while not stopped:
+            if not await runtime.own_writes.caught_up(
+                namespace, name, lambda: body.get("status"), OWN_WRITES_SECONDS
+            ):
+                log.warning("status writes not seen in time", extra={"certificate": f"{namespace}/{name}"})
             wakeup.clear()
             runtime.wakeups.seen[(namespace, name)] = looked_at(body)
             wake_at = await reconcile.reconcile(
@@ -41,6 +50,7 @@ async def certificate_daemon(
             raise
     finally:
         runtime.wakeups.forget(namespace, name)
+        runtime.own_writes.forget(namespace, name)
         if stopped.reason and stopped.reason & kopf.DaemonStoppingReason.RESOURCE_DELETED:
             # Garbage collection would remove them too (owner references), but only when it runs.
             await issuance.remove_solver_objects(runtime, namespace, name)
@@ -55,5 +65,6 @@ async def certificate_changed(body: kopf.Body, memo: kopf.Memo, **_: Any) -> Non
     """Wake the daemon on a spec change; its own status writes don't count."""
     runtime: Runtime = memo.runtime
     key = (body.metadata.namespace, body.metadata.name)
+    runtime.own_writes.body_changed(*key)
     if runtime.wakeups.seen.get(key) != looked_at(body):
         runtime.wakeups.wake(*key)
