@@ -147,6 +147,14 @@ class Pebble:
         with urllib.request.urlopen(url, context=self.tls_context(), timeout=10) as response:
             return bytes(response.read())
 
+    def restart(self) -> None:
+        """Stop Pebble and start it again on the same ports: it keeps no state, so every account,
+        order and root it had is gone (as when a CA's database is reset)."""
+        pebble = next(server for server in self.servers if server.name == "pebble")
+        pebble.stop()
+        self.servers.remove(pebble)
+        self._start_pebble()
+
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()

@@ -18,8 +18,8 @@ import aiohttp
 import kopf
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from . import ari, conditions, constants, issuance, renewal
-from .acme.errors import AcmeFailure
+from . import accounts, ari, conditions, constants, issuance, renewal
+from .acme.errors import ACCOUNT_UNKNOWN, AcmeFailure
 from .api.certificate import CertificateSpec, parse_certificate
 from .api.errors import EvercertError, InvalidSpec, IssuerNotFound, IssuerNotReady
 from .api.issuer import IssuerKey, IssuerSpec, parse_issuer
@@ -99,7 +99,13 @@ async def reconcile(
             return next_attempt
         await report_issuing(runtime, body, look, now)
         replaces = ari.replaces_id(look.renewal_info, contents)
-        await issuance.issue(runtime, spec, issuer, account_uri, status.get("order"), secret, replaces)
+        try:
+            await issuance.issue(runtime, spec, issuer, account_uri, status.get("order"), secret, replaces)
+        except AcmeFailure as exc:
+            if exc.reason != ACCOUNT_UNKNOWN:
+                raise
+            account_uri = await accounts.register_again(runtime, issuer, account_uri)
+            await issuance.issue(runtime, spec, issuer, account_uri, status.get("order"), secret, replaces)
         issued = read_contents(await read_secret(runtime.kube, spec.namespace, spec.secret_name) or {})
         return await report_issued(runtime, body, Look(spec, issued, None), utcnow(), renew_request)
     except (AcmeFailure, EvercertError) as exc:

@@ -105,6 +105,9 @@ class Runtime:
     executor: concurrent.futures.ThreadPoolExecutor
     wakeups: Wakeups = field(default_factory=Wakeups)
     own_writes: OwnWrites = field(default_factory=OwnWrites)
+    # ACME accounts a CA forgot → the URI they were registered again under (accounts.register_again).
+    registered_again: dict[str, str] = field(default_factory=dict)
+    account_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
 
     async def patch_status(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:

@@ -105,6 +105,15 @@ def test_account_problems_are_account_failures():
     assert "EAB needed" in failure.message
 
 
+def test_an_account_the_ca_does_not_know_is_told_apart():
+    # the CA's state was reset: evercert registers the key again instead of failing until a spec change
+    failure = translate(messages.Error.with_code("accountDoesNotExist", detail="Account x not found."))
+
+    assert failure.reason == "ACMEAccountUnknown"
+    assert not failure.transient
+    assert "Account x not found." in failure.message
+
+
 def test_validation_problems_are_validation_failures():
     failure = translate(messages.Error.with_code("connection", detail="127.0.0.1: Connection refused"))
 

@@ -18,6 +18,7 @@ SERVER_UNREACHABLE = "ACMEServerUnreachable"
 SERVER_ERROR = "ACMEServerError"
 BAD_RESPONSE = "ACMEBadResponse"
 ACCOUNT_FAILED = "ACMEAccountFailed"
+ACCOUNT_UNKNOWN = "ACMEAccountUnknown"  # the CA no longer knows the account (its state was reset)
 ORDER_FAILED = "ACMEOrderFailed"
 ORDER_NOT_READY = "ACMEOrderNotReady"
 VALIDATION_FAILED = "ACMEValidationFailed"
@@ -137,6 +138,8 @@ def _from_problem(
     by_status = _from_status(429 if code == "rateLimited" else status, retry_after, text)
     if by_status:
         return by_status
+    if code == "accountDoesNotExist":
+        return AcmeFailure(ACCOUNT_UNKNOWN, text)
     if code in _ACCOUNT_PROBLEMS:
         return AcmeFailure(ACCOUNT_FAILED, text)
     if code in _VALIDATION_PROBLEMS:
