@@ -25,6 +25,13 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
 @pytest.fixture(scope="session")
 def operator(env: LocalEnvironment) -> Iterator[Server]:
     """One operator process for the session, with the local Pebble ClusterIssuer ready."""
+    process = start_operator_with_issuer(env)
+    yield process
+    process.stop()
+
+
+def start_operator_with_issuer(env: LocalEnvironment) -> Server:
+    """An operator process, and the ClusterIssuer for the environment's Pebble, Ready."""
     process = env.start_operator("operator")
     env.apply(env.cluster_issuer())
     wait_for(
@@ -33,8 +40,7 @@ def operator(env: LocalEnvironment) -> Iterator[Server]:
         "ClusterIssuer Ready",
         process,
     )
-    yield process
-    process.stop()
+    return process
 
 
 @pytest.fixture

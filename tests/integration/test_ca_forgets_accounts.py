@@ -10,7 +10,7 @@ import pytest
 from evercert_devenv.environment import LOCAL_ISSUER, LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..conftest import condition, get, start_operator_with_issuer
 from .helpers import assert_valid_tls_secret, certificate, wait_ready
 
 
@@ -23,14 +23,7 @@ def own_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironme
 
 @pytest.fixture(scope="module")
 def own_operator(own_env: LocalEnvironment) -> Iterator[Server]:
-    process = own_env.start_operator("operator")
-    own_env.apply(own_env.cluster_issuer())
-    wait_for(
-        lambda: condition(own_env, "clusterissuer", None, LOCAL_ISSUER, "Ready") == "True",
-        60,
-        "ClusterIssuer Ready",
-        process,
-    )
+    process = start_operator_with_issuer(own_env)
     yield process
     process.stop()
 
