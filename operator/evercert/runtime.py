@@ -42,7 +42,11 @@ class Wakeups:
 
 
 def shows(actual: Any, written: Any) -> bool:
-    """True when `actual` holds what a merge patch of `written` made of it (None: the field is gone)."""
+    """True when `actual` holds what a merge patch of `written` made of it (None: the field is gone).
+
+    A list shows when it holds every item written: the ingress-shim may have added a condition since."""
+    if isinstance(written, list):
+        return isinstance(actual, list) and all(item in actual for item in written)
     if isinstance(written, Mapping):
         if not isinstance(actual, Mapping):
             return False

@@ -15,6 +15,10 @@ def test_a_status_shows_the_fields_written_and_the_ones_removed() -> None:
     assert not shows({**status, "order": {"url": "u"}}, {"order": None})
     assert not shows(status, {"conditions": [{"type": "Issuing"}]})
     assert not shows({}, {"renewalInfo": {"a": 1}})
+    # another writer (the ingress-shim) added a condition after ours: ours still shows
+    assert shows(
+        {"conditions": [{"type": "Ready"}, {"type": "IngressConflict"}]}, {"conditions": [{"type": "Ready"}]}
+    )
 
 
 async def test_nothing_written_means_no_wait() -> None:
