@@ -1,4 +1,5 @@
-"""What every step of the operator shares: the API client, settings, the ACME thread pool, wake-ups."""
+"""What every step of the operator shares: the API client, settings, the ACME thread pool, wake-ups,
+the status writes not yet seen back, and accounts registered again."""
 
 from __future__ import annotations
 
