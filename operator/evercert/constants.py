@@ -44,3 +44,6 @@ ANNOTATION_RENEW_REQUESTED = f"{GROUP}/renew-requested-at"
 SOLVER_PORT = 8089
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/"
 LABEL_SOLVER_NAME = f"{GROUP}/solver-name"
+
+# The longest one Kubernetes API request may take (EVERCERT_API_TIMEOUT_SECONDS overrides it).
+API_TIMEOUT_SECONDS = 60.0

@@ -6,7 +6,7 @@ import datetime
 import os
 from dataclasses import dataclass
 
-from . import __version__
+from . import __version__, constants
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -31,7 +31,7 @@ class Settings:
     # The wait after the first failed attempt, doubling after each further one (tests shorten it).
     first_backoff: datetime.timedelta = datetime.timedelta(minutes=1)
     # The longest one API request may take: a connection that went silent must not stall a Certificate.
-    api_timeout_seconds: float = 60.0
+    api_timeout_seconds: float = constants.API_TIMEOUT_SECONDS
     # A watch that brings nothing (not even a bookmark, sent every minute) this long is restarted.
     watch_inactivity_seconds: float = 70.0
 
@@ -56,6 +56,8 @@ class Settings:
             first_backoff=datetime.timedelta(
                 seconds=float(os.environ.get("EVERCERT_BACKOFF_BASE_SECONDS", "60"))
             ),
-            api_timeout_seconds=float(os.environ.get("EVERCERT_API_TIMEOUT_SECONDS", "60")),
+            api_timeout_seconds=float(
+                os.environ.get("EVERCERT_API_TIMEOUT_SECONDS", constants.API_TIMEOUT_SECONDS)
+            ),
             watch_inactivity_seconds=float(os.environ.get("EVERCERT_WATCH_INACTIVITY_SECONDS", "70")),
         )

@@ -18,8 +18,7 @@ MERGE_PATCH = "application/merge-patch+json"
 # and the library's default (100) fills up when a restart has a thousand Certificates look at once.
 MAX_CONNECTIONS = 8
 # The library sends requests with no timeout at all: one on a connection that went silent would wait
-# forever (and so would its Certificate).
-DEFAULT_TIMEOUT_SECONDS = 60.0
+# forever (and so would its Certificate). Hence constants.API_TIMEOUT_SECONDS on every call.
 
 Api = TypeVar("Api")
 
@@ -47,10 +46,10 @@ class Kube:
     """Typed API groups over one shared ApiClient."""
 
     api: client.ApiClient
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    timeout: float = constants.API_TIMEOUT_SECONDS
 
     @classmethod
-    async def connect(cls, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Kube:
+    async def connect(cls, timeout: float = constants.API_TIMEOUT_SECONDS) -> Kube:
         """From $KUBECONFIG (or ~/.kube/config) when present, else the Pod's ServiceAccount."""
         configuration = client.Configuration()
         if os.environ.get("KUBERNETES_SERVICE_HOST") and not os.environ.get("KUBECONFIG"):
