@@ -14,8 +14,8 @@ import kopf
 
 from . import constants
 from .acme.account import AccountSettings, generate_account_key, register_account
-from .api.errors import IssuerNotReady
 from .api.issuer import IssuerSpec
+from .errors import IssuerNotReady
 from .kube.client import create_or_replace_secret, patch_issuer_status, read_secret
 from .runtime import Runtime
 from .secrets import decode_field

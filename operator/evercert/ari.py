@@ -13,9 +13,9 @@ from typing import Any
 
 from . import accounts, conditions
 from .acme import client as acme_client
-from .acme.errors import AcmeFailure
 from .acme.renewal_info import ari_cert_id, renewal_window
 from .api.issuer import IssuerSpec
+from .errors import AcmeFailure
 from .renewal import ari_renewal_time
 from .runtime import Runtime
 from .secrets import SecretContents

@@ -17,8 +17,8 @@ from typing import Any
 from . import conditions, constants
 from .api.certificate import KEY_ALGORITHMS, ROTATION_POLICIES, parse_certificate
 from .api.durations import parse_duration
-from .api.errors import InvalidSpec
 from .api.issuer import ISSUER_KINDS
+from .errors import InvalidSpec
 
 INGRESS_API_VERSION = "networking.k8s.io/v1"
 CONFLICT_CONDITION = "IngressConflict"

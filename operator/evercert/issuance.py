@@ -19,10 +19,9 @@ from typing import Any
 from . import accounts, constants, faults
 from .acme import client as acme_client
 from .acme import order as acme_order
-from .acme.errors import AcmeFailure
 from .api.certificate import CertificateSpec
-from .api.errors import EvercertError
 from .api.issuer import Http01IngressSolver, IssuerSpec
+from .errors import AcmeFailure, EvercertError
 from .kube import solvers as kube_solvers
 from .kube.client import create_or_replace_secret, delete_secret, read_secret
 from .pki import (

@@ -19,11 +19,11 @@ import kopf
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from . import accounts, ari, conditions, constants, issuance, renewal
-from .acme.errors import ACCOUNT_UNKNOWN, AcmeFailure
 from .api.certificate import CertificateSpec, parse_certificate
-from .api.errors import EvercertError, InvalidSpec, IssuerNotFound, IssuerNotReady
 from .api.issuer import IssuerKey, IssuerSpec, parse_issuer
+from .errors import AcmeFailure, EvercertError, InvalidSpec, IssuerNotFound, IssuerNotReady
 from .kube.client import read_secret
+from .reasons import ACME_ACCOUNT_UNKNOWN as ACCOUNT_UNKNOWN
 from .runtime import Runtime
 from .secrets import SecretContents, check_ownership, read_contents
 from .triggers import certificate_renewal_time, issuance_reason

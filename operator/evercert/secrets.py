@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import constants
 from .api.certificate import CertificateSpec
-from .api.errors import SecretNameConflict, SecretNotOwned
+from .errors import SecretInUse, SecretNotOwned
 from .pki import (
     CertificateInfo,
     certificate_info,
@@ -59,7 +59,7 @@ def check_ownership(secret: Mapping[str, Any], spec: CertificateSpec) -> None:
     if owner == spec.name:
         return
     if owner:
-        raise SecretNameConflict(
+        raise SecretInUse(
             f"Secret {spec.secret_name!r} is written by Certificate {owner!r}; "
             "two Certificates must not share a secretName"
         )

@@ -8,7 +8,7 @@ import time
 import aiohttp
 
 from . import constants
-from .api.errors import EvercertError
+from .errors import EvercertError
 
 FIRST_DELAY = 0.05
 MAX_DELAY = 2.0

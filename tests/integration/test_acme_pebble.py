@@ -16,7 +16,6 @@ from cryptography import x509
 
 from evercert.acme.account import AccountSettings, generate_account_key, register_account
 from evercert.acme.client import connect
-from evercert.acme.errors import AcmeFailure
 from evercert.acme.order import (
     Http01Task,
     OrderSnapshot,
@@ -28,6 +27,7 @@ from evercert.acme.order import (
     wait_for_authorizations,
 )
 from evercert.acme.renewal_info import ari_cert_id, renewal_window
+from evercert.errors import AcmeFailure
 from evercert.pki import (
     build_csr,
     certificate_info,

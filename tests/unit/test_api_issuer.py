@@ -8,7 +8,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from evercert.api.errors import InvalidSpec
 from evercert.api.issuer import (
     ExternalAccountBinding,
     Http01IngressSolver,
@@ -16,6 +15,7 @@ from evercert.api.issuer import (
     IssuerSpec,
     parse_issuer,
 )
+from evercert.errors import InvalidSpec
 
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 

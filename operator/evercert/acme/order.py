@@ -15,18 +15,10 @@ from acme import challenges, crypto_util, messages
 from acme import client as acme_client
 from cryptography import x509
 
+from evercert import reasons
 from evercert.acme.client import links, post, post_as_get
-from evercert.acme.errors import (
-    CHALLENGE_UNSUPPORTED,
-    ORDER_FAILED,
-    ORDER_NOT_READY,
-    TIMEOUT,
-    VALIDATION_FAILED,
-    AcmeFailure,
-    acme_call,
-    parse_retry_after,
-    problem_text,
-)
+from evercert.acme.errors import acme_call, parse_retry_after, problem_text
+from evercert.errors import AcmeFailure
 from evercert.pki import certificate_info, parse_pem_chain
 
 FIRST_POLL_DELAY = 0.2
@@ -154,7 +146,7 @@ def finalize_order(
     body = _poll(advance, _order_settled, deadline, f"order {order.url}")
     if body.status != messages.STATUS_VALID:
         detail = problem_text(body.error) if body.error else "no reason given"
-        raise AcmeFailure(ORDER_FAILED, f"order {order.url} is {body.status.name}: {detail}")
+        raise AcmeFailure(reasons.ACME_ORDER_FAILED, f"order {order.url} is {body.status.name}: {detail}")
     return _download_chain(client, body.certificate, preferred_chain)
 
 
@@ -194,7 +186,9 @@ def _http01_task(client: acme_client.ClientV2, url: str, authz: messages.Authori
     challb = next((c for c in authz.challenges if isinstance(c.chall, challenges.HTTP01)), None)
     if authz.wildcard or challb is None:
         offered = ", ".join(str(c.to_partial_json().get("type")) for c in authz.challenges)
-        raise AcmeFailure(CHALLENGE_UNSUPPORTED, f"{name}: no http-01 challenge offered (only: {offered})")
+        raise AcmeFailure(
+            reasons.ACME_CHALLENGE_UNSUPPORTED, f"{name}: no http-01 challenge offered (only: {offered})"
+        )
     return Http01Task(
         dns_name=name,
         token=challb.chall.encode("token"),
@@ -208,7 +202,8 @@ def _authorization_failure(authz: messages.Authorization) -> AcmeFailure:
     errors = [problem_text(c.error) for c in authz.challenges if c.error is not None]
     detail = "; ".join(errors) or "no challenge error given"
     return AcmeFailure(
-        VALIDATION_FAILED, f"{authz.identifier.value}: authorization {authz.status.name}: {detail}"
+        reasons.ACME_VALIDATION_FAILED,
+        f"{authz.identifier.value}: authorization {authz.status.name}: {detail}",
     )
 
 
@@ -219,7 +214,7 @@ def _advance_order(
     body, response = _fetch_order(client, url)
     if body.status == messages.STATUS_PENDING:
         raise AcmeFailure(
-            ORDER_NOT_READY, f"order {url} still has authorizations to validate", transient=True
+            reasons.ACME_ORDER_NOT_READY, f"order {url} still has authorizations to validate", transient=True
         )
     if body.status != messages.STATUS_READY:
         return body, response
@@ -253,7 +248,7 @@ def _poll(
             return value
         remaining = _seconds_until(deadline)
         if remaining <= 0:
-            raise AcmeFailure(TIMEOUT, f"{what} not finished by the deadline", transient=True)
+            raise AcmeFailure(reasons.ACME_TIMEOUT, f"{what} not finished by the deadline", transient=True)
         time.sleep(min(max(delay, _retry_after_seconds(response)), remaining))
         delay = min(delay * POLL_DELAY_GROWTH, MAX_POLL_DELAY)
 

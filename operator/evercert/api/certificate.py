@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
 from ..constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
+from ..errors import InvalidSpec
 from .durations import format_duration, parse_duration
-from .errors import InvalidSpec
 from .fields import Fields
 from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind
 from .names import check_annotations, check_labels, check_object_name, normalize_dns_name

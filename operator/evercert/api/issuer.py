@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from .errors import InvalidSpec
+from ..errors import InvalidSpec
 from .fields import Fields
 from .names import check_annotations, check_labels, check_object_name
 

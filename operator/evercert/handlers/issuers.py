@@ -9,9 +9,8 @@ import kopf
 
 from .. import accounts, conditions, constants
 from ..acme.account import register_account
-from ..acme.errors import AcmeFailure
-from ..api.errors import EvercertError
 from ..api.issuer import IssuerKey, parse_issuer
+from ..errors import AcmeFailure, EvercertError
 from ..kube.client import patch_issuer_status
 from ..renewal import backoff_delay
 from ..runtime import Runtime

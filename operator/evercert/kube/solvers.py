@@ -7,7 +7,7 @@ from typing import Any
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from ..api.errors import EvercertError
+from ..errors import EvercertError
 from .client import Kube
 
 
