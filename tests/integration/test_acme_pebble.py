@@ -181,10 +181,10 @@ def test_resumes_an_order_from_its_stored_snapshot(
     pebble: Pebble,
 ):
     csr_pem = _csr("resume.test")
-    stored = json.dumps(create_order(client, csr_pem).to_dict())
+    stored_url = create_order(client, csr_pem).url  # all a Certificate's status keeps of it
 
     restarted = connect(settings, *account)
-    order = load_order(restarted, OrderSnapshot.from_dict(json.loads(stored)).url)
+    order = load_order(restarted, stored_url)
     assert order.status == "pending" and len(order.authorization_urls) == 1
     chain = _complete(restarted, responder, order, csr_pem)
 

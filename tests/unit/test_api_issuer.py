@@ -100,15 +100,11 @@ class TestAMinimalIssuer:
         assert parse().solvers[0].service_type == "ClusterIP"
         assert parse().solvers[0].path_type == "Exact"
 
-    def test_key_matches_certificates_issuer_key(self) -> None:
-        assert parse().key() == IssuerKey("Issuer", "shop", "letsencrypt")
-
 
 class TestClusterIssuer:
     def test_has_no_namespace(self) -> None:
         spec = parse_issuer(issuer("ClusterIssuer"), "ClusterIssuer")
         assert (spec.kind, spec.namespace) == ("ClusterIssuer", None)
-        assert spec.key() == IssuerKey("ClusterIssuer", None, "letsencrypt")
 
     def test_kind_must_be_issuer_or_cluster_issuer(self) -> None:
         with pytest.raises(ValueError, match="kind must be one of"):

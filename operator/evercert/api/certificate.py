@@ -69,7 +69,7 @@ class CertificateSpec:
     solver_ingress_class: str | None = None
 
     def issuer_key(self) -> IssuerKey:
-        """The referenced issuer, comparable with IssuerSpec.key()."""
+        """The referenced issuer, as the issuer indexes key it."""
         namespace = self.namespace if self.issuer_ref.kind == "Issuer" else None
         return IssuerKey(self.issuer_ref.kind, namespace, self.issuer_ref.name)
 

@@ -81,9 +81,6 @@ class IssuerSpec:
     skip_tls_verify: bool = False
     solvers: tuple[Http01IngressSolver, ...] = ()
 
-    def key(self) -> IssuerKey:
-        return IssuerKey(self.kind, self.namespace, self.name)
-
 
 def parse_issuer(body: Mapping[str, Any], kind: str) -> IssuerSpec:
     """The validated spec of an Issuer or ClusterIssuer (`kind`); InvalidSpec says what to fix."""

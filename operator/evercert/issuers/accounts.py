@@ -1,27 +1,25 @@
-"""ACME accounts of Issuers: the account key in its Secret, the settings to reach the CA."""
+"""ACME accounts of Issuers: the account key in its Secret, and the settings to reach the CA."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
-import logging
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import kopf
+from .. import constants
+from ..acme.keys import generate_account_key
+from ..acme.settings import AccountSettings
+from ..api.issuer import IssuerSpec
+from ..certificates.tls_secret import decode_field
+from ..errors import IssuerNotReady
+from ..kube.client import create_or_replace_secret, read_secret
 
-from . import constants
-from .acme.account import AccountSettings, generate_account_key, register_account
-from .api.issuer import IssuerSpec
-from .errors import IssuerNotReady
-from .kube.client import create_or_replace_secret, patch_issuer_status, read_secret
-from .runtime import Runtime
-from .secrets import decode_field
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
-log = logging.getLogger(__name__)
-ACCOUNT_KEY_FIELD = "tls.key"
+ACCOUNT_KEY_FIELD = constants.PRIVATE_KEY_FIELD
 _BUNDLE_DIR = Path(tempfile.gettempdir()) / "evercert-ca-bundles"
 
 
@@ -104,36 +102,3 @@ def _verify(issuer: IssuerSpec) -> bool | str:
     if not path.exists():
         path.write_bytes(issuer.ca_bundle)
     return str(path)
-
-
-async def register_again(runtime: Runtime, issuer: IssuerSpec, forgotten_uri: str) -> str:
-    """The CA no longer knows the account (its state was reset): register the same key again.
-
-    Once per forgotten account, whichever Certificate finds out first; the others get the new URI."""
-    lock = runtime.account_locks.setdefault(forgotten_uri, asyncio.Lock())
-    async with lock:
-        known = runtime.registered_again.get(forgotten_uri)
-        if known:
-            return known
-        key_pem = await read_account_key(runtime, issuer)
-        settings = await account_settings(runtime, issuer)
-        uri = await runtime.blocking(register_account, settings, key_pem)
-        await patch_issuer_status(
-            runtime.kube, issuer.kind, issuer.namespace, issuer.name, {"acme": {"uri": uri}}
-        )
-        runtime.registered_again[forgotten_uri] = uri
-    message = f"the ACME server no longer knew account {forgotten_uri}; registered the key again: {uri}"
-    log.warning("ACME account registered again", extra={"issuer": f"{issuer.kind}/{issuer.name}", "uri": uri})
-    kopf.event(_issuer_ref(issuer), type="Normal", reason="ACMEAccountRegistered", message=message)
-    return uri
-
-
-def _issuer_ref(issuer: IssuerSpec) -> dict[str, Any]:
-    metadata = {"name": issuer.name, "uid": issuer.uid}
-    if issuer.namespace:
-        metadata["namespace"] = issuer.namespace
-    return {"apiVersion": f"{constants.GROUP}/{constants.VERSION}", "kind": issuer.kind, "metadata": metadata}
-
-
-def account_uri(issuer_body: dict[str, Any]) -> str | None:
-    return ((issuer_body.get("status") or {}).get("acme") or {}).get("uri")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from . import constants
-from .api.certificate import CertificateSpec
-from .pki import covers_names, key_matches_spec, load_private_key_pem
+from .. import constants, reasons
+from ..api.certificate import CertificateSpec
+from ..pki import covers_names, key_matches_spec, load_private_key_pem
 from .renewal import renewal_time
-from .secrets import SecretContents
+from .tls_secret import SecretContents
 
 
 def certificate_renewal_time(spec: CertificateSpec, contents: SecretContents) -> datetime.datetime:
@@ -35,25 +35,25 @@ def issuance_reason(
     `renew_at` overrides the spec's renewal time (the CA's ARI window wins).
     """
     if contents is None:
-        return "DoesNotExist"
+        return reasons.DOES_NOT_EXIST
     if contents.info is None or not contents.key_pem:
-        return "MissingData"
+        return reasons.MISSING_DATA
     if not contents.key_matches:
-        return "InvalidKeyPair"
+        return reasons.INVALID_KEY_PAIR
     if not covers_names(contents.info, spec.dns_names):
-        return "SecretMismatch"
+        return reasons.SECRET_MISMATCH
     if contents.annotations.get(constants.ANNOTATION_ISSUER_NAME) != spec.issuer_ref.name or (
         contents.annotations.get(constants.ANNOTATION_ISSUER_KIND) != spec.issuer_ref.kind
     ):
-        return "IncorrectIssuer"
+        return reasons.INCORRECT_ISSUER
     if not _key_fits(contents.key_pem, spec):
-        return "PrivateKeyMismatch"
+        return reasons.PRIVATE_KEY_MISMATCH
     if renew_requested:
-        return "ManuallyTriggered"
+        return reasons.MANUALLY_TRIGGERED
     if now >= contents.info.not_after:
-        return "Expired"
+        return reasons.EXPIRED
     if now >= (renew_at or certificate_renewal_time(spec, contents)):
-        return "Renewing"
+        return reasons.RENEWING
     return None
 
 

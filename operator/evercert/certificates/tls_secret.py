@@ -1,4 +1,4 @@
-"""Reading and building the kubernetes.io/tls Secret: pure functions over plain dicts."""
+"""The kubernetes.io/tls Secret: read it, check who owns it, build all of it, write it in one request."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from . import constants
-from .api.certificate import CertificateSpec
-from .errors import SecretInUse, SecretNotOwned
-from .pki import (
+from .. import constants
+from ..api.certificate import CertificateSpec
+from ..errors import SecretInUse, SecretNotOwned
+from ..kube.client import Kube, create_or_replace_secret
+from ..pki import (
     CertificateInfo,
     certificate_info,
     key_matches_certificate,
@@ -21,8 +22,8 @@ from .pki import (
     parse_pem_chain,
 )
 
-ALLOW_TAKEOVER = f"{constants.GROUP}/allow-takeover"
-TLS_SECRET_TYPE = "kubernetes.io/tls"
+ALLOW_TAKEOVER = constants.ANNOTATION_ALLOW_TAKEOVER
+TLS_SECRET_TYPE = constants.TLS_SECRET_TYPE
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
 
 
 def read_contents(secret: Mapping[str, Any]) -> SecretContents:
-    cert_pem, key_pem = decode_field(secret, "tls.crt"), decode_field(secret, "tls.key")
+    cert_pem, key_pem = decode_field(secret, constants.TLS_CERT), decode_field(secret, constants.TLS_KEY)
     try:
         info: CertificateInfo | None = certificate_info(parse_pem_chain(cert_pem)[0]) if cert_pem else None
     except ValueError:
@@ -130,10 +131,10 @@ def build_tls_secret(
         metadata["ownerReferences"] = [dict(owner_reference)]
     elif old_meta.get("ownerReferences"):
         metadata["ownerReferences"] = old_meta["ownerReferences"]
-    data = {"tls.crt": chain_pem, "tls.key": key_pem}
+    data = {constants.TLS_CERT: chain_pem, constants.TLS_KEY: key_pem}
     # ca.crt is only known when the CA sends its self-signed root along; ACME CAs usually don't.
     if len(chain) > 1 and chain[-1].issuer == chain[-1].subject:
-        data["ca.crt"] = chain[-1].public_bytes(Encoding.PEM)
+        data[constants.CA_CERT] = chain[-1].public_bytes(Encoding.PEM)
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -141,3 +142,9 @@ def build_tls_secret(
         "metadata": metadata,
         "data": {k: base64.b64encode(v).decode() for k, v in data.items()},
     }
+
+
+async def write_tls_secret(kube: Kube, body: Mapping[str, Any]) -> None:
+    """One create or replace. The body carries the resourceVersion of the Secret as read at the look, so
+    a Secret that changed or appeared meanwhile (a foreign one, say) is refused (409) and looked at again."""
+    await create_or_replace_secret(kube, body["metadata"]["namespace"], body)

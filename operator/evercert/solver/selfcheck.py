@@ -7,16 +7,11 @@ import time
 
 import aiohttp
 
-from . import constants
-from .errors import EvercertError
+from .. import constants
+from ..errors import SelfCheckFailed
 
 FIRST_DELAY = 0.05
 MAX_DELAY = 2.0
-
-
-class SelfCheckFailed(EvercertError):
-    reason = "SelfCheckFailed"
-    failed_attempt = True
 
 
 async def wait_for_route(
