@@ -11,7 +11,6 @@ from cryptography.x509.oid import NameOID
 from evercert.api.issuer import (
     ExternalAccountBinding,
     Http01IngressSolver,
-    IssuerKey,
     IssuerSpec,
     parse_issuer,
 )

@@ -26,8 +26,8 @@ from evercert.ingress_shim import (
     plan,
     updated_certificate,
 )
-from evercert.issuance import solver_request
 from evercert.solver.challenge import SolverRequest
+from evercert.solver.presenting import solver_request
 
 NS = "shop"
 PLAIN = ShimOptions()

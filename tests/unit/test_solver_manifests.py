@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from evercert.api.issuer import Http01IngressSolver
 from evercert.constants import (
     ACME_CHALLENGE_PATH,
     API_VERSION,
@@ -14,7 +15,6 @@ from evercert.constants import (
     LABEL_SOLVER_NAME,
     SOLVER_PORT,
 )
-from evercert.api.issuer import Http01IngressSolver
 from evercert.solver.challenge import SolverRequest, owner_reference, solver_labels, solver_name
 from evercert.solver.ingress import (
     add_challenge_path,
@@ -224,7 +224,9 @@ def test_ingress_routes_the_challenge_path_of_the_host_to_the_service() -> None:
 
 
 def test_ingress_uses_ingress_class_name_when_set() -> None:
-    ingress = build_ingress(request(solver=Http01IngressSolver(ingress_class_name="nginx", ingress_class="legacy")))
+    ingress = build_ingress(
+        request(solver=Http01IngressSolver(ingress_class_name="nginx", ingress_class="legacy"))
+    )
     assert ingress["spec"]["ingressClassName"] == "nginx"
     assert "annotations" not in ingress["metadata"]
 

@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives import serialization
 
 from evercert import constants
 from evercert.api.certificate import parse_certificate
+from evercert.certificates.tls_secret import ALLOW_TAKEOVER, build_tls_secret, check_ownership, read_contents
+from evercert.certificates.trigger import issuance_reason
 from evercert.errors import SecretInUse, SecretNotOwned
 from evercert.pki import generate_private_key, private_key_to_pem
-from evercert.secrets import ALLOW_TAKEOVER, build_tls_secret, check_ownership, read_contents
-from evercert.triggers import issuance_reason
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
 NOT_AFTER = NOT_BEFORE + timedelta(days=90)
