@@ -35,6 +35,12 @@ ANNOTATION_SERIAL = f"{GROUP}/serial"
 # On a Secret evercert did not make: hand it over to evercert.
 ANNOTATION_ALLOW_TAKEOVER = f"{GROUP}/allow-takeover"
 
+# Users' Ingresses, which the ingress-shim reads
+INGRESS_GROUP = "networking.k8s.io"
+INGRESS_VERSION = "v1"
+INGRESS_API_VERSION = f"{INGRESS_GROUP}/{INGRESS_VERSION}"
+INGRESSES = "ingresses"
+
 # Annotations users set on Ingresses (the ingress-shim); the Certificate fields they set are named alike.
 ANNOTATION_INGRESS_ISSUER = f"{GROUP}/issuer"
 ANNOTATION_INGRESS_CLUSTER_ISSUER = f"{GROUP}/cluster-issuer"
