@@ -176,6 +176,12 @@ def test_a_ca_without_ari_suggests_no_window(leaf, ca, key) -> None:
     assert field(report, "ARI window") == "the CA suggests none, next check in 12h"
 
 
+def test_the_lifetime_counts_the_last_second(issue_leaf, ca, key) -> None:
+    leaf = issue_leaf(ca[1], key, NAMES, NOT_BEFORE, NOT_AFTER - timedelta(seconds=1))
+    report = describe_tls_secret(tls_secret(pem(leaf, ca[1].cert), private_key_to_pem(key)), None, NOW)
+    assert field(report, "Lifetime") == "90d"
+
+
 def test_an_expired_certificate_says_so(leaf, ca, key) -> None:
     later = NOT_AFTER + timedelta(days=3)
     report = describe_tls_secret(tls_secret(pem(leaf, ca[1].cert), private_key_to_pem(key)), None, later)

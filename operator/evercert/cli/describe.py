@@ -28,6 +28,8 @@ from .formatting import NONE, parse_time, relative, short_duration
 from .view import certificate_view
 
 _LABEL_WIDTH = 14
+# notAfter is the last second of validity (RFC 5280): a 90-day certificate ends at notBefore + 90d - 1s.
+_INCLUSIVE_END = datetime.timedelta(seconds=1)
 
 
 class NotATlsSecret(ValueError):
@@ -60,7 +62,7 @@ def describe_tls_secret(
         ("Serial", _serial(info.serial_hex, annotations)),
         ("Not before", f"{timestamp(info.not_before)} ({relative(info.not_before, now)})"),
         ("Not after", f"{timestamp(info.not_after)} ({_remaining(info.not_after, now)})"),
-        ("Lifetime", short_duration(info.not_after - info.not_before)),
+        ("Lifetime", short_duration(info.not_after - info.not_before + _INCLUSIVE_END)),
         ("Key", public_key_type(leaf)),
         ("Private key", _private_key(secret, cert_pem)),
     ]
