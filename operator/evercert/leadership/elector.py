@@ -90,11 +90,10 @@ class Elector:
             await self._sleep(max(min(pause, self._budget(now)), 0.0))
 
     async def step(self) -> None:
-        """One round: read the set's Leases, announce this member, then release, renew and acquire."""
+        """One round: read the set's Leases; release, renew and acquire shards; announce this member."""
         listed = {lease.name: lease for lease in await self._store.list()}
         now = self._clock.now()
         self._observe(listed, now)
-        await self._announce(listed.get(shards.member_lease_name(self.identity, self._prefix)))
         by_shard = {s: listed.get(self._name(s)) for s in range(self.count)}
         mine = {s for s, lease in by_shard.items() if lease and lease.spec.holder == self.identity}
         self._drop(set(self._renewed_at) - mine)  # the API says someone else holds it (or nobody)
@@ -111,6 +110,8 @@ class Elector:
         if gained:
             log.info("shards gained", extra={"identity": self.identity, "shards": sorted(gained)})
             self._on_gained(frozenset(gained))
+        # After the shards: this member's own Lease only counts it in the others' fair shares.
+        await self._announce(listed.get(shards.member_lease_name(self.identity, self._prefix)))
         await self._sweep(listed.values(), now)
 
     async def release(self) -> None:
