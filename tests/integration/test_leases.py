@@ -1,6 +1,6 @@
 """Leader election and shards against the real kube-apiserver: several electors in this process.
 
-Short Leases (3 s, renew deadline 2 s, retry 0.5 s) keep the waits for expiry to a few seconds.
+Short Leases (4 s, renew deadline 3 s, retry 0.5 s) keep the waits for expiry to a few seconds.
 Every 20 ms, and at every gain, the fleet checks that no shard is believed held by two members.
 """
 
@@ -21,7 +21,7 @@ from evercert_devenv.environment import LocalEnvironment
 
 pytestmark = pytest.mark.integration
 
-TIMING = Timing(lease_duration=3, renew_deadline=2, retry_period=0.5)
+TIMING = Timing(lease_duration=4, renew_deadline=3, retry_period=0.5)
 Held = dict[str, frozenset[int]]
 
 

@@ -18,10 +18,6 @@ log = logging.getLogger(__name__)
 Listener = Callable[[frozenset[int]], object]
 
 
-def _nothing(_: frozenset[int]) -> None:
-    return None
-
-
 async def within(sleep: Callable[[float], Awaitable[object]], seconds: float, work: Awaitable[None]) -> None:
     """Await `work`, cancelled after `seconds` of `sleep` (the injected one: tests move a manual clock)."""
     task, timer = asyncio.ensure_future(work), asyncio.ensure_future(sleep(seconds))
@@ -47,8 +43,8 @@ class Elector:
         count: int = 1,
         timing: Timing | None = None,
         prefix: str = shards.PREFIX,
-        on_gained: Listener = _nothing,
-        on_lost: Listener = _nothing,
+        on_gained: Listener = lambda _shards: None,
+        on_lost: Listener = lambda _shards: None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         if count < 1:
@@ -60,13 +56,12 @@ class Elector:
         self._written: dict[int, Lease] = {}  # what my last write of each held shard's Lease returned
         self._seen: dict[str, tuple[str, datetime.datetime]] = {}  # name -> (version, first seen at)
         self._member: Lease | None = None
-        self._shard_names = {shards.shard_lease_name(s, count, prefix): s for s in range(count)}
+        self._names = [shards.shard_lease_name(s, count, prefix) for s in range(count)]
 
     @property
     def held(self) -> frozenset[int]:
         """The shards this member may work on now (a renewal overdue counts as lost, loop or no loop)."""
-        now = self._clock.now()
-        return frozenset(s for s, at in self._renewed_at.items() if policy.still_holds(at, now, self.timing))
+        return frozenset(s for s in self._renewed_at if self.holds(s))
 
     def holds(self, shard: int) -> bool:
         renewed_at = self._renewed_at.get(shard)
@@ -94,7 +89,7 @@ class Elector:
         listed = {lease.name: lease for lease in await self._store.list()}
         now = self._clock.now()
         self._observe(listed, now)
-        by_shard = {s: listed.get(self._name(s)) for s in range(self.count)}
+        by_shard = {s: listed.get(self._names[s]) for s in range(self.count)}
         mine = {s for s, lease in by_shard.items() if lease and lease.spec.holder == self.identity}
         self._drop(set(self._renewed_at) - mine)  # the API says someone else holds it (or nobody)
         takeable = {s for s, lease in by_shard.items() if lease is None or self._may_take(lease, now)}
@@ -128,9 +123,6 @@ class Elector:
         except Exception as exc:  # shutting down: the Leases expire anyway
             log.warning("lease release failed", extra={"identity": self.identity, "error": repr(exc)})
 
-    def _name(self, shard: int) -> str:
-        return shards.shard_lease_name(shard, self.count, self._prefix)
-
     def _observe(self, listed: dict[str, Lease], now: datetime.datetime) -> None:
         """Remember when each Lease version was first seen: expiry counts from there, on our clock."""
         self._seen = {
@@ -151,7 +143,7 @@ class Elector:
                 continue
             holdings.setdefault(lease.spec.holder, 0)
             # A shard Lease of another layout (another shard count) is not one of ours to count.
-            if lease.name in self._shard_names:
+            if lease.name in self._names:
                 holdings[lease.spec.holder] += 1
         return holdings
 
@@ -174,9 +166,9 @@ class Elector:
         spec = policy.acquired(current.spec if current else None, self.identity, started, self.timing)
         labels = shards.labels(shards.ROLE_SHARD, self._prefix)
         if current is None:
-            written = await self._store.create(policy.lease_body(self._name(shard), spec, labels))
+            written = await self._store.create(policy.lease_body(self._names[shard], spec, labels))
         else:
-            body = policy.lease_body(self._name(shard), spec, labels, current.resource_version)
+            body = policy.lease_body(self._names[shard], spec, labels, current.resource_version)
             written = await self._store.replace(body)
         if written is None:
             self._drop({shard})  # someone else wrote it since we read it
