@@ -42,7 +42,8 @@ def container(objects: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def env_of(objects: list[dict[str, Any]]) -> dict[str, str]:
-    return {e["name"]: e["value"] for e in container(objects)["env"]}
+    """The container's plain values (those from the downward API: see the test of POD_NAME)."""
+    return {e["name"]: e["value"] for e in container(objects)["env"] if "value" in e}
 
 
 def test_the_charts_crds_are_byte_identical_to_deploy_crds() -> None:
@@ -126,12 +127,18 @@ def test_by_default_all_namespaces_are_served_and_the_image_is_the_app_version()
     assert container(objects)["image"] == f"evercert/evercert:{app_version}"
     binding = only(objects, "ClusterRoleBinding", "evercert-namespaced")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "evercert", "namespace": NAMESPACE}]
-    assert not [o for o in objects if o["kind"] in ("Role", "RoleBinding")]
+    # The one namespaced grant: the replicas' Leases, in the release namespace.
+    assert [(o["kind"], o["metadata"]["name"]) for o in objects if o["kind"] in ("Role", "RoleBinding")] == [
+        ("Role", "evercert-leases"),
+        ("RoleBinding", "evercert-leases"),
+    ]
 
 
 def test_watched_namespaces_get_the_namespaced_permissions_and_nothing_cluster_wide() -> None:
     objects = render("watchNamespaces={shop,blog}")
-    bindings = [o for o in objects if o["kind"] == "RoleBinding"]
+    bindings = [
+        o for o in objects if o["kind"] == "RoleBinding" and not o["metadata"]["name"].endswith("-leases")
+    ]
     assert sorted(b["metadata"]["namespace"] for b in bindings) == ["blog", NAMESPACE, "shop"]
     assert not [
         o for o in objects if o["metadata"]["name"] == "evercert-namespaced" and "Binding" in o["kind"]
@@ -158,10 +165,41 @@ def test_rbac_has_no_wildcards_and_nothing_that_grants_more_rights() -> None:
     assert secrets == []
 
 
-def test_more_than_one_replica_is_refused() -> None:
-    result = helm("template", "evercert", str(CHART), "--set", "replicaCount=2")
-    assert result.returncode != 0 and "replicaCount" in result.stderr
-    assert only(render(), "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
+def test_replicas_share_shard_leases_in_the_release_namespace() -> None:
+    objects = render("replicaCount=3", "shards=4")
+    assert only(objects, "Deployment")["spec"]["replicas"] == 3
+    assert env_of(objects)["EVERCERT_SHARDS"] == "4"
+    from_pod = {
+        e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"]
+        for e in container(objects)["env"]
+        if "valueFrom" in e
+    }
+    assert from_pod == {"POD_NAME": "metadata.name", "POD_NAMESPACE": "metadata.namespace"}
+    leases = only(objects, "Role", "evercert-leases")
+    assert leases["metadata"]["namespace"] == NAMESPACE
+    assert leases["rules"] == [
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
+        }
+    ]
+    binding = only(objects, "RoleBinding", "evercert-leases")
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "evercert-leases",
+    }
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "evercert", "namespace": NAMESPACE}]
+    # One shard by default: leader election. Upgrades never run two versions side by side.
+    assert env_of(render())["EVERCERT_SHARDS"] == "1"
+    assert only(objects, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
+
+
+@pytest.mark.parametrize("value", ["shards=0", "shards=65", "replicaCount=-1"])
+def test_shard_and_replica_counts_out_of_range_are_refused(value: str) -> None:
+    result = helm("template", "evercert", str(CHART), "--set", value)
+    assert result.returncode != 0 and value.split("=")[0] in result.stderr
 
 
 def test_lets_encrypt_cluster_issuers_come_from_an_email_and_are_valid() -> None:
