@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api.durations import parse_duration
-from ..api.errors import InvalidSpec
+from ..errors import InvalidSpec
 from ..clock import Clock, SystemClock
 from ..kube.certificates import list_certificates
 from ..kube.client import Kube
