@@ -1,5 +1,5 @@
 """What every part of the operator shares: the API client, settings, the clock, the Event recorder,
-the ACME thread pool, and the Certificate loop's wake-ups."""
+the ACME thread pool, the Certificates the watch keeps, and the scheduler that looks at them."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .certificates.wakeups import OwnWrites, Wakeups
+from .certificates.driver import Indexes
+from .certificates.own_writes import OwnWrites
+from .certificates.store import CertificateStore, Key
 from .clock import Clock, SystemClock
 from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
 from .issuers.session import AccountRegistry
 from .kube.client import Kube
 from .retry import RetryPolicy
+from .scheduling import IssuanceSlots, Scheduler
 from .settings import Settings
 
 T = TypeVar("T")
@@ -29,8 +32,12 @@ class Runtime:
     executor: concurrent.futures.ThreadPoolExecutor
     clock: Clock = field(default_factory=SystemClock)
     events: EventRecorder = field(default_factory=KopfEvents)
-    wakeups: Wakeups = field(default_factory=Wakeups)
+    certificates: CertificateStore = field(default_factory=CertificateStore)
+    indexes: Indexes = field(default_factory=Indexes)
     own_writes: OwnWrites = field(default_factory=OwnWrites)
+    # Made at start-up (its work function needs this Runtime); one look per Certificate at a time.
+    scheduler: Scheduler[Key] | None = None
+    slots: IssuanceSlots = field(default_factory=lambda: IssuanceSlots(32))
     accounts: AccountRegistry = field(default_factory=AccountRegistry)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
 
@@ -42,3 +49,12 @@ class Runtime:
         """Run a blocking call (the acme library) in the ACME thread pool, off the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    def look_again(self, key: Key) -> None:
+        """A change: look at this Certificate now (once more after a look in progress)."""
+        if self.scheduler is not None:
+            self.scheduler.changed(key)
+
+    def look_at_all(self) -> None:
+        for key in self.certificates:
+            self.look_again(key)

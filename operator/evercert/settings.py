@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 
 from . import __version__, constants
+from .scheduling.settings import SchedulingSettings
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -34,6 +36,13 @@ class Settings:
     api_timeout_seconds: float = constants.API_TIMEOUT_SECONDS
     # A watch that brings nothing (not even a bookmark, sent every minute) this long is restarted.
     watch_inactivity_seconds: float = 70.0
+    # Looks at once, and issuances at once (the solver Pods alive, the orders open at the CA).
+    scheduling: SchedulingSettings = field(default_factory=SchedulingSettings)
+    # Shard Leases the replicas share the Certificates over; 1: one leader, the others stand by.
+    shards: int = 1
+    # Where the Leases live, and this replica's name in them.
+    pod_namespace: str = "evercert"
+    pod_name: str = "evercert"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,4 +69,8 @@ class Settings:
                 os.environ.get("EVERCERT_API_TIMEOUT_SECONDS", constants.API_TIMEOUT_SECONDS)
             ),
             watch_inactivity_seconds=float(os.environ.get("EVERCERT_WATCH_INACTIVITY_SECONDS", "70")),
+            scheduling=SchedulingSettings.from_env(),
+            shards=max(1, int(os.environ.get("EVERCERT_SHARDS", "1"))),
+            pod_namespace=os.environ.get("POD_NAMESPACE", "evercert"),
+            pod_name=os.environ.get("POD_NAME") or socket.gethostname(),
         )

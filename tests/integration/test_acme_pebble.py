@@ -271,12 +271,12 @@ def test_renewal_sends_replaces_and_reads_the_ari_window(
     first = _issue(client, responder, _csr("renew.test"), profile="default").encode()
     leaf = certificate_info(parse_pem_chain(first)[0])
 
-    window = renewal_window(client, first)
+    cert_id = ari_cert_id(parse_pem_chain(first)[0])
+    window = renewal_window(client, cert_id)
     assert window is not None
     start, end = window
     assert leaf.not_before < start < end < leaf.not_after
 
-    cert_id = ari_cert_id(first)
     assert _ari_parts(cert_id) == (_authority_key_id(first), leaf.serial_hex)
     second = _issue(client, responder, _csr("renew.test"), replaces=cert_id)
     assert certificate_info(parse_pem_chain(second.encode())[0]).serial_hex != leaf.serial_hex

@@ -33,7 +33,7 @@ SPEC = parse_certificate(
     }
 )
 INFO = CertificateInfo("0a1b", NOT_BEFORE, NOT_AFTER, ("www.example.org",), None, "CA")
-SERVED = SecretContents(b"cert", b"key", INFO, True, {})
+SERVED = SecretContents(INFO, True, True, ("ECDSA", 256), {})
 ORDER = {"url": "https://ca/order/1", "dnsNames": ["www.example.org"], "issuer": "ClusterIssuer/le"}
 POLICY = RetryPolicy()
 READY_TRUE = {"type": "Ready", "status": "True", "reason": "Ready", "message": reasons.READY_MESSAGE}

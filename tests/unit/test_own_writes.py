@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from evercert.certificates.wakeups import OwnWrites, shows
+from evercert.certificates.own_writes import OwnWrites, shows
 
 pytestmark = pytest.mark.looptime
 

@@ -10,12 +10,10 @@ from cryptography import x509
 from josepy import b64encode
 
 from evercert.acme.errors import acme_call
-from evercert.pki import parse_pem_chain
 
 
-def ari_cert_id(cert_pem: bytes) -> str:
-    """The leaf's ARI ID: base64url(AKI keyIdentifier) "." base64url(DER serial); ValueError without AKI."""
-    leaf = parse_pem_chain(cert_pem)[0]
+def ari_cert_id(leaf: x509.Certificate) -> str:
+    """The ARI ID: base64url(AKI keyIdentifier) "." base64url(DER serial); ValueError without an AKI."""
     try:
         aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
     except x509.ExtensionNotFound:
@@ -28,12 +26,12 @@ def ari_cert_id(cert_pem: bytes) -> str:
 
 
 @acme_call()
-def renewal_window(client: acme_client.ClientV2, cert_pem: bytes) -> tuple[datetime, datetime] | None:
+def renewal_window(client: acme_client.ClientV2, cert_id: str) -> tuple[datetime, datetime] | None:
     """The CA's suggested (start, end) to renew this certificate; None when the CA offers no ARI."""
     base_url = getattr(client.directory, "renewalInfo", None)
     if not base_url:
         return None
-    url = f"{base_url.rstrip('/')}/{ari_cert_id(cert_pem)}"
+    url = f"{base_url.rstrip('/')}/{cert_id}"
     response = client.net.get(url, content_type=client.net.JSON_CONTENT_TYPE)
     window = messages.RenewalInfo.from_json(response.json()).suggested_window
     return window.start, window.end

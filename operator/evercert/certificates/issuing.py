@@ -38,8 +38,7 @@ async def issue(
 
     `secret` is the tls Secret as read at the look (None: absent); it is written over only if it has
     not changed since (its resourceVersion goes with the write)."""
-    served = read_contents(secret) if secret is not None else None
-    key_pem, key = await next_key.next_private_key(runtime.kube, spec, served)
+    key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret)
     faults.checkpoint("key-created")
     csr_pem = build_csr(key, spec.dns_names, spec.common_name)
     order = await ordering.resume_or_create(

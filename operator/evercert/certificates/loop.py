@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -22,7 +22,7 @@ from ..kube.client import patch_certificate_status, read_secret
 from . import issuing, renewal_info, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
-from .tls_secret import SecretContents, check_ownership, read_contents
+from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -39,10 +39,16 @@ def pending_renew_request(body: Mapping[str, Any]) -> str | None:
     return requested if requested and requested != last else None
 
 
+ServedLookup = Callable[[str, str], SecretContents | None]
+
+
 async def reconcile(
-    runtime: Runtime, body: Mapping[str, Any], lookup: IssuerLookup
+    runtime: Runtime, body: Mapping[str, Any], lookup: IssuerLookup, served_lookup: ServedLookup
 ) -> datetime.datetime | None:
-    """Look once, act if needed; returns when to look again (None: only on a change)."""
+    """Look once, act if needed; returns when to look again (None: only on a change).
+
+    The look uses what the watch of evercert's Secrets holds (`served_lookup`): a Certificate with
+    nothing to do costs no request. Only an issuance reads the Secret, once."""
     status = parse_status(body.get("status"))
     meta = body.get("metadata") or {}
     generation = int(meta.get("generation") or 0)
@@ -54,10 +60,9 @@ async def reconcile(
         return transition.wake
     look: Look | None = None
     try:
-        secret = await read_secret(runtime.kube, spec.namespace, spec.secret_name)
-        if secret is not None:
-            check_ownership(secret, spec)
-        served = read_contents(secret) if secret is not None else None
+        served = served_lookup(spec.namespace, spec.secret_name)
+        if served is not None:
+            check_owner(served.annotations, spec)
         renew_request = pending_renew_request(body)
         try:
             issuer, account_uri = resolve_issuer(spec, lookup)
@@ -75,8 +80,24 @@ async def reconcile(
             raise issuer_error
         if status.next_attempt_time and status.next_attempt_time > now:
             return status.next_attempt_time
-        await apply(runtime, body, transitions.issuing(status, look, now))
-        written = await _issue(runtime, session, spec, status, secret, look)
+        secret = await read_secret(runtime.kube, spec.namespace, spec.secret_name)
+        if secret is not None:
+            check_ownership(secret, spec)
+        if secret is None or (served is None or served.resource_version != _resource_version(secret)):
+            # The watch was behind the Secret: look again at what it really holds.
+            look = await take_look(
+                spec,
+                read_contents(secret) if secret else None,
+                status,
+                session,
+                now,
+                renew_request is not None,
+            )
+            if look.reason is None:
+                return await _serve(runtime, body, status, look)
+        async with runtime.slots.hold():
+            await apply(runtime, body, transitions.issuing(status, look, runtime.clock.now()))
+            written = await _issue(runtime, session, spec, status, secret, look)
         issued = transitions.issued(status, look_at_issued(spec, written), runtime.clock.now(), renew_request)
         await apply(runtime, body, issued)
         return issued.wake
@@ -84,22 +105,23 @@ async def reconcile(
         transition = transitions.failed(status, exc, runtime.clock.now(), generation, runtime.retry, look)
         await apply(runtime, body, transition)
         if transition.event is not None:
+            where = f"{spec.namespace}/{spec.name}"
             log.warning(
                 "certificate not issued",
-                extra={
-                    "certificate": f"{spec.namespace}/{spec.name}",
-                    "reason": exc.reason,
-                    "detail": exc.message,
-                },
+                extra={"certificate": where, "reason": exc.reason, "detail": exc.message},
             )
         return transition.wake
     except (ApiException, aiohttp.ClientError, TimeoutError) as exc:
-        # Left to kopf, an apiserver that is away (restarting, say) would stall this Certificate for a minute.
+        # An apiserver that is away (restarting, say) must not stall this Certificate for long.
         log.warning(
             "Kubernetes API error; retrying soon",
             extra={"certificate": f"{spec.namespace}/{spec.name}", "error": _api_error(exc)},
         )
         return runtime.clock.now() + RETRY_AFTER_API_ERROR
+
+
+def _resource_version(secret: Mapping[str, Any]) -> str | None:
+    return (secret.get("metadata") or {}).get("resourceVersion")
 
 
 async def _serve(

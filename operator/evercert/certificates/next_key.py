@@ -16,7 +16,7 @@ from ..kube.names import MAX_OBJECT_NAME, bounded_name
 from ..pki import PrivateKey, generate_private_key, load_private_key_pem, private_key_to_pem
 from ..solver.challenge import certificate_label_value
 from .owner import certificate_owner
-from .tls_secret import SecretContents, decode_field, key_reusable
+from .tls_secret import decode_field, key_reusable
 
 
 def next_key_secret_name(certificate_name: str) -> str:
@@ -24,12 +24,12 @@ def next_key_secret_name(certificate_name: str) -> str:
 
 
 async def next_private_key(
-    kube: Kube, spec: CertificateSpec, served: SecretContents | None
+    kube: Kube, spec: CertificateSpec, secret: Mapping[str, Any] | None
 ) -> tuple[bytes, PrivateKey]:
     """Reused per rotationPolicy Never, else the one kept in its Secret, else a new one stored there.
 
     Keys read back from a Secret are loaded with all checks; a fresh one needs none (they cost ~45 ms)."""
-    reusable = key_reusable(served, spec)
+    reusable = key_reusable(secret, spec)
     if reusable:
         return reusable, load_private_key_pem(reusable)
     name = next_key_secret_name(spec.name)

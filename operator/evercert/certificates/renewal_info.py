@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from ..acme.renewal_info import ari_cert_id, renewal_window
+from ..acme.renewal_info import renewal_window
 from ..errors import EvercertError
 from ..issuers.session import AcmeSession
 from .renewal import ari_renewal_time
@@ -39,7 +39,9 @@ async def fetch_record(session: AcmeSession, served: SecretContents, now: dateti
     record = RenewalInfo(served.info.serial_hex, now + RECHECK)
     try:
         client = await session.client()
-        window = await session.runtime.blocking(renewal_window, client, served.cert_pem)
+        if served.ari_id is None:
+            return record
+        window = await session.runtime.blocking(renewal_window, client, served.ari_id)
     except (EvercertError, ValueError) as exc:
         detail = exc.message if isinstance(exc, EvercertError) else str(exc)
         log.info("no renewal information from the CA", extra={"issuer": session.issuer.name, "error": detail})
@@ -53,9 +55,4 @@ def replaces_id(record: RenewalInfo | None, served: SecretContents | None) -> st
     """The ARI ID to send as `replaces` when renewing a certificate the CA gave a window for."""
     if record is None or record.window_start is None or served is None or served.info is None:
         return None
-    if record.serial != served.info.serial_hex:
-        return None
-    try:
-        return ari_cert_id(served.cert_pem)
-    except ValueError:
-        return None
+    return served.ari_id if record.serial == served.info.serial_hex else None

@@ -7,17 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import constants
+from ..acme.renewal_info import ari_cert_id
 from ..api.certificate import CertificateSpec
 from ..errors import SecretInUse, SecretNotOwned
 from ..kube.client import Kube, create_or_replace_secret
 from ..pki import (
     CertificateInfo,
     certificate_info,
-    key_matches_certificate,
     key_matches_spec,
+    key_type,
     load_private_key_pem,
     parse_pem_chain,
 )
@@ -26,15 +28,19 @@ ALLOW_TAKEOVER = constants.ANNOTATION_ALLOW_TAKEOVER
 TLS_SECRET_TYPE = constants.TLS_SECRET_TYPE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SecretContents:
-    """What a tls Secret holds, parsed; `info` is None when tls.crt is missing or unreadable."""
+    """What a tls Secret holds, as facts (no key material): small enough to keep for every managed Secret.
 
-    cert_pem: bytes
-    key_pem: bytes
+    `info` is None when tls.crt is missing or unreadable; `key_type` is (algorithm, size) of tls.key."""
+
     info: CertificateInfo | None
+    has_key: bool
     key_matches: bool
-    annotations: Mapping[str, str]
+    key_type: tuple[str, int] | None
+    annotations: Mapping[str, str]  # evercert's own only
+    ari_id: str | None = None  # the certificate's ACME Renewal Information ID
+    resource_version: str | None = None
 
 
 def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
@@ -45,17 +51,48 @@ def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
 def read_contents(secret: Mapping[str, Any]) -> SecretContents:
     cert_pem, key_pem = decode_field(secret, constants.TLS_CERT), decode_field(secret, constants.TLS_KEY)
     try:
-        info: CertificateInfo | None = certificate_info(parse_pem_chain(cert_pem)[0]) if cert_pem else None
+        leaf = parse_pem_chain(cert_pem)[0] if cert_pem else None
     except ValueError:
-        info = None
-    matches = bool(info) and bool(key_pem) and key_matches_certificate(key_pem, cert_pem)
-    annotations = dict((secret.get("metadata") or {}).get("annotations") or {})
-    return SecretContents(cert_pem, key_pem, info, matches, annotations)
+        leaf = None
+    try:
+        key = load_private_key_pem(key_pem, check=False) if key_pem else None  # type and public half only
+    except ValueError:
+        key = None
+    metadata = secret.get("metadata") or {}
+    ours = f"{constants.GROUP}/"
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k.startswith(ours)}
+    return SecretContents(
+        info=certificate_info(leaf) if leaf is not None else None,
+        has_key=bool(key_pem),
+        key_matches=leaf is not None and key is not None and key.public_key() == leaf.public_key(),
+        key_type=key_type(key) if key is not None else None,
+        annotations=annotations,
+        ari_id=_ari_id(leaf),
+        resource_version=metadata.get("resourceVersion"),
+    )
+
+
+def _ari_id(leaf: x509.Certificate | None) -> str | None:
+    try:
+        return ari_cert_id(leaf) if leaf is not None else None
+    except ValueError:
+        return None
 
 
 def check_ownership(secret: Mapping[str, Any], spec: CertificateSpec) -> None:
     """Raise unless the Secret was written by evercert for this Certificate (or opts in to takeover)."""
     annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    check_owner(annotations, spec)
+    taken_over = annotations.get(constants.ANNOTATION_CERTIFICATE_NAME) != spec.name
+    if taken_over and secret.get("type") != TLS_SECRET_TYPE:
+        raise SecretNotOwned(
+            f"Secret {spec.secret_name!r} has type {secret.get('type')}, and a Secret's type cannot change "
+            f"to {TLS_SECRET_TYPE}: delete the Secret and evercert will create it"
+        )
+
+
+def check_owner(annotations: Mapping[str, str], spec: CertificateSpec) -> None:
+    """Raise unless the annotations name this Certificate as the writer (or allow a takeover)."""
     owner = annotations.get(constants.ANNOTATION_CERTIFICATE_NAME)
     if owner == spec.name:
         return
@@ -69,24 +106,18 @@ def check_ownership(secret: Mapping[str, Any], spec: CertificateSpec) -> None:
             f"Secret {spec.secret_name!r} exists and was not made by evercert; refusing to overwrite it. "
             f"Choose another secretName, delete the Secret, or annotate it {ALLOW_TAKEOVER}=true"
         )
-    if secret.get("type") != TLS_SECRET_TYPE:
-        raise SecretNotOwned(
-            f"Secret {spec.secret_name!r} has type {secret.get('type')}, and a Secret's type cannot change "
-            f"to {TLS_SECRET_TYPE}: delete the Secret and evercert will create it"
-        )
 
 
-def key_reusable(contents: SecretContents | None, spec: CertificateSpec) -> bytes | None:
+def key_reusable(secret: Mapping[str, Any] | None, spec: CertificateSpec) -> bytes | None:
     """The Secret's key when rotationPolicy Never allows keeping it, else None."""
-    if spec.private_key.rotation_policy != "Never" or contents is None or not contents.key_pem:
+    key_pem = decode_field(secret, constants.TLS_KEY) if secret is not None else b""
+    if spec.private_key.rotation_policy != "Never" or not key_pem:
         return None
     try:
-        key = load_private_key_pem(contents.key_pem)
+        key = load_private_key_pem(key_pem)
     except ValueError:
         return None
-    return (
-        contents.key_pem if key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size) else None
-    )
+    return key_pem if key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size) else None
 
 
 def build_tls_secret(

@@ -6,7 +6,7 @@ import datetime
 
 from .. import constants, reasons
 from ..api.certificate import CertificateSpec
-from ..pki import covers_names, key_matches_spec, load_private_key_pem
+from ..pki import covers_names, key_type_fits
 from .renewal import renewal_time
 from .tls_secret import SecretContents
 
@@ -36,7 +36,7 @@ def issuance_reason(
     """
     if contents is None:
         return reasons.DOES_NOT_EXIST
-    if contents.info is None or not contents.key_pem:
+    if contents.info is None or not contents.has_key:
         return reasons.MISSING_DATA
     if not contents.key_matches:
         return reasons.INVALID_KEY_PAIR
@@ -46,7 +46,9 @@ def issuance_reason(
         contents.annotations.get(constants.ANNOTATION_ISSUER_KIND) != spec.issuer_ref.kind
     ):
         return reasons.INCORRECT_ISSUER
-    if not _key_fits(contents.key_pem, spec):
+    if contents.key_type is None or not key_type_fits(
+        contents.key_type, spec.private_key.algorithm, spec.private_key.size
+    ):
         return reasons.PRIVATE_KEY_MISMATCH
     if renew_requested:
         return reasons.MANUALLY_TRIGGERED
@@ -55,11 +57,3 @@ def issuance_reason(
     if now >= (renew_at or certificate_renewal_time(spec, contents)):
         return reasons.RENEWING
     return None
-
-
-def _key_fits(key_pem: bytes, spec: CertificateSpec) -> bool:
-    try:
-        key = load_private_key_pem(key_pem, check=False)  # only its type and size matter here
-    except ValueError:
-        return False
-    return key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size)

@@ -8,7 +8,6 @@ import kopf
 
 from .. import constants
 from ..api.issuer import IssuerKey
-from ..issuers.lookup import first_in_index
 from ..issuers.registration import register
 from ..runtime import Runtime
 
@@ -28,21 +27,14 @@ async def cluster_issuers_index(body: kopf.Body, **_: Any) -> dict[IssuerKey, di
     return _index_entry(body, "ClusterIssuer")
 
 
-def lookup_issuer(
-    issuers: kopf.Index[IssuerKey, dict[str, Any]],
-    cluster_issuers: kopf.Index[IssuerKey, dict[str, Any]],
-    key: IssuerKey,
-) -> dict[str, Any] | None:
-    body = first_in_index(cluster_issuers if key.kind == "ClusterIssuer" else issuers, key)
-    return dict(body) if body is not None else None
-
-
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.ISSUERS)
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CLUSTER_ISSUERS)
-async def issuer_changed(memo: kopf.Memo, **_: Any) -> None:
-    """Certificates waiting for an issuer look again (cheap: they only re-read their Secret)."""
+async def issuer_changed(memo: kopf.Memo, type: str | None, **_: Any) -> None:
+    """Certificates waiting for an issuer look again (cheap: a look with nothing to do reads nothing)."""
+    if type is None:  # the initial listing: every Certificate gets its first look anyway
+        return
     runtime: Runtime = memo.runtime
-    runtime.wakeups.wake_all()
+    runtime.look_at_all()
 
 
 async def _register(body: kopf.Body, memo: kopf.Memo, kind: str, retry: int) -> None:

@@ -9,8 +9,10 @@ from typing import Any
 import kopf
 
 from .. import constants
+from ..certificates.driver import work_for
 from ..kube.client import Kube
 from ..runtime import Runtime
+from ..scheduling import IssuanceSlots, Scheduler
 from ..settings import Settings
 
 
@@ -32,16 +34,22 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     settings.watching.server_timeout = 600
     settings.watching.inactivity_timeout = config.watch_inactivity_seconds
     settings.networking.request_timeout = config.api_timeout_seconds
-    memo.runtime = Runtime(
+    runtime = Runtime(
         kube=await Kube.connect(config.api_timeout_seconds),
         settings=config,
         executor=concurrent.futures.ThreadPoolExecutor(config.acme_workers, thread_name_prefix="acme"),
+        slots=IssuanceSlots(config.scheduling.max_concurrent_issuances),
     )
+    runtime.scheduler = Scheduler(work_for(runtime), runtime.clock, workers=config.scheduling.workers)
+    runtime.scheduler.start()
+    memo.runtime = runtime
 
 
 @kopf.on.cleanup()
 async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
+    if runtime.scheduler is not None:
+        await runtime.scheduler.stop()
     runtime.executor.shutdown(wait=False, cancel_futures=True)
     runtime.heap.cancel()
     await runtime.kube.close()

@@ -14,6 +14,7 @@ RSA = "RSA"
 ECDSA = "ECDSA"
 RSA_SIZES = (2048, 3072, 4096)
 ECDSA_CURVES: dict[int, type[ec.EllipticCurve]] = {256: ec.SECP256R1, 384: ec.SECP384R1}
+_CURVE_NAMES = {curve.name for curve in ECDSA_CURVES.values()}
 
 
 def generate_private_key(algorithm: str, size: int) -> PrivateKey:
@@ -59,13 +60,19 @@ def public_key_id(key: PrivateKey) -> str:
     return digest.finalize().hex()
 
 
+def key_type(key: PrivateKey) -> tuple[str, int]:
+    """(algorithm, size) as a Certificate's privateKey spells them: ("RSA", 2048), ("ECDSA", 256)."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return RSA, key.key_size
+    if key.curve.name in _CURVE_NAMES:
+        return ECDSA, key.curve.key_size
+    return f"EC {key.curve.name}", key.curve.key_size
+
+
 def key_matches_spec(key: PrivateKey, algorithm: str, size: int) -> bool:
     """True when the key is of the requested algorithm and size, so it may be reused."""
-    if algorithm == RSA:
-        return isinstance(key, rsa.RSAPrivateKey) and key.key_size == size
-    if algorithm == ECDSA:
-        curve = ECDSA_CURVES.get(size)
-        return (
-            isinstance(key, ec.EllipticCurvePrivateKey) and curve is not None and key.curve.name == curve.name
-        )
-    return False
+    return key_type_fits(key_type(key), algorithm, size)
+
+
+def key_type_fits(found: tuple[str, int], algorithm: str, size: int) -> bool:
+    return found == (algorithm, size)

@@ -1,0 +1,72 @@
+"""What the watch keeps of each Certificate: a trimmed body (no managedFields, labels or kopf's own
+annotations), and what its last look saw, so that only a change of spec or a renew request (not the
+look's own status writes) asks for another look."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .. import constants
+from .loop import pending_renew_request
+
+Key = tuple[str, str]
+
+
+def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a Certificate the lifecycle reads: name, uid, generation, evercert's annotations,
+    spec and status."""
+    meta = body.get("metadata") or {}
+    ours = f"{constants.GROUP}/"
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k.startswith(ours)}
+    return {
+        "apiVersion": body.get("apiVersion", constants.API_VERSION),
+        "kind": body.get("kind", constants.CERTIFICATE_KIND),
+        "metadata": {
+            "name": meta.get("name"),
+            "namespace": meta.get("namespace"),
+            "uid": meta.get("uid"),
+            "generation": meta.get("generation"),
+            "annotations": annotations,
+        },
+        "spec": dict(body.get("spec") or {}),
+        "status": dict(body.get("status") or {}),
+    }
+
+
+def looked_at(body: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """What a look acts on besides the Secret and the issuer: the spec's generation and a renew request."""
+    return (body.get("metadata") or {}).get("generation"), pending_renew_request(body)
+
+
+class CertificateStore:
+    def __init__(self) -> None:
+        self._bodies: dict[Key, dict[str, Any]] = {}
+        self._seen: dict[Key, tuple[int | None, str | None]] = {}
+
+    def observe(self, body: Mapping[str, Any]) -> bool:
+        """Keep the body; True when the Certificate should be looked at (new, or changed since its look)."""
+        meta = body.get("metadata") or {}
+        key = (meta["namespace"], meta["name"])
+        kept = self._bodies[key] = trimmed(body)
+        return self._seen.get(key) != looked_at(kept)
+
+    def get(self, key: Key) -> dict[str, Any] | None:
+        return self._bodies.get(key)
+
+    def looking(self, key: Key) -> dict[str, Any] | None:
+        """The body to look at, remembered as seen."""
+        body = self._bodies.get(key)
+        if body is not None:
+            self._seen[key] = looked_at(body)
+        return body
+
+    def forget(self, key: Key) -> None:
+        self._bodies.pop(key, None)
+        self._seen.pop(key, None)
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(list(self._bodies))
+
+    def __len__(self) -> int:
+        return len(self._bodies)
