@@ -53,6 +53,7 @@ class Runtime:
     def look_again(self, key: Key) -> None:
         """A change: look at this Certificate now (once more after a look in progress)."""
         if self.scheduler is not None:
+            self.scheduler.start()
             self.scheduler.changed(key)
 
     def look_at_all(self) -> None:

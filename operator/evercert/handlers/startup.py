@@ -40,8 +40,8 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
         executor=concurrent.futures.ThreadPoolExecutor(config.acme_workers, thread_name_prefix="acme"),
         slots=IssuanceSlots(config.scheduling.max_concurrent_issuances),
     )
+    # Started by the first Certificate event: its tasks must run in kopf's context to post Events.
     runtime.scheduler = Scheduler(work_for(runtime), runtime.clock, workers=config.scheduling.workers)
-    runtime.scheduler.start()
     memo.runtime = runtime
 
 
