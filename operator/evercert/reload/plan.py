@@ -88,8 +88,9 @@ def parse_selection(value: str) -> tuple[bool, tuple[str, ...]]:
 
 def parse_serials(value: str | None) -> dict[str, str]:
     """The template annotation `secret=serial,...`; entries that are not of that shape are skipped."""
-    pairs = (entry.strip().partition("=") for entry in (value or "").split(","))
-    return {name: serial for name, sep, serial in pairs if name and sep and serial}
+    pairs = (entry.partition("=") for entry in (value or "").split(","))
+    stripped = ((name.strip(), sep, serial.strip()) for name, sep, serial in pairs)
+    return {name: serial for name, sep, serial in stripped if name and sep and serial}
 
 
 def format_serials(serials: Mapping[str, str]) -> str:
