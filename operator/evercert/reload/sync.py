@@ -27,7 +27,8 @@ PATCH_METHODS = {
     "statefulsets": "patch_namespaced_stateful_set",
     "daemonsets": "patch_namespaced_daemon_set",
 }
-# Gone (404), or changed since it was read (409): its own watch event brings it back.
+# Gone (404), or changed or replaced since it was read (409, from the resourceVersion in the patch):
+# its own watch event brings it back.
 LOST = (404, 409)
 
 
