@@ -176,7 +176,9 @@ class ControlPlane:
             [
                 binary("kube-controller-manager"),
                 f"--kubeconfig={self.kubeconfig}",
-                "--controllers=garbage-collector-controller,namespace-controller",
+                # The Deployment and ReplicaSet controllers make the rollouts that reload on renewal starts.
+                "--controllers=garbage-collector-controller,namespace-controller,"
+                "deployment-controller,replicaset-controller",
                 "--leader-elect=false",
                 "--secure-port=0",
                 "--concurrent-gc-syncs=5",

@@ -58,6 +58,12 @@ CERT_MANAGER_GROUP = "cert-manager.io"
 # Annotation users (or `evercert renew`) set on a Certificate to renew it now; any new value triggers once.
 ANNOTATION_RENEW_REQUESTED = f"{GROUP}/renew-requested-at"
 
+# Set by users on a Deployment, StatefulSet or DaemonSet: the tls Secrets (or "auto") whose renewal
+# restarts it.
+ANNOTATION_RELOAD_ON_RENEWAL = f"{GROUP}/reload-on-renewal"
+# Written by evercert on that workload's Pod template: the serials its Pods were (re)started with.
+ANNOTATION_CERTIFICATE_SERIALS = f"{GROUP}/certificate-serials"
+
 # HTTP-01 solver
 SOLVER_PORT = 8089
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/"

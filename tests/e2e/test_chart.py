@@ -223,3 +223,22 @@ def test_lets_encrypt_cluster_issuers_come_from_an_email_and_are_valid() -> None
 def test_unknown_values_are_refused() -> None:
     result = helm("template", "evercert", str(CHART), "--set", "replicas=1")
     assert result.returncode != 0 and "additional properties 'replicas' not allowed" in result.stderr
+
+
+def test_workloads_are_read_and_patched_only_where_evercert_serves() -> None:
+    """Reload on renewal: get/list/watch/patch on the three workload kinds, in watched namespaces only."""
+    objects = render("watchNamespaces={shop}")
+    apps = [
+        rule
+        for rule in only(objects, "ClusterRole", "evercert-namespaced")["rules"]
+        if "apps" in rule["apiGroups"]
+    ]
+    assert apps == [
+        {
+            "apiGroups": ["apps"],
+            "resources": ["deployments", "statefulsets", "daemonsets"],
+            "verbs": ["get", "list", "watch", "patch"],
+        }
+    ]
+    cluster_wide = only(objects, "ClusterRole", "evercert-cluster")["rules"]
+    assert not [rule for rule in cluster_wide if "apps" in rule["apiGroups"]]

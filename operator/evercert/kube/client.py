@@ -71,6 +71,10 @@ class Kube:
         return with_timeout(client.NetworkingV1Api(self.api), self.timeout)
 
     @property
+    def apps(self) -> client.AppsV1Api:
+        return with_timeout(client.AppsV1Api(self.api), self.timeout)
+
+    @property
     def custom(self) -> client.CustomObjectsApi:
         return with_timeout(client.CustomObjectsApi(self.api), self.timeout)
 
