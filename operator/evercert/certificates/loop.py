@@ -171,7 +171,7 @@ async def apply(runtime: Runtime, body: Mapping[str, Any], transition: transitio
 
 
 async def _patch_status(runtime: Runtime, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
-    """Merge-patch the status, remembered until the body shows it (see wakeups.OwnWrites)."""
+    """Merge-patch the status, remembered until the body shows it (see own_writes.py)."""
     await patch_certificate_status(runtime.kube, namespace, name, patch)
     runtime.own_writes.wrote(namespace, name, patch)
 
