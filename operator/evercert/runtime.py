@@ -18,6 +18,7 @@ from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
 from .issuers.session import AccountRegistry
 from .kube.client import Kube
+from .leadership.serving import Serving
 from .retry import RetryPolicy
 from .scheduling import IssuanceSlots, Scheduler
 from .settings import Settings
@@ -38,6 +39,7 @@ class Runtime:
     # Made at start-up (its work function needs this Runtime); one look per Certificate at a time.
     scheduler: Scheduler[Key] | None = None
     slots: IssuanceSlots = field(default_factory=lambda: IssuanceSlots(32))
+    serving: Serving = field(default_factory=Serving)
     accounts: AccountRegistry = field(default_factory=AccountRegistry)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
 
@@ -50,10 +52,17 @@ class Runtime:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
 
-    def look_again(self, key: Key) -> None:
-        """A change: look at this Certificate now (once more after a look in progress)."""
+    def start(self) -> None:
+        """Start the scheduler and the Leases, once, from an event handler: their tasks then run in
+        kopf's context, where Events can be posted."""
         if self.scheduler is not None:
             self.scheduler.start()
+        self.serving.start()
+
+    def look_again(self, key: Key) -> None:
+        """A change: look at this Certificate now (once more after a look in progress)."""
+        self.start()
+        if self.scheduler is not None:
             self.scheduler.changed(key)
 
     def look_at_all(self) -> None:

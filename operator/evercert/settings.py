@@ -38,6 +38,8 @@ class Settings:
     watch_inactivity_seconds: float = 70.0
     # Looks at once, and issuances at once (the solver Pods alive, the orders open at the CA).
     scheduling: SchedulingSettings = field(default_factory=SchedulingSettings)
+    # Leases decide which replica works on what (off: this one serves everything, and asks nothing).
+    leader_election: bool = False
     # Shard Leases the replicas share the Certificates over; 1: one leader, the others stand by.
     shards: int = 1
     # Where the Leases live, and this replica's name in them.
@@ -70,6 +72,7 @@ class Settings:
             ),
             watch_inactivity_seconds=float(os.environ.get("EVERCERT_WATCH_INACTIVITY_SECONDS", "70")),
             scheduling=SchedulingSettings.from_env(),
+            leader_election=_flag("EVERCERT_LEADER_ELECTION"),
             shards=max(1, int(os.environ.get("EVERCERT_SHARDS", "1"))),
             pod_namespace=os.environ.get("POD_NAMESPACE", "evercert"),
             pod_name=os.environ.get("POD_NAME") or socket.gethostname(),

@@ -45,8 +45,8 @@ def work_for(runtime: Runtime) -> Callable[[Key], Any]:
     async def look(key: Key) -> datetime.datetime | None:
         namespace, name = key
         current = runtime.certificates.get(key)
-        if current is None:
-            return None
+        if current is None or not runtime.serving.serves(namespace, name):
+            return None  # another replica's (a shard gained later brings a look)
         caught_up = await runtime.own_writes.caught_up(
             namespace, name, lambda: (runtime.certificates.get(key) or {}).get("status"), OWN_WRITES_SECONDS
         )

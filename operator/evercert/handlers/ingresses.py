@@ -60,7 +60,9 @@ async def ingress_changed(
     namespace_certificates: Certificates,
     **_: Any,
 ) -> None:
-    await _shim(memo).ingress_changed(body, ingress_requests, namespace_certificates)
+    memo.shim_indexes = (ingress_requests, namespace_certificates)
+    if _serves(memo, body.metadata.namespace):
+        await _shim(memo).ingress_changed(body, ingress_requests, namespace_certificates)
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CERTIFICATES)
@@ -71,7 +73,25 @@ async def shim_certificate_changed(
     namespace_certificates: Certificates,
     **_: Any,
 ) -> None:
-    await _shim(memo).certificate_changed(body, ingress_requests, namespace_certificates)
+    memo.shim_indexes = (ingress_requests, namespace_certificates)
+    if _serves(memo, body.metadata.namespace):
+        await _shim(memo).certificate_changed(body, ingress_requests, namespace_certificates)
+
+
+def _serves(memo: kopf.Memo, namespace: str) -> bool:
+    """The shim plans a whole namespace at once: one replica serves each namespace (its shard)."""
+    runtime: Runtime = memo.runtime
+    runtime.start()
+    return runtime.serving.serves(None, namespace)
+
+
+async def resync(memo: kopf.Memo, shards: frozenset[int]) -> None:
+    """After shards were gained: plan every namespace with annotated Ingresses in them."""
+    runtime: Runtime = memo.runtime
+    requests, certificates = getattr(memo, "shim_indexes", ({}, {}))
+    for namespace in list(requests):
+        if runtime.serving.shard(None, namespace) in shards:
+            await _shim(memo).sync(namespace, requests, certificates)
 
 
 def _shim(memo: kopf.Memo) -> IngressShim:

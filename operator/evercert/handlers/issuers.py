@@ -29,16 +29,25 @@ async def cluster_issuers_index(body: kopf.Body, **_: Any) -> dict[IssuerKey, di
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.ISSUERS)
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CLUSTER_ISSUERS)
-async def issuer_changed(memo: kopf.Memo, type: str | None, **_: Any) -> None:
+async def issuer_changed(
+    memo: kopf.Memo,
+    type: str | None,
+    issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
+    cluster_issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
+    **_: Any,
+) -> None:
     """Certificates waiting for an issuer look again (cheap: a look with nothing to do reads nothing)."""
-    if type is None:  # the initial listing: every Certificate gets its first look anyway
-        return
     runtime: Runtime = memo.runtime
-    runtime.look_at_all()
+    runtime.indexes.issuers, runtime.indexes.cluster_issuers = issuers_index, cluster_issuers_index
+    runtime.start()
+    if type is not None:  # not the initial listing: every Certificate gets its first look anyway
+        runtime.look_at_all()
 
 
 async def _register(body: kopf.Body, memo: kopf.Memo, kind: str, retry: int) -> None:
     runtime: Runtime = memo.runtime
+    if not runtime.serving.serves(body.metadata.namespace, body.metadata.name):
+        return  # another replica's; a shard gained later registers what is not Ready (issuers.registration)
     failure = await register(runtime, body, kind, retry)
     if failure is None:
         return

@@ -1,19 +1,27 @@
-"""Operator start and stop: settings, the one API client, the ACME thread pool."""
+"""Operator start and stop: settings, the one API client, the ACME thread pool, the scheduler, the Leases."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import logging
+from functools import partial
 from typing import Any
 
 import kopf
 
 from .. import constants
 from ..certificates.driver import work_for
+from ..issuers.registration import register_unready
 from ..kube.client import Kube
+from ..leadership import serving
+from ..leadership.elector import Elector
+from ..leadership.leases import KubeLeases
+from ..leadership.serving import Serving
+from ..leadership.shards import new_identity
 from ..runtime import Runtime
 from ..scheduling import IssuanceSlots, Scheduler
 from ..settings import Settings
+from . import ingresses
 
 
 @kopf.on.startup()
@@ -42,6 +50,18 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     )
     # Started by the first Certificate event: its tasks must run in kopf's context to post Events.
     runtime.scheduler = Scheduler(work_for(runtime), runtime.clock, workers=config.scheduling.workers)
+    runtime.serving = Serving(config.shards)
+    if config.leader_election:
+        runtime.serving.elector = Elector(
+            KubeLeases(runtime.kube, config.pod_namespace),
+            new_identity(config.pod_name),
+            runtime.clock,
+            count=config.shards,
+            on_gained=partial(serving.gained, runtime),
+            on_lost=partial(serving.lost, runtime),
+        )
+        runtime.serving.on_gained.append(lambda shards: register_unready(runtime, shards))
+        runtime.serving.on_gained.append(lambda shards: ingresses.resync(memo, shards))
     memo.runtime = runtime
 
 
@@ -50,6 +70,9 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
     if runtime.scheduler is not None:
         await runtime.scheduler.stop()
+    if runtime.serving.elector is not None:
+        # Work has stopped: hand the Leases over at once (a rolling update, SIGTERM), not after expiry.
+        await runtime.serving.stop()
     runtime.executor.shutdown(wait=False, cancel_futures=True)
     runtime.heap.cancel()
     await runtime.kube.close()

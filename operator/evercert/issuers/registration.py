@@ -81,3 +81,20 @@ async def register(
     if event is not None:
         runtime.events.post(body, *event)
     return outcome if isinstance(outcome, NotRegistered) else None
+
+
+async def register_unready(runtime: Runtime, shards: frozenset[int]) -> None:
+    """After shards were gained: register the Issuers in them that are not Ready (their create or
+    change may have come while another replica was serving them, or none was)."""
+    for index, kind in (
+        (runtime.indexes.issuers, "Issuer"),
+        (runtime.indexes.cluster_issuers, "ClusterIssuer"),
+    ):
+        for bodies in list(index.values()):
+            for body in bodies:
+                meta = body.get("metadata") or {}
+                if runtime.serving.shard(meta.get("namespace"), meta["name"]) not in shards:
+                    continue
+                ready = conditions.find((body.get("status") or {}).get("conditions"), reasons.READY)
+                if not ready or ready.get("status") != "True":
+                    await register(runtime, body, kind, 0)

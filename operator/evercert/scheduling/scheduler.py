@@ -59,6 +59,7 @@ class Scheduler(Generic[K]):
         self._sleeping = False
         self._dispatcher: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._working: dict[K, asyncio.Task[None]] = {}
 
     def schedule(self, key: K, due: datetime.datetime) -> None:
         """Look at `key` at `due` (or earlier, if already asked for)."""
@@ -75,6 +76,15 @@ class Scheduler(Generic[K]):
         """The object is gone: never look at it again (unless it is scheduled anew)."""
         self.queue.forget(key)
         self._failures.pop(key, None)
+
+    def cancel(self, key: K) -> None:
+        """Stop the work on `key` now, if any (this replica lost it); the key is looked at again later."""
+        task = self._working.get(key)
+        if task is not None:
+            task.cancel()
+
+    def working_on(self) -> list[K]:
+        return list(self._working)
 
     @property
     def in_flight(self) -> int:
@@ -108,6 +118,7 @@ class Scheduler(Generic[K]):
                 raise
             task = asyncio.create_task(self._run(key), name=f"evercert work {key}")
             self._running.add(task)
+            self._working[key] = task
             task.add_done_callback(self._running.discard)
 
     async def _next_key(self) -> K:
@@ -152,6 +163,7 @@ class Scheduler(Generic[K]):
                 extra={"key": str(key), "failures": failures, "retry_seconds": delay.total_seconds()},
             )
         finally:
+            self._working.pop(key, None)
             self.queue.done(key, next_due)
             self._free.release()
             requeued = self.queue.due_of(key)

@@ -1,0 +1,74 @@
+"""Which Certificates, Ingress namespaces and Issuers this replica serves, and what follows when it
+gains or loses shards: a look at what it gained, work on what it lost stopped at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from .elector import Elector
+from .shards import shard_of
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Serving:
+    def __init__(self, count: int = 1) -> None:
+        self.count = count
+        self.elector: Elector | None = None  # None: serve everything (a single replica, tests)
+        # Called with the shards gained (the ingress-shim and the Issuers register here).
+        self.on_gained: list[Callable[[frozenset[int]], Awaitable[object]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[object]] = set()
+
+    def start(self) -> None:
+        """Start holding Leases; from an event handler, so that the tasks can post Events (kopf's context)."""
+        if self.elector is not None and self._task is None:
+            self._task = asyncio.create_task(self.elector.run(), name="evercert leases")
+
+    def spawn(self, work: Awaitable[object]) -> None:
+        task = asyncio.ensure_future(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def stop(self) -> None:
+        """Work has stopped: hand the Leases over at once (a rolling update, SIGTERM), not after expiry."""
+        for task in [*self._pending, *([self._task] if self._task else [])]:
+            task.cancel()
+        await asyncio.gather(*self._pending, *([self._task] if self._task else []), return_exceptions=True)
+        if self.elector is not None:
+            await self.elector.release()
+
+    def serves(self, namespace: str | None, name: str) -> bool:
+        return self.elector is None or self.elector.serves(namespace, name)
+
+    def shard(self, namespace: str | None, name: str) -> int:
+        return shard_of(namespace, name, self.count)
+
+
+def gained(runtime: Runtime, shards: frozenset[int]) -> None:
+    """Look at every Certificate of the shards now held; tell the others (shim, Issuers)."""
+    for key in runtime.certificates:
+        if runtime.serving.shard(*key) in shards:
+            runtime.look_again(key)
+    for listener in runtime.serving.on_gained:
+        runtime.serving.spawn(listener(shards))
+
+
+def lost(runtime: Runtime, shards: frozenset[int]) -> None:
+    """Stop work on the shards lost, before their Leases can be taken over. With one shard (a leader
+    and standbys) the replica then ends, so that Kubernetes starts it again as a standby."""
+    if runtime.scheduler is not None:
+        for key in runtime.scheduler.working_on():
+            if runtime.serving.shard(*key) in shards:
+                runtime.scheduler.cancel(key)
+    if runtime.serving.count == 1:
+        log.error("leadership lost; stopping so that a fresh start stands by")
+        os.kill(os.getpid(), signal.SIGTERM)
