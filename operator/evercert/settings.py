@@ -42,6 +42,8 @@ class Settings:
     leader_election: bool = False
     # Shard Leases the replicas share the Certificates over; 1: one leader, the others stand by.
     shards: int = 1
+    # How long a Lease lasts unrenewed (client-go's 15 s; renew deadline and retry scale with it).
+    lease_duration_seconds: float = 15.0
     # Where the Leases live, and this replica's name in them.
     pod_namespace: str = "evercert"
     pod_name: str = "evercert"
@@ -49,12 +51,13 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         namespaces = os.environ.get("EVERCERT_NAMESPACES", "")
+        cluster_resource_namespace = os.environ.get(
+            "EVERCERT_CLUSTER_RESOURCE_NAMESPACE", os.environ.get("POD_NAMESPACE", "evercert")
+        )
         return cls(
             solver_image=os.environ.get("EVERCERT_SOLVER_IMAGE", f"evercert/evercert:{__version__}"),
             self_check_address=os.environ.get("EVERCERT_SELF_CHECK_ADDRESS") or None,
-            cluster_resource_namespace=os.environ.get(
-                "EVERCERT_CLUSTER_RESOURCE_NAMESPACE", os.environ.get("POD_NAMESPACE", "evercert")
-            ),
+            cluster_resource_namespace=cluster_resource_namespace,
             namespaces=tuple(n.strip() for n in namespaces.split(",") if n.strip()),
             acme_workers=int(os.environ.get("EVERCERT_ACME_WORKERS", "16")),
             certificate_owner_ref=_flag("EVERCERT_CERTIFICATE_OWNER_REF"),
@@ -74,6 +77,7 @@ class Settings:
             scheduling=SchedulingSettings.from_env(),
             leader_election=_flag("EVERCERT_LEADER_ELECTION"),
             shards=max(1, int(os.environ.get("EVERCERT_SHARDS", "1"))),
-            pod_namespace=os.environ.get("POD_NAMESPACE", "evercert"),
+            lease_duration_seconds=float(os.environ.get("EVERCERT_LEASE_DURATION_SECONDS", "15")),
+            pod_namespace=os.environ.get("POD_NAMESPACE") or cluster_resource_namespace,
             pod_name=os.environ.get("POD_NAME") or socket.gethostname(),
         )

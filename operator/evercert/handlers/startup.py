@@ -16,7 +16,7 @@ from ..kube.client import Kube
 from ..leadership import serving
 from ..leadership.elector import Elector
 from ..leadership.leases import KubeLeases
-from ..leadership.serving import Serving
+from ..leadership.serving import Serving, lease_timing
 from ..leadership.shards import new_identity
 from ..runtime import Runtime
 from ..scheduling import IssuanceSlots, Scheduler
@@ -57,6 +57,7 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
             new_identity(config.pod_name),
             runtime.clock,
             count=config.shards,
+            timing=lease_timing(config.lease_duration_seconds),
             on_gained=partial(serving.gained, runtime),
             on_lost=partial(serving.lost, runtime),
         )

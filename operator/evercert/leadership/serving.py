@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from .elector import Elector
+from .policy import Timing
 from .shards import shard_of
 
 if TYPE_CHECKING:
@@ -51,6 +52,11 @@ class Serving:
 
     def shard(self, namespace: str | None, name: str) -> int:
         return shard_of(namespace, name, self.count)
+
+
+def lease_timing(duration: float) -> Timing:
+    """client-go's proportions (15 s / 10 s / 2 s) for a Lease of `duration` seconds."""
+    return Timing(duration, duration * 2 / 3, duration * 2 / 15)
 
 
 def gained(runtime: Runtime, shards: frozenset[int]) -> None:
