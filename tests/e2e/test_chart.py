@@ -112,6 +112,7 @@ def test_the_environment_is_what_the_operator_reads(monkeypatch: pytest.MonkeyPa
     assert settings.namespaces == ("shop", "blog")
     assert (settings.log_level, settings.log_format) == ("DEBUG", "text")
     assert settings.cert_manager_annotations is True
+    assert (settings.leader_election, settings.shards) == (False, 1)
     assert (settings.default_issuer_kind, settings.default_issuer_name) == (
         "ClusterIssuer",
         "letsencrypt-production",
@@ -191,8 +192,12 @@ def test_replicas_share_shard_leases_in_the_release_namespace() -> None:
         "name": "evercert-leases",
     }
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "evercert", "namespace": NAMESPACE}]
-    # One shard by default: leader election. Upgrades never run two versions side by side.
+    # One replica, one shard by default: no Leases. Two replicas: leader election.
     assert env_of(render())["EVERCERT_SHARDS"] == "1"
+    assert env_of(render())["EVERCERT_LEADER_ELECTION"] == "false"
+    assert env_of(render("replicaCount=2"))["EVERCERT_LEADER_ELECTION"] == "true"
+    assert env_of(objects)["EVERCERT_LEADER_ELECTION"] == "true"
+    # Upgrades never run two versions side by side.
     assert only(objects, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
 
 
