@@ -119,3 +119,11 @@ def test_a_lease_written_reads_back_the_same() -> None:
     read = policy.parse_lease(body)
     assert read == policy.Lease("evercert-shard-0-of-1", "42", spec, {"a": "b"})
     assert "resourceVersion" not in policy.lease_body("x", spec, {})["metadata"]
+
+
+def test_a_member_lease_unrenewed_for_two_durations_by_its_own_clock_is_stale() -> None:
+    renewed = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    spec = LeaseSpec("gone-1", 15, renewed, renewed)
+    assert not policy.stale(spec, renewed + datetime.timedelta(seconds=30))
+    assert policy.stale(spec, renewed + datetime.timedelta(seconds=31))
+    assert not policy.stale(LeaseSpec("new-1", 15), renewed)  # never renewed: not judged stale

@@ -111,15 +111,18 @@ class Elector:
 
     async def release(self) -> None:
         """Stop work on every shard, then free their Leases (on SIGTERM): a standby takes them at once."""
-        held = dict(self._written)
+        held = set(self._written)
         self._drop(set(self._renewed_at))
         try:
             async with asyncio.timeout(self.timing.renew_deadline):
-                for shard, lease in held.items():
-                    await self._release(shard, lease)
-                if self._member is not None:
-                    await self._store.delete(self._member.name, self._member.resource_version)
-                    self._member = None
+                # Read them afresh: a renewal cut short by the stop may have moved their versions on.
+                listed = {lease.name: lease for lease in await self._store.list()}
+                for shard in sorted(held):
+                    await self._release(shard, listed.get(self._names[shard]))
+                member = listed.get(shards.member_lease_name(self.identity, self._prefix))
+                if member is not None:
+                    await self._store.delete(member.name, member.resource_version)
+                self._member = None
         except Exception as exc:  # shutting down: the Leases expire anyway
             log.warning("lease release failed", extra={"identity": self.identity, "error": repr(exc)})
 
@@ -140,6 +143,10 @@ class Elector:
         holdings: Counter[str] = Counter()
         for lease in leases:
             if policy.is_free(lease.spec) or policy.is_expired(lease.spec, self._seen[lease.name][1], now):
+                continue
+            if lease.name not in self._names and policy.stale(lease.spec, now):
+                # A member Lease only counts members for the fair share (it guards nothing): one whose
+                # own renewTime is long past is a member gone, even if this member saw it only now.
                 continue
             holdings.setdefault(lease.spec.holder, 0)
             # A shard Lease of another layout (another shard count) is not one of ours to count.
@@ -178,13 +185,18 @@ class Elector:
         return True
 
     async def _release(self, shard: int, current: Lease | None) -> None:
-        """Stop work first, then write the Lease free (one attempt: if it fails, the Lease just expires)."""
+        """Stop work first, then write the Lease free. A renewal cut short may have moved its version on:
+        then read it once more (if it fails again, the Lease just expires)."""
         self._drop({shard})
-        if current is None or current.spec.holder != self.identity:
-            return
-        spec = policy.released(current.spec, self._clock.now())
-        labels = shards.labels(shards.ROLE_SHARD, self._prefix)
-        await self._store.replace(policy.lease_body(current.name, spec, labels, current.resource_version))
+        for attempt in range(2):
+            if current is None or current.spec.holder != self.identity:
+                return
+            spec = policy.released(current.spec, self._clock.now())
+            labels = shards.labels(shards.ROLE_SHARD, self._prefix)
+            body = policy.lease_body(current.name, spec, labels, current.resource_version)
+            if await self._store.replace(body) is not None or attempt:
+                return
+            current = next((lease for lease in await self._store.list() if lease.name == current.name), None)
 
     async def _sweep(self, leases: Iterable[Lease], now: datetime.datetime) -> None:
         """Delete member Leases expired for a whole further duration (their members are gone)."""

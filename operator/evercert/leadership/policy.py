@@ -98,6 +98,13 @@ def renewed(spec: LeaseSpec, now: datetime.datetime, timing: Timing) -> LeaseSpe
     return replace(spec, duration_seconds=timing.duration_seconds, renew_time=now)
 
 
+def stale(spec: LeaseSpec, now: datetime.datetime) -> bool:
+    """Not renewed for two durations by its holder's clock (for counting members, never for taking)."""
+    if spec.renew_time is None:
+        return False
+    return now > spec.renew_time + 2 * datetime.timedelta(seconds=spec.duration_seconds)
+
+
 def released(spec: LeaseSpec, now: datetime.datetime) -> LeaseSpec:
     """No holder and the shortest duration: a standby takes it on its next look (client-go does the same)."""
     return replace(spec, holder="", duration_seconds=RELEASED_DURATION_SECONDS, renew_time=now)

@@ -28,6 +28,7 @@ class Serving:
         self.on_gained: list[Callable[[frozenset[int]], Awaitable[object]]] = []
         self._task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[object]] = set()
+        self.stopping = False
 
     def start(self) -> None:
         """Start holding Leases; from an event handler, so that the tasks can post Events (kopf's context)."""
@@ -41,6 +42,7 @@ class Serving:
 
     async def stop(self) -> None:
         """Work has stopped: hand the Leases over at once (a rolling update, SIGTERM), not after expiry."""
+        self.stopping = True
         for task in [*self._pending, *([self._task] if self._task else [])]:
             task.cancel()
         await asyncio.gather(*self._pending, *([self._task] if self._task else []), return_exceptions=True)
@@ -75,6 +77,6 @@ def lost(runtime: Runtime, shards: frozenset[int]) -> None:
         for key in runtime.scheduler.working_on():
             if runtime.serving.shard(*key) in shards:
                 runtime.scheduler.cancel(key)
-    if runtime.serving.count == 1:
+    if runtime.serving.count == 1 and not runtime.serving.stopping:
         log.error("leadership lost; stopping so that a fresh start stands by")
         os.kill(os.getpid(), signal.SIGTERM)
