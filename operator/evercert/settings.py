@@ -34,6 +34,8 @@ class Settings:
     api_timeout_seconds: float = constants.API_TIMEOUT_SECONDS
     # A watch that brings nothing (not even a bookmark, sent every minute) this long is restarted.
     watch_inactivity_seconds: float = 70.0
+    # The Prometheus metrics endpoint's port (cert-manager's); 0: no endpoint.
+    metrics_port: int = 9402
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,4 +62,5 @@ class Settings:
                 os.environ.get("EVERCERT_API_TIMEOUT_SECONDS", constants.API_TIMEOUT_SECONDS)
             ),
             watch_inactivity_seconds=float(os.environ.get("EVERCERT_WATCH_INACTIVITY_SECONDS", "70")),
+            metrics_port=int(os.environ.get("EVERCERT_METRICS_PORT", "9402")),
         )

@@ -1,4 +1,4 @@
-"""Operator start and stop: settings, the one API client, the ACME thread pool."""
+"""Operator start and stop: settings, the one API client, the ACME thread pool, the metrics endpoint."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import kopf
 
-from .. import constants
+from .. import constants, metrics
 from ..kube.client import Kube
 from ..runtime import Runtime
 from ..settings import Settings
@@ -32,6 +32,7 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     settings.watching.server_timeout = 600
     settings.watching.inactivity_timeout = config.watch_inactivity_seconds
     settings.networking.request_timeout = config.api_timeout_seconds
+    metrics.start_server(config.metrics_port)
     memo.runtime = Runtime(
         kube=await Kube.connect(config.api_timeout_seconds),
         settings=config,
@@ -42,6 +43,7 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
 @kopf.on.cleanup()
 async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
+    metrics.stop_server()
     runtime.executor.shutdown(wait=False, cancel_futures=True)
     runtime.heap.cancel()
     await runtime.kube.close()
