@@ -53,8 +53,10 @@ class AcmeRequestMetrics:
             series.count += 1
             series.total += seconds
             series.buckets[bisect.bisect_left(BUCKETS, seconds)] += 1
+            # From a host's first request on, so the first 429 is an increase Prometheus sees.
+            limited = self._rate_limited.setdefault(parts.netloc, 0)
             if code == 429:
-                self._rate_limited[parts.netloc] = self._rate_limited.get(parts.netloc, 0) + 1
+                self._rate_limited[parts.netloc] = limited + 1
 
     def exposition(self) -> bytes:
         with self._lock:
