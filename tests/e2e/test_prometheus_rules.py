@@ -15,7 +15,7 @@ import yaml
 
 from evercert_devenv.binaries import binary
 
-from .conftest import CHART, RELEASE_NAMESPACE
+from .conftest import RELEASE_NAMESPACE, template
 
 JOB = "evercert-metrics"  # the metrics Service's name, the job a ServiceMonitor gives its series
 CERT = {
@@ -31,14 +31,7 @@ HOUR = 3600
 
 def rendered_rules(*sets: str) -> dict[str, Any]:
     """The PrometheusRule's spec (a Prometheus rule file) as the chart renders it."""
-    args = [arg for value in ("prometheus.rules.enabled=true", *sets) for arg in ("--set", value)]
-    result = subprocess.run(
-        [binary("helm"), "template", "evercert", str(CHART), "--namespace", RELEASE_NAMESPACE, *args],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    (rule,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "PrometheusRule"]
+    (rule,) = [o for o in template("prometheus.rules.enabled=true", *sets) if o["kind"] == "PrometheusRule"]
     return dict(rule["spec"])
 
 
