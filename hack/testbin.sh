@@ -10,7 +10,8 @@ K8S_VERSION=${K8S_VERSION:-v1.35.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 PEBBLE_VERSION=${PEBBLE_VERSION:-v2.10.3}
-# The module tags Prometheus 3.x releases as v0.3xx.y: v0.316.0 is Prometheus 3.16.0.
+# The module tags Prometheus 3.x releases as v0.3xx.y: v0.316.0 is Prometheus 3.16.0 (it needs Go 1.26.7;
+# 3.14 and 3.15 have a replace directive in their go.mod, which `go install pkg@version` refuses).
 PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-v0.316.0}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}

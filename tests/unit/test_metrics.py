@@ -32,7 +32,7 @@ def samples(text: str | bytes, family: str) -> list[Sample]:
 
 
 def certificate_scrape(store: CertificateMetrics) -> str:
-    return b"".join(store.exposition()).decode()
+    return store.exposition().decode()
 
 
 def observe(store: CertificateMetrics, name: str = "shop", **changes: object) -> None:

@@ -15,7 +15,7 @@ PATHS = ("/metrics", "/")
 
 def chunks() -> list[bytes]:
     """What a scrape returns, in pieces (joining them would hold a second copy)."""
-    return [*CERTIFICATES.exposition(), ACME_REQUESTS.exposition(), generate_latest(REGISTRY)]
+    return [CERTIFICATES.exposition(), ACME_REQUESTS.exposition(), generate_latest(REGISTRY)]
 
 
 def render() -> bytes:
