@@ -37,6 +37,8 @@ class _Series:
 
 
 class AcmeRequestMetrics:
+    """Request series by label set, and 429 answers by host."""
+
     def __init__(self) -> None:
         self._series: dict[tuple[str, ...], _Series] = {}
         self._rate_limited: dict[str, int] = {}
