@@ -15,7 +15,7 @@ import yaml
 from .binaries import REPO
 from .controlplane import ControlPlane
 from .pebble import Pebble
-from .processes import Server, free_port
+from .processes import Server, listen_port
 
 CRDS = REPO / "deploy" / "crds"
 CLUSTER_RESOURCE_NAMESPACE = "evercert"
@@ -87,7 +87,7 @@ class LocalEnvironment:
             "EVERCERT_SOLVER_IMAGE": "evercert/evercert:local",
             "EVERCERT_LOG_FORMAT": "json",
             # Each operator its own port: several run side by side on this machine (see metrics_url).
-            "EVERCERT_METRICS_PORT": str(free_port()),
+            "EVERCERT_METRICS_PORT": str(listen_port()),
         }
 
     def start_operator(

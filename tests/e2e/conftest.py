@@ -20,7 +20,7 @@ import yaml
 
 from evercert_devenv.binaries import REPO, binary
 from evercert_devenv.environment import LOCAL_ISSUER, LocalEnvironment
-from evercert_devenv.processes import Server, free_port
+from evercert_devenv.processes import Server, free_port, listen_port
 
 from ..conftest import condition, wait_for
 
@@ -100,7 +100,7 @@ def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartO
     args = [arg.replace("http://0.0.0.0:8080/healthz", liveness_url) for arg in container["args"]]
     chart_env = {e["name"]: e["value"] for e in container["env"]}
     assert chart_env["EVERCERT_METRICS_PORT"] == str(container_port(container, "metrics"))
-    chart_env["EVERCERT_METRICS_PORT"] = str(free_port())
+    chart_env["EVERCERT_METRICS_PORT"] = str(listen_port())
     process = env.start_operator(name, kubeconfig=kubeconfig, extra_env=chart_env, args=args)
     return ChartOperator(process, liveness_url, env.metrics_url(process), release)
 

@@ -402,3 +402,9 @@ def test_the_endpoint_serves_the_scrape_over_http_and_stops() -> None:
 def _free_port() -> int:
     with http.server.HTTPServer(("127.0.0.1", 0), _Answers) as probe:
         return int(probe.server_port)
+
+
+def test_a_port_already_taken_is_logged_and_the_operator_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    with http.server.HTTPServer(("127.0.0.1", 0), _Answers) as taken:
+        assert metrics.start_server(taken.server_port, address="127.0.0.1") is None
+    assert "metrics not served" in caplog.text

@@ -32,11 +32,18 @@ _running: tuple[WSGIServer, threading.Thread] | None = None
 
 
 def start_server(port: int, address: str = "0.0.0.0") -> int | None:
-    """Serve /metrics on `port` (0: not at all); the port it listens on, or None when off."""
+    """Serve /metrics on `port` (0: not at all); the port it listens on, or None when off.
+
+    A port that cannot be had is logged, not raised: certificates matter more than their metrics (and
+    a Prometheus scraping it sees the operator down)."""
     global _running
     if _running is None and port != 0:
         server_class = _IPv6Server if ":" in address else _Server
-        server = make_server(address, port, app, server_class=server_class, handler_class=_QuietHandler)
+        try:
+            server = make_server(address, port, app, server_class=server_class, handler_class=_QuietHandler)
+        except OSError as exc:
+            log.error("metrics not served", extra={"address": address, "port": port, "error": str(exc)})
+            return None
         thread = threading.Thread(target=server.serve_forever, name="metrics", daemon=True)
         thread.start()
         _running = (server, thread)
