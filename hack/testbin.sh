@@ -18,6 +18,11 @@ TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 
+# Two runs at once (parallel test sessions) would build into the same folders: the second waits.
+mkdir -p "$TESTBIN"
+exec 9>"$TESTBIN/.lock"
+flock 9
+
 log() { printf '[testbin] %s\n' "$*" >&2; }
 
 need() {  # need DIR BIN...: true when any BIN is missing from DIR

@@ -148,15 +148,23 @@ class ControlPlane:
             wait_until(self._apiserver_ready, apiserver, 90)
 
     def _audit_policy(self) -> Path:
-        """Metadata-level audit of requests, so tests can check who wrote what (never bodies)."""
+        """Metadata-level audit of requests, so tests can check who wrote what (never bodies).
+
+        Writes to a Certificate's status are recorded with their body (it holds no key material),
+        so a test can tell which write reported it Ready."""
         path = self.workdir / "audit-policy.yaml"
+        status_writes = {
+            "level": "Request",
+            "verbs": ["patch", "update"],
+            "resources": [{"group": "evercert.dev", "resources": ["certificates/status"]}],
+        }
         path.write_text(
             yaml.safe_dump(
                 {
                     "apiVersion": "audit.k8s.io/v1",
                     "kind": "Policy",
                     "omitStages": ["RequestReceived"],
-                    "rules": [{"level": "Metadata"}],
+                    "rules": [status_writes, {"level": "Metadata"}],
                 }
             )
         )
@@ -168,7 +176,9 @@ class ControlPlane:
             [
                 binary("kube-controller-manager"),
                 f"--kubeconfig={self.kubeconfig}",
-                "--controllers=garbage-collector-controller,namespace-controller",
+                # The Deployment and ReplicaSet controllers make the rollouts that reload on renewal starts.
+                "--controllers=garbage-collector-controller,namespace-controller,"
+                "deployment-controller,replicaset-controller",
                 "--leader-elect=false",
                 "--secure-port=0",
                 "--concurrent-gc-syncs=5",
@@ -199,6 +209,12 @@ class ControlPlane:
         if result.returncode != 0:
             raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
         return result.stdout
+
+    def user_kubeconfig(self, user: str, path: Path, group: str = "system:masters") -> Path:
+        """A kubeconfig for a client-certificate user of its own: the audit log tells its requests apart."""
+        pair = self.ca.issue(user, organization=group)
+        path.write_text(kubeconfig_yaml(self.url, self.ca.cert_pem, client_cert_user(pair), name=user))
+        return path
 
     def service_account_kubeconfig(self, namespace: str, name: str, path: Path) -> Path:
         """A kubeconfig that acts as the ServiceAccount, so its RBAC is what is really checked."""

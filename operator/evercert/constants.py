@@ -1,4 +1,4 @@
-"""Names that more than one module must agree on: API group, labels, annotations, ports."""
+"""Names that more than one module must agree on: API versions, labels, annotations, Secret fields, ports."""
 
 GROUP = "evercert.dev"
 VERSION = "v1"
@@ -7,6 +7,16 @@ API_VERSION = f"{GROUP}/{VERSION}"
 CERTIFICATES = "certificates"
 ISSUERS = "issuers"
 CLUSTER_ISSUERS = "clusterissuers"
+CERTIFICATE_KIND = "Certificate"
+INGRESS_API_VERSION = "networking.k8s.io/v1"
+
+# Secrets: the kubernetes.io/tls fields, and where keys are kept
+TLS_SECRET_TYPE = "kubernetes.io/tls"
+TLS_CERT = "tls.crt"
+TLS_KEY = "tls.key"
+CA_CERT = "ca.crt"
+# The next private key and the ACME account key are kept under the same field name.
+PRIVATE_KEY_FIELD = TLS_KEY
 
 # Labels
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -22,6 +32,14 @@ ANNOTATION_CERTIFICATE_NAME = f"{GROUP}/certificate-name"
 ANNOTATION_DNS_NAMES = f"{GROUP}/alt-names"
 ANNOTATION_COMMON_NAME = f"{GROUP}/common-name"
 ANNOTATION_SERIAL = f"{GROUP}/serial"
+# On a Secret evercert did not make: hand it over to evercert.
+ANNOTATION_ALLOW_TAKEOVER = f"{GROUP}/allow-takeover"
+
+# Users' Ingresses, which the ingress-shim reads
+INGRESS_GROUP = "networking.k8s.io"
+INGRESS_VERSION = "v1"
+INGRESS_API_VERSION = f"{INGRESS_GROUP}/{INGRESS_VERSION}"
+INGRESSES = "ingresses"
 
 # Annotations users set on Ingresses (the ingress-shim); the Certificate fields they set are named alike.
 ANNOTATION_INGRESS_ISSUER = f"{GROUP}/issuer"
@@ -39,6 +57,12 @@ CERT_MANAGER_GROUP = "cert-manager.io"
 
 # Annotation users (or `evercert renew`) set on a Certificate to renew it now; any new value triggers once.
 ANNOTATION_RENEW_REQUESTED = f"{GROUP}/renew-requested-at"
+
+# Set by users on a Deployment, StatefulSet or DaemonSet: the tls Secrets (or "auto") whose renewal
+# restarts it.
+ANNOTATION_RELOAD_ON_RENEWAL = f"{GROUP}/reload-on-renewal"
+# Written by evercert on that workload's Pod template: the serials its Pods were (re)started with.
+ANNOTATION_CERTIFICATE_SERIALS = f"{GROUP}/certificate-serials"
 
 # HTTP-01 solver
 SOLVER_PORT = 8089

@@ -1,106 +1,25 @@
-"""What every step of the operator shares: the API client, settings, the ACME thread pool, wake-ups,
-the status writes not yet seen back, and accounts registered again."""
+"""What every part of the operator shares: the API client, settings, the clock, the Event recorder,
+the ACME thread pool, and the Certificate loop's wake-ups."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .certificates.wakeups import OwnWrites, Wakeups
+from .clock import Clock, SystemClock
+from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
-from .kube.client import Kube, patch_certificate_status
+from .issuers.session import AccountRegistry
+from .kube.client import Kube
+from .retry import RetryPolicy
 from .settings import Settings
 
 T = TypeVar("T")
-
-
-@dataclass
-class Wakeups:
-    """One asyncio.Event per Certificate: set it to make that Certificate look again at once."""
-
-    events: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
-    # What each Certificate's daemon last looked at (generation, renew request): a change wakes it,
-    # its own status writes don't.
-    seen: dict[tuple[str, str], tuple[int | None, str | None]] = field(default_factory=dict)
-
-    def event(self, namespace: str, name: str) -> asyncio.Event:
-        return self.events.setdefault((namespace, name), asyncio.Event())
-
-    def wake(self, namespace: str, name: str) -> None:
-        if (namespace, name) in self.events:
-            self.events[(namespace, name)].set()
-
-    def wake_all(self) -> None:
-        for event in self.events.values():
-            event.set()
-
-    def forget(self, namespace: str, name: str) -> None:
-        self.events.pop((namespace, name), None)
-        self.seen.pop((namespace, name), None)
-
-
-def shows(actual: Any, written: Any) -> bool:
-    """True when `actual` holds what a merge patch of `written` made of it (None: the field is gone).
-
-    A list shows when it holds every item written: the ingress-shim may have added a condition since."""
-    if isinstance(written, list):
-        return isinstance(actual, list) and all(item in actual for item in written)
-    if isinstance(written, Mapping):
-        if not isinstance(actual, Mapping):
-            return False
-        return all(
-            key not in actual if value is None else shows(actual.get(key), value)
-            for key, value in written.items()
-        )
-    return bool(actual == written)
-
-
-@dataclass
-class OwnWrites:
-    """The status each Certificate's daemon wrote, until its body (a watch event later) shows it.
-
-    A daemon woken right after its own writes (by the Secret it just wrote, say) must not act on a
-    body from before them: it would see the finished order still in status and report it again."""
-
-    written: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    changed: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
-
-    def wrote(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
-        self.written.setdefault((namespace, name), {}).update(status)
-
-    def body_changed(self, namespace: str, name: str) -> None:
-        event = self.changed.get((namespace, name))
-        if event is not None:
-            event.set()
-
-    async def caught_up(self, namespace: str, name: str, status: Callable[[], Any], timeout: float) -> bool:
-        """Wait (at most `timeout`) until `status()` shows every write; False when it did not in time."""
-        key = (namespace, name)
-        written = self.written.pop(key, None)
-        if not written:
-            return True
-        event = self.changed.setdefault(key, asyncio.Event())
-        deadline = asyncio.get_running_loop().time() + timeout
-        try:
-            while not shows(status() or {}, written):
-                event.clear()
-                remaining = deadline - asyncio.get_running_loop().time()
-                if remaining <= 0:
-                    return False
-                try:
-                    await asyncio.wait_for(event.wait(), remaining)
-                except TimeoutError:
-                    return False
-            return True
-        finally:
-            self.changed.pop(key, None)
-
-    def forget(self, namespace: str, name: str) -> None:
-        self.written.pop((namespace, name), None)
-        self.changed.pop((namespace, name), None)
 
 
 @dataclass
@@ -108,17 +27,16 @@ class Runtime:
     kube: Kube
     settings: Settings
     executor: concurrent.futures.ThreadPoolExecutor
+    clock: Clock = field(default_factory=SystemClock)
+    events: EventRecorder = field(default_factory=KopfEvents)
     wakeups: Wakeups = field(default_factory=Wakeups)
     own_writes: OwnWrites = field(default_factory=OwnWrites)
-    # ACME accounts a CA forgot → the URI they were registered again under (accounts.register_again).
-    registered_again: dict[str, str] = field(default_factory=dict)
-    account_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    accounts: AccountRegistry = field(default_factory=AccountRegistry)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
 
-    async def patch_status(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
-        """Merge-patch a Certificate's status, remembered until its body shows it (see OwnWrites)."""
-        await patch_certificate_status(self.kube, namespace, name, status)
-        self.own_writes.wrote(namespace, name, status)
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(first=self.settings.first_backoff)
 
     async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking call (the acme library) in the ACME thread pool, off the event loop."""

@@ -98,7 +98,9 @@ def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartO
     # The Pod's ports (8080, 9402) are its own; here it shares the machine with everything else.
     liveness_url = f"http://127.0.0.1:{free_port()}/healthz"
     args = [arg.replace("http://0.0.0.0:8080/healthz", liveness_url) for arg in container["args"]]
-    chart_env = {e["name"]: e["value"] for e in container["env"]}
+    # The downward API's values, as the Pod would get them.
+    pod = {"POD_NAME": f"{name}-0", "POD_NAMESPACE": release.namespace}
+    chart_env = {e["name"]: e["value"] if "value" in e else pod[e["name"]] for e in container["env"]}
     assert chart_env["EVERCERT_METRICS_PORT"] == str(container_port(container, "metrics"))
     chart_env["EVERCERT_METRICS_PORT"] = str(listen_port())
     process = env.start_operator(name, kubeconfig=kubeconfig, extra_env=chart_env, args=args)

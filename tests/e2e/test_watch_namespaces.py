@@ -39,6 +39,8 @@ def test_a_release_for_one_namespace_serves_it_with_permissions_granted_only_the
     assert can(env, user, "get", "secrets", "-n", SERVED)
     assert not can(env, user, "get", "secrets", "-n", "default")
     assert not can(env, user, "list", "certificates.evercert.dev", "-n", "default")
+    assert can(env, user, "patch", "deployments.apps", "-n", SERVED)  # reload on renewal
+    assert not can(env, user, "patch", "deployments.apps", "-n", "default")
     # The release for every namespace steps aside, so that only one operator serves SERVED.
     chart_operator.process.stop()
     scoped = start_operator(env, release, "scoped-operator")

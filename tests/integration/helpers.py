@@ -89,3 +89,13 @@ def event_reasons(env: LocalEnvironment, namespace: str, name: str) -> list[str]
         "jsonpath={.items[*].reason}",
     )
     return out.split()
+
+
+def read_table(text: str) -> list[dict[str, str]]:
+    """The rows of a `kubectl get`-style table, cut where the header's columns start (cells hold spaces)."""
+    header, *lines = text.splitlines()
+    starts = [
+        index for index, char in enumerate(header) if char != " " and (index == 0 or header[index - 1] == " ")
+    ]
+    bounds = list(zip(starts, [*starts[1:], None], strict=True))
+    return [{header[a:b].strip(): line[a:b].strip() for a, b in bounds} for line in lines]

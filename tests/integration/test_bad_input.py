@@ -82,7 +82,7 @@ CASES = [
     Case("a Certificate of it", "certificate", "via-unreachable", "IssuerNotReady", ("cannot reach",)),
     Case("server that is not ACME", "issuer", "not-acme", "ACMEBadResponse", ("is not an ACME directory",)),
     Case("account key not a key", "issuer", "bad-key", "ACMEAccountFailed", ("account key",)),
-    Case("secretName of another Certificate", "certificate", "copycat", "SecretNameConflict", ("'owner'",)),
+    Case("secretName of another Certificate", "certificate", "copycat", "SecretInUse", ("'owner'",)),
     Case("Secret not made by evercert", "certificate", "intruder", "SecretNotOwned", ("allow-takeover",)),
     Case("takeover of an Opaque Secret", "certificate", "opaque", "SecretNotOwned", ("type Opaque",)),
 ]

@@ -15,6 +15,7 @@ from ..conftest import condition, get, wait_for
 from .helpers import (
     assert_valid_tls_secret,
     certificate,
+    read_table,
     serial,
     solver_objects,
     tls_data,
@@ -179,13 +180,14 @@ def test_evercert_renew_reissues_once(env: LocalEnvironment, operator: Server, n
     cert = get(env, "certificate", namespace, "manual")
     assert cert is not None and cert["status"]["revision"] == 2, "renewed more than once"
     shown = subprocess.run(
-        [sys.executable, "-m", "evercert", "status", "manual", "-n", namespace],
+        [sys.executable, "-m", "evercert", "status", "manual", "-n", namespace, "-o", "wide"],
         check=True,
         env=environment,
         capture_output=True,
         text=True,
     ).stdout
-    assert "Ready=True" in shown and "revision: 2" in shown
+    [row] = read_table(shown)
+    assert (row["NAME"], row["READY"], row["REVISION"]) == ("manual", "True", "2")
 
 
 def test_edits_an_existing_ingress_in_place_and_restores_it(

@@ -10,8 +10,8 @@ from evercert.api.certificate import (
     SecretTemplate,
     parse_certificate,
 )
-from evercert.api.errors import InvalidSpec
 from evercert.api.issuer import IssuerKey
+from evercert.errors import InvalidSpec
 
 
 def certificate(**spec: Any) -> dict[str, Any]:

@@ -8,14 +8,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from evercert.api.errors import InvalidSpec
 from evercert.api.issuer import (
     ExternalAccountBinding,
     Http01IngressSolver,
-    IssuerKey,
     IssuerSpec,
     parse_issuer,
 )
+from evercert.errors import InvalidSpec
 
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 
@@ -100,15 +99,11 @@ class TestAMinimalIssuer:
         assert parse().solvers[0].service_type == "ClusterIP"
         assert parse().solvers[0].path_type == "Exact"
 
-    def test_key_matches_certificates_issuer_key(self) -> None:
-        assert parse().key() == IssuerKey("Issuer", "shop", "letsencrypt")
-
 
 class TestClusterIssuer:
     def test_has_no_namespace(self) -> None:
         spec = parse_issuer(issuer("ClusterIssuer"), "ClusterIssuer")
         assert (spec.kind, spec.namespace) == ("ClusterIssuer", None)
-        assert spec.key() == IssuerKey("ClusterIssuer", None, "letsencrypt")
 
     def test_kind_must_be_issuer_or_cluster_issuer(self) -> None:
         with pytest.raises(ValueError, match="kind must be one of"):

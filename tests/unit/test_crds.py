@@ -18,10 +18,11 @@ from evercert.api.certificate import (
     ROTATION_POLICIES,
 )
 from evercert.api.durations import GO_DURATION_PATTERN, parse_duration
-from evercert.api.errors import InvalidSpec
 from evercert.api.issuer import EAB_KEY_ALGORITHMS, ISSUER_KINDS, PATH_TYPES, SERVICE_TYPES, parse_issuer
 from evercert.api.names import check_object_name, normalize_dns_name
+from evercert.certificates import status as certificate_status
 from evercert.constants import GROUP, VERSION
+from evercert.errors import InvalidSpec
 
 CRDS = Path(__file__).resolve().parents[2] / "deploy" / "crds"
 KINDS = {"certificates": "Certificate", "issuers": "Issuer", "clusterissuers": "ClusterIssuer"}
@@ -103,9 +104,6 @@ class TestEveryCrd:
             assert not ("properties" in node and "additionalProperties" in node), path
             assert node["type"] != "array" or "items" in node, f"{path} is an array without items"
 
-    def test_status_keeps_fields_it_does_not_declare(self, plural: str) -> None:
-        assert schema(plural, "status")["x-kubernetes-preserve-unknown-fields"] is True
-
     def test_status_conditions_are_a_list_keyed_by_type(self, plural: str) -> None:
         conditions = schema(plural, "status", "conditions")
         assert conditions["x-kubernetes-list-map-keys"] == ["type"]
@@ -166,8 +164,32 @@ class TestCertificateCrd:
             assert status[name] == {"type": "string", "format": "date-time"}
         for name in ("revision", "failedIssuanceAttempts"):
             assert status[name]["type"] == "integer"
-        assert status["nextPrivateKeySecretName"]["type"] == "string"
-        assert status["order"]["x-kubernetes-preserve-unknown-fields"] is True
+        assert set(status["order"]["properties"]) == {"url", "dnsNames", "issuer", "keyId"}
+        assert set(status["renewalInfo"]["properties"]) == {"serial", "nextCheck", "windowStart", "windowEnd"}
+
+    def test_status_declares_exactly_the_fields_evercert_writes(self) -> None:
+        written = {
+            value
+            for name, value in vars(certificate_status).items()
+            if name.isupper() and isinstance(value, str)
+        }
+        declared = schema("certificates", "status")
+        assert set(declared["properties"]) == written
+        assert "x-kubernetes-preserve-unknown-fields" not in declared
+
+    def test_typed_status_round_trips_through_the_declared_fields(self) -> None:
+        raw = {
+            "order": {"url": "https://ca/o/1", "dnsNames": ["a.example"], "issuer": "Issuer/x", "keyId": "k"},
+            "renewalInfo": {
+                "serial": "ab",
+                "nextCheck": "2026-01-01T00:00:00Z",
+                "windowStart": "2026-01-02T00:00:00Z",
+                "windowEnd": "2026-01-03T00:00:00Z",
+            },
+        }
+        parsed = certificate_status.parse_status(raw)
+        assert parsed.order is not None and parsed.order.to_status() == raw["order"]
+        assert parsed.renewal_info is not None and parsed.renewal_info.to_status() == raw["renewalInfo"]
 
 
 class TestIssuerCrds:

@@ -8,26 +8,14 @@ from typing import Any
 from evercert.acme.order import Http01Task
 from evercert.api.certificate import parse_certificate
 from evercert.api.issuer import Http01IngressSolver
-from evercert.ingress_shim import (
-    CONFLICT_CONDITION,
-    Delete,
-    DesiredCertificate,
-    ExistingCertificate,
-    IngressRef,
-    IngressRequest,
-    Report,
-    ShimOptions,
-    Write,
-    certificate_body,
-    concerns_shim,
-    conflict_conditions,
-    existing_certificate,
-    ingress_request,
-    plan,
-    updated_certificate,
-)
-from evercert.issuance import solver_request
+from evercert.ingress_shim.annotations import ShimOptions
+from evercert.ingress_shim.bodies import certificate_body, existing_certificate, updated_certificate
+from evercert.ingress_shim.model import DesiredCertificate, ExistingCertificate, IngressRef, IngressRequest
+from evercert.ingress_shim.plan import Delete, Report, Write, concerns_shim, conflict_conditions, plan
+from evercert.ingress_shim.requests import ingress_request
+from evercert.reasons import INGRESS_CONFLICT
 from evercert.solver.challenge import SolverRequest
+from evercert.solver.presenting import solver_request
 
 NS = "shop"
 PLAIN = ShimOptions()
@@ -241,7 +229,7 @@ def existing(
         del body["metadata"]["ownerReferences"]
     body["metadata"]["uid"] = f"cert-{wanted.name}"
     if conflict:
-        body["status"] = {"conditions": [{"type": CONFLICT_CONDITION, "status": "True", "message": conflict}]}
+        body["status"] = {"conditions": [{"type": INGRESS_CONFLICT, "status": "True", "message": conflict}]}
     return existing_certificate(body)
 
 
@@ -369,7 +357,7 @@ class TestWrites:
     def test_conflict_condition_is_set_and_cleared_beside_the_others(self) -> None:
         ready = {"type": "Ready", "status": "True", "reason": "Ready", "message": "ok"}
         conds = conflict_conditions([ready], "clash", 3, datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
-        assert [c["type"] for c in conds] == ["Ready", CONFLICT_CONDITION]
+        assert [c["type"] for c in conds] == ["Ready", INGRESS_CONFLICT]
         assert conds[1]["reason"] == "SecretNameConflict" and conds[1]["observedGeneration"] == 3
         assert conflict_conditions(conds, None, 3, None) == [ready]
 

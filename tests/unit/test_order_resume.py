@@ -1,4 +1,4 @@
-"""Which stored ACME order an issuance may resume (issuance.order_matches) and how keys are named."""
+"""Which stored ACME order an issuance may resume (certificates.ordering.order_matches)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from evercert.api.certificate import parse_certificate
 from evercert.api.issuer import parse_issuer
-from evercert.issuance import order_matches
+from evercert.certificates.ordering import order_matches
+from evercert.certificates.status import StoredOrder, parse_status
 from evercert.pki import generate_private_key, load_private_key_pem, private_key_to_pem, public_key_id
 
 from .test_api_certificate import certificate
@@ -17,7 +18,7 @@ ISSUER = parse_issuer(issuer(), "Issuer")
 KEY_ID = public_key_id(generate_private_key("ECDSA", 256))
 
 
-def stored(**changes: Any) -> dict[str, Any]:
+def stored(**changes: Any) -> StoredOrder | None:
     order = {
         "url": "https://ca.example/order/1",
         "dnsNames": ["www.example.com", "example.com"],
@@ -25,7 +26,7 @@ def stored(**changes: Any) -> dict[str, Any]:
         "keyId": KEY_ID,
     }
     order.update(changes)
-    return {k: v for k, v in order.items() if v is not None}
+    return parse_status({"order": {k: v for k, v in order.items() if v is not None}}).order
 
 
 def test_an_order_for_the_same_names_issuer_and_key_is_resumed() -> None:

@@ -21,6 +21,8 @@ from evercert.pki import (
     load_private_key_pem,
     parse_pem_chain,
     private_key_to_pem,
+    public_key_type,
+    signed_by,
     split_chain,
 )
 
@@ -282,3 +284,29 @@ def test_split_chain_separates_the_leaf_from_the_rest(leaf, intermediate, root):
 
 def test_split_chain_of_a_lone_leaf_has_an_empty_rest(leaf):
     assert split_chain(pem(leaf)) == (pem(leaf), b"")
+
+
+def test_signed_by_follows_the_chain_upwards_only(leaf, intermediate, root):
+    assert signed_by(leaf, intermediate.cert)
+    assert signed_by(intermediate.cert, root.cert)
+    assert not signed_by(leaf, root.cert)
+    assert not signed_by(intermediate.cert, leaf)
+
+
+def test_signed_by_refuses_an_impostor_with_the_same_name(leaf, make_ca):
+    impostor = make_ca("evercert test intermediate")
+    assert not signed_by(leaf, impostor.cert)
+
+
+@pytest.mark.parametrize(
+    ("key", "named"),
+    [
+        (lambda: ec.generate_private_key(ec.SECP256R1()), "ECDSA P-256"),
+        (lambda: ec.generate_private_key(ec.SECP384R1()), "ECDSA P-384"),
+        (lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048), "RSA 2048"),
+        (ed25519.Ed25519PrivateKey.generate, "Ed25519"),
+    ],
+)
+def test_public_key_type_names_algorithm_and_size(issue_leaf, intermediate, key, named):
+    cert = issue_leaf(intermediate, key(), NAMES, NOT_BEFORE, NOT_AFTER)
+    assert public_key_type(cert) == named

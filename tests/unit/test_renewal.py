@@ -1,4 +1,4 @@
-"""Renewal policy in evercert.renewal: when to renew, and how long to wait after failures."""
+"""Renewal policy in evercert.certificates.renewal: when to renew."""
 
 from __future__ import annotations
 
@@ -6,13 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from evercert.renewal import (
-    ari_renewal_time,
-    backoff_delay,
-    next_attempt_time,
-    renewal_time,
-    retry_after_delay,
-)
+from evercert.certificates.renewal import ari_renewal_time, renewal_time
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
 NINETY_DAYS = NOT_BEFORE + timedelta(days=90)
@@ -116,94 +110,3 @@ def test_ari_renewal_time_is_the_window_start_without_a_seed():
 @pytest.mark.parametrize("end", [NOW, NOW - timedelta(hours=1)])
 def test_ari_renewal_time_is_the_window_start_for_an_empty_or_inverted_window(end):
     assert ari_renewal_time(NOW, end, "ns/cert") == NOW
-
-
-# Backoff after failures
-
-
-def test_no_backoff_before_any_failure():
-    assert backoff_delay(0) == timedelta(0)
-    assert backoff_delay(-1) == timedelta(0)
-
-
-@pytest.mark.parametrize(
-    ("failed_attempts", "delay"),
-    [
-        (1, timedelta(minutes=1)),
-        (2, timedelta(minutes=2)),
-        (3, timedelta(minutes=4)),
-        (8, timedelta(minutes=128)),
-        (9, timedelta(hours=4)),
-        (10_000, timedelta(hours=4)),
-    ],
-)
-def test_backoff_doubles_from_one_minute_and_is_capped_at_four_hours(failed_attempts, delay):
-    assert backoff_delay(failed_attempts) == delay
-
-
-def test_backoff_can_start_from_another_first_wait():
-    assert backoff_delay(1, timedelta(seconds=2)) == timedelta(seconds=2)
-    assert backoff_delay(4, timedelta(seconds=2)) == timedelta(seconds=16)
-    assert backoff_delay(100, timedelta(seconds=2)) == timedelta(hours=4)
-
-
-# Retry-After
-
-
-@pytest.mark.parametrize(("header", "delay"), [("120", timedelta(seconds=120)), (" 0 ", timedelta(0))])
-def test_retry_after_in_seconds(header, delay):
-    assert retry_after_delay(header, NOW) == delay
-
-
-def test_retry_after_as_an_http_date():
-    assert retry_after_delay("Sun, 01 Mar 2026 12:30:00 GMT", NOW) == timedelta(minutes=30)
-
-
-def test_retry_after_in_the_past_means_no_wait():
-    assert retry_after_delay("Sun, 01 Mar 2026 11:00:00 GMT", NOW) == timedelta(0)
-
-
-@pytest.mark.parametrize("header", ["999999999999999999999", "Fri, 01 Jan 2100 00:00:00 GMT"])
-def test_retry_after_is_capped_at_one_day(header):
-    assert retry_after_delay(header, NOW) == timedelta(hours=24)
-
-
-@pytest.mark.parametrize("header", [None, "", "soon", "-5", "1.5", "\u00b2"])
-def test_retry_after_absent_or_unreadable_is_none(header):
-    assert retry_after_delay(header, NOW) is None
-
-
-# Next attempt
-
-
-def test_no_next_attempt_time_without_failure_or_retry_after():
-    assert next_attempt_time(None, 0) is None
-
-
-def test_next_attempt_waits_the_backoff_from_the_last_failure():
-    assert next_attempt_time(NOW, 3) == NOW + timedelta(minutes=4)
-
-
-def test_next_attempt_waits_for_retry_after_when_it_is_later():
-    retry_after_until = NOW + timedelta(hours=1)
-
-    assert next_attempt_time(NOW, 1, retry_after_until) == retry_after_until
-
-
-def test_next_attempt_waits_for_the_backoff_when_it_is_later_than_retry_after():
-    assert next_attempt_time(NOW, 3, NOW + timedelta(seconds=30)) == NOW + timedelta(minutes=4)
-
-
-def test_next_attempt_honours_retry_after_alone():
-    assert next_attempt_time(None, 0, NOW + timedelta(seconds=30)) == NOW + timedelta(seconds=30)
-
-
-def test_next_attempt_is_rounded_up_to_a_whole_second_so_a_stored_time_is_never_early():
-    retry_after_until = NOW + timedelta(seconds=30, microseconds=1)
-
-    assert next_attempt_time(None, 0, retry_after_until) == NOW + timedelta(seconds=31)
-    assert next_attempt_time(NOW + timedelta(milliseconds=500), 1) == NOW + timedelta(seconds=61)
-
-
-def test_next_attempt_honours_retry_after_for_at_most_a_day():
-    assert next_attempt_time(NOW, 1, NOW + timedelta(days=3650)) == NOW + timedelta(hours=24)

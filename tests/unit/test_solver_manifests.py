@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from evercert.api.issuer import Http01IngressSolver
 from evercert.constants import (
     ACME_CHALLENGE_PATH,
     API_VERSION,
@@ -167,10 +168,12 @@ def test_pod_takes_the_users_pod_template_but_keeps_its_own_labels() -> None:
     toleration = {"key": "dedicated", "operator": "Equal", "value": "edge", "effect": "NoSchedule"}
     pod = build_pod(
         request(
-            pod_labels={"team": "shop", LABEL_SOLVER: "false"},
-            pod_annotations={"sidecar.istio.io/inject": "true", "note": "x"},
-            node_selector={"pool": "edge"},
-            tolerations=(toleration,),
+            solver=Http01IngressSolver(
+                pod_labels={"team": "shop", LABEL_SOLVER: "false"},
+                pod_annotations={"sidecar.istio.io/inject": "true", "note": "x"},
+                node_selector={"pool": "edge"},
+                tolerations=(toleration,),
+            )
         )
     )
     assert pod["metadata"]["labels"] == {"team": "shop", **solver_labels(REQUEST)}
@@ -192,7 +195,7 @@ def test_service_selects_its_own_pod_only() -> None:
 
 @pytest.mark.parametrize("service_type", ["ClusterIP", "NodePort"])
 def test_service_exposes_the_solver_port(service_type: str) -> None:
-    spec = build_service(request(service_type=service_type))["spec"]
+    spec = build_service(request(solver=Http01IngressSolver(service_type=service_type)))["spec"]
     assert spec["type"] == service_type
     assert spec["ports"] == [
         {"name": "http", "port": SOLVER_PORT, "targetPort": SOLVER_PORT, "protocol": "TCP"}
@@ -200,7 +203,7 @@ def test_service_exposes_the_solver_port(service_type: str) -> None:
 
 
 def test_ingress_routes_the_challenge_path_of_the_host_to_the_service() -> None:
-    ingress = build_ingress(request(path_type="ImplementationSpecific"))
+    ingress = build_ingress(request(solver=Http01IngressSolver(path_type="ImplementationSpecific")))
     assert ingress["apiVersion"] == "networking.k8s.io/v1"
     assert ingress["spec"]["rules"] == [
         {
@@ -221,13 +224,15 @@ def test_ingress_routes_the_challenge_path_of_the_host_to_the_service() -> None:
 
 
 def test_ingress_uses_ingress_class_name_when_set() -> None:
-    ingress = build_ingress(request(ingress_class_name="nginx", ingress_class="legacy"))
+    ingress = build_ingress(
+        request(solver=Http01IngressSolver(ingress_class_name="nginx", ingress_class="legacy"))
+    )
     assert ingress["spec"]["ingressClassName"] == "nginx"
     assert "annotations" not in ingress["metadata"]
 
 
 def test_ingress_falls_back_to_the_legacy_class_annotation() -> None:
-    ingress = build_ingress(request(ingress_class="traefik"))
+    ingress = build_ingress(request(solver=Http01IngressSolver(ingress_class="traefik")))
     assert "ingressClassName" not in ingress["spec"]
     assert ingress["metadata"]["annotations"] == {"kubernetes.io/ingress.class": "traefik"}
 

@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives import serialization
 
 from evercert import constants
 from evercert.api.certificate import parse_certificate
-from evercert.api.errors import SecretNameConflict, SecretNotOwned
+from evercert.certificates.tls_secret import ALLOW_TAKEOVER, build_tls_secret, check_ownership, read_contents
+from evercert.certificates.trigger import issuance_reason
+from evercert.errors import SecretInUse, SecretNotOwned
 from evercert.pki import generate_private_key, private_key_to_pem
-from evercert.secrets import ALLOW_TAKEOVER, build_tls_secret, check_ownership, read_contents
-from evercert.triggers import issuance_reason
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
 NOT_AFTER = NOT_BEFORE + timedelta(days=90)
@@ -154,7 +154,7 @@ def test_a_secret_whose_type_cannot_become_tls_is_not_taken_over() -> None:
 def test_a_secret_written_for_another_certificate_is_a_conflict() -> None:
     spec = parse_certificate(certificate_body())
     other = {"metadata": {"annotations": {constants.ANNOTATION_CERTIFICATE_NAME: "api"}}}
-    with pytest.raises(SecretNameConflict, match="'api'"):
+    with pytest.raises(SecretInUse, match="'api'"):
         check_ownership(other, spec)
 
 

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from acme import client as acme_client
 from acme import errors as acme_errors
 from acme import messages
 
+from evercert import reasons
 from evercert.acme.client import open_client
-from evercert.acme.errors import ACCOUNT_FAILED, AcmeFailure, acme_call
+from evercert.acme.errors import acme_call
 from evercert.acme.keys import generate_account_key, jwk_from_pem
+from evercert.acme.settings import AccountSettings
+from evercert.errors import AcmeFailure
 
 __all__ = ["AccountSettings", "generate_account_key", "jwk_from_pem", "register_account"]
 
 
-@dataclass(frozen=True)
-class AccountSettings:
-    """Where the account lives and how to reach the CA; `verify` is a bool or a CA bundle path."""
-
-    server: str
-    email: str | None = None
-    eab_key_id: str | None = None
-    eab_hmac_key_b64: str | None = None
-    eab_algorithm: str = "HS256"
-    verify: bool | str = True
-    user_agent: str = "evercert/0.1"
-
-
-@acme_call(problem_reason=ACCOUNT_FAILED)
+@acme_call(problem_reason=reasons.ACME_ACCOUNT_FAILED)
 def register_account(settings: AccountSettings, key_pem: bytes) -> str:
     """The URI of the account for this key: the existing one, else a newly registered one."""
     client = open_client(settings, key_pem)
@@ -76,4 +65,4 @@ def _external_account_binding(
             hmac_alg=settings.eab_algorithm,
         )
     except ValueError as exc:  # bad base64 or algorithm; the text never quotes the key
-        raise AcmeFailure(ACCOUNT_FAILED, f"external account binding: {exc}") from None
+        raise AcmeFailure(reasons.ACME_ACCOUNT_FAILED, f"external account binding: {exc}") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import josepy as jose
 import requests
@@ -13,12 +13,11 @@ from acme import errors as acme_errors
 from acme import messages
 from requests.utils import parse_header_links
 
-from evercert import metrics
-from evercert.acme.errors import BAD_RESPONSE, AcmeFailure, acme_call, remember_response, translate
+from evercert import metrics, reasons
+from evercert.acme.errors import acme_call, remember_response, translate
 from evercert.acme.keys import jwk_from_pem, signature_algorithm
-
-if TYPE_CHECKING:
-    from evercert.acme.account import AccountSettings
+from evercert.acme.settings import AccountSettings
+from evercert.errors import AcmeFailure
 
 NETWORK_TIMEOUT_SECONDS = 30
 DIRECTORY_TTL_SECONDS = 3600
@@ -97,7 +96,7 @@ def _fetch_directory(server: str, net: acme_client.ClientNetwork) -> messages.Di
         fetched = acme_client.ClientV2.get_directory(server, net)
     except Exception as exc:
         failure = translate(exc)
-        if failure.reason != BAD_RESPONSE:
+        if failure.reason != reasons.ACME_BAD_RESPONSE:
             raise failure from exc
         detail = failure.message
     else:
@@ -107,7 +106,7 @@ def _fetch_directory(server: str, net: acme_client.ClientNetwork) -> messages.Di
             return fetched
         detail = f"its answer lacks {', '.join(missing)}"
     raise AcmeFailure(
-        BAD_RESPONSE,
+        reasons.ACME_BAD_RESPONSE,
         f"{server} is not an ACME directory ({detail}): spec.acme.server must be the directory URL, "
         "e.g. https://acme-v02.api.letsencrypt.org/directory",
     )

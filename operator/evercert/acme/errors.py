@@ -1,4 +1,4 @@
-"""Every way an ACME exchange can fail, turned into one exception with a status-condition reason."""
+"""Every way an ACME exchange can fail, turned into one AcmeFailure with a status-condition reason."""
 
 from __future__ import annotations
 
@@ -13,18 +13,8 @@ import requests
 from acme import errors as acme_errors
 from acme import messages
 
-RATE_LIMITED = "ACMERateLimited"
-SERVER_UNREACHABLE = "ACMEServerUnreachable"
-SERVER_ERROR = "ACMEServerError"
-BAD_RESPONSE = "ACMEBadResponse"
-ACCOUNT_FAILED = "ACMEAccountFailed"
-ACCOUNT_UNKNOWN = "ACMEAccountUnknown"  # the CA no longer knows the account (its state was reset)
-ORDER_FAILED = "ACMEOrderFailed"
-ORDER_NOT_READY = "ACMEOrderNotReady"
-VALIDATION_FAILED = "ACMEValidationFailed"
-CHALLENGE_UNSUPPORTED = "ACMEChallengeUnsupported"
-TIMEOUT = "ACMETimeout"
-FAILED = "ACMEFailed"
+from evercert import reasons
+from evercert.errors import AcmeFailure
 
 _ACCOUNT_PROBLEMS = {
     "accountDoesNotExist",
@@ -47,19 +37,6 @@ class _ResponseInfo:
     status: int | None = None
     retry_after: datetime | None = None
     problem: messages.Error | None = None
-
-
-class AcmeFailure(Exception):
-    """An ACME exchange failed: `reason` for the status condition, `message` for people."""
-
-    def __init__(
-        self, reason: str, message: str, *, retry_after: datetime | None = None, transient: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.retry_after = retry_after
-        self.transient = transient
 
 
 def remember_response(exc: BaseException, response: requests.Response) -> None:
@@ -92,7 +69,7 @@ def problem_text(error: messages.Error) -> str:
     return text
 
 
-def translate(exc: BaseException, problem_reason: str = ORDER_FAILED) -> AcmeFailure:
+def translate(exc: BaseException, problem_reason: str = reasons.ACME_ORDER_FAILED) -> AcmeFailure:
     """Convert what acme, josepy or requests raise into an AcmeFailure.
 
     `problem_reason` labels CA problems that name no cause of their own (e.g. malformed)."""
@@ -103,18 +80,20 @@ def translate(exc: BaseException, problem_reason: str = ORDER_FAILED) -> AcmeFai
     if problem is not None:  # a 409 arrives as ConflictError, its problem document kept aside
         return _from_problem(problem, info.status, info.retry_after, problem_reason)
     if isinstance(exc, requests.exceptions.InvalidJSONError):  # a RequestException, but the server answered
-        return AcmeFailure(BAD_RESPONSE, f"the ACME server's answer is not JSON: {exc}")
+        return AcmeFailure(reasons.ACME_BAD_RESPONSE, f"the ACME server's answer is not JSON: {exc}")
     if isinstance(exc, requests.exceptions.SSLError):
-        return AcmeFailure(SERVER_UNREACHABLE, f"TLS error talking to the ACME server: {exc}")
+        return AcmeFailure(reasons.ACME_SERVER_UNREACHABLE, f"TLS error talking to the ACME server: {exc}")
     if isinstance(exc, requests.RequestException):
-        return AcmeFailure(SERVER_UNREACHABLE, f"cannot reach the ACME server: {exc}", transient=True)
+        return AcmeFailure(
+            reasons.ACME_SERVER_UNREACHABLE, f"cannot reach the ACME server: {exc}", transient=True
+        )
     if isinstance(exc, acme_errors.Error | jose.DeserializationError | KeyError):
         return _from_library_error(exc, info.status, info.retry_after)
-    return AcmeFailure(FAILED, f"{type(exc).__name__}: {exc}")
+    return AcmeFailure(reasons.ACME_FAILED, f"{type(exc).__name__}: {exc}")
 
 
 @contextlib.contextmanager
-def acme_call(problem_reason: str = ORDER_FAILED) -> Iterator[None]:
+def acme_call(problem_reason: str = reasons.ACME_ORDER_FAILED) -> Iterator[None]:
     """Re-raise whatever happens inside as an AcmeFailure (chained, so tracebacks keep the cause)."""
     try:
         yield
@@ -139,35 +118,35 @@ def _from_problem(
     if by_status:
         return by_status
     if code == "accountDoesNotExist":
-        return AcmeFailure(ACCOUNT_UNKNOWN, text)
+        return AcmeFailure(reasons.ACME_ACCOUNT_UNKNOWN, text)
     if code in _ACCOUNT_PROBLEMS:
-        return AcmeFailure(ACCOUNT_FAILED, text)
+        return AcmeFailure(reasons.ACME_ACCOUNT_FAILED, text)
     if code in _VALIDATION_PROBLEMS:
-        return AcmeFailure(VALIDATION_FAILED, text)
+        return AcmeFailure(reasons.ACME_VALIDATION_FAILED, text)
     if code in _TRANSIENT_PROBLEMS:
-        return AcmeFailure(SERVER_ERROR, text, retry_after=retry_after, transient=True)
+        return AcmeFailure(reasons.ACME_SERVER_ERROR, text, retry_after=retry_after, transient=True)
     return AcmeFailure(fallback_reason, text)
 
 
 def _from_library_error(exc: Exception, status: int | None, retry_after: datetime | None) -> AcmeFailure:
     if isinstance(exc, acme_errors.TimeoutError):
-        return AcmeFailure(TIMEOUT, "the ACME server did not finish in time", transient=True)
+        return AcmeFailure(reasons.ACME_TIMEOUT, "the ACME server did not finish in time", transient=True)
     if isinstance(exc, acme_errors.ValidationError):
-        return AcmeFailure(VALIDATION_FAILED, str(exc))
+        return AcmeFailure(reasons.ACME_VALIDATION_FAILED, str(exc))
     if isinstance(exc, acme_errors.IssuanceError):
-        return AcmeFailure(ORDER_FAILED, problem_text(exc.error))
+        return AcmeFailure(reasons.ACME_ORDER_FAILED, problem_text(exc.error))
     by_status = _from_status(status, retry_after, f"HTTP {status} from the ACME server")
     if by_status:
         return by_status
     text = f"unexpected answer from the ACME server: {_describe(exc)}"
-    return AcmeFailure(BAD_RESPONSE, text, transient=isinstance(exc, acme_errors.NonceError))
+    return AcmeFailure(reasons.ACME_BAD_RESPONSE, text, transient=isinstance(exc, acme_errors.NonceError))
 
 
 def _from_status(status: int | None, retry_after: datetime | None, text: str) -> AcmeFailure | None:
     if status == 429:
-        return AcmeFailure(RATE_LIMITED, text, retry_after=retry_after, transient=True)
+        return AcmeFailure(reasons.ACME_RATE_LIMITED, text, retry_after=retry_after, transient=True)
     if status is not None and status >= 500:
-        return AcmeFailure(SERVER_ERROR, text, retry_after=retry_after, transient=True)
+        return AcmeFailure(reasons.ACME_SERVER_ERROR, text, retry_after=retry_after, transient=True)
     return None
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import josepy as jose
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from evercert.acme.errors import ACCOUNT_FAILED, AcmeFailure
+from evercert import reasons
+from evercert.errors import AcmeFailure
 from evercert.pki import generate_private_key, load_private_key_pem, private_key_to_pem
 
 _EC_ALGORITHMS = {"secp256r1": jose.ES256, "secp384r1": jose.ES384, "secp521r1": jose.ES512}
@@ -21,7 +22,7 @@ def jwk_from_pem(pem: bytes) -> jose.JWK:
     try:
         key = load_private_key_pem(pem)
     except ValueError as exc:
-        raise AcmeFailure(ACCOUNT_FAILED, f"account key: {exc}") from None
+        raise AcmeFailure(reasons.ACME_ACCOUNT_FAILED, f"account key: {exc}") from None
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return jose.JWKEC(key=key)
     return jose.JWKRSA(key=key)
@@ -32,6 +33,6 @@ def signature_algorithm(key: jose.JWK) -> jose.JWASignature:
     if isinstance(key, jose.JWKEC):
         curve = key.key.curve.name
         if curve not in _EC_ALGORITHMS:
-            raise AcmeFailure(ACCOUNT_FAILED, f"account key: unsupported EC curve {curve}")
+            raise AcmeFailure(reasons.ACME_ACCOUNT_FAILED, f"account key: unsupported EC curve {curve}")
         return _EC_ALGORITHMS[curve]
     return jose.RS256

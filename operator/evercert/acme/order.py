@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import josepy as jose
 import requests
@@ -15,20 +15,23 @@ from acme import challenges, crypto_util, messages
 from acme import client as acme_client
 from cryptography import x509
 
+from evercert import reasons
 from evercert.acme.client import links, post, post_as_get
-from evercert.acme.errors import (
-    CHALLENGE_UNSUPPORTED,
-    ORDER_FAILED,
-    ORDER_NOT_READY,
-    TIMEOUT,
-    VALIDATION_FAILED,
-    AcmeFailure,
-    acme_call,
-    parse_retry_after,
-    problem_text,
-)
+from evercert.acme.errors import acme_call, parse_retry_after, problem_text
+from evercert.clock import Clock, SystemClock
+from evercert.errors import AcmeFailure
 from evercert.pki import certificate_info, parse_pem_chain
 
+
+@dataclass(frozen=True)
+class Pause:
+    """How a poll tells the time and waits (these calls run in the ACME thread pool, so waiting blocks)."""
+
+    clock: Clock
+    sleep: Callable[[float], None]
+
+
+SYSTEM_PAUSE = Pause(SystemClock(), time.sleep)
 FIRST_POLL_DELAY = 0.2
 POLL_DELAY_GROWTH = 1.5
 MAX_POLL_DELAY = 3.0
@@ -59,29 +62,6 @@ class OrderSnapshot:
     finalize_url: str
     certificate_url: str | None = None
     error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able form with camelCase keys."""
-        return {
-            "url": self.url,
-            "status": self.status,
-            "authorizations": list(self.authorization_urls),
-            "finalizeURL": self.finalize_url,
-            "certificateURL": self.certificate_url,
-            "error": self.error,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> OrderSnapshot:
-        """The inverse of to_dict."""
-        return cls(
-            url=data["url"],
-            status=data["status"],
-            authorization_urls=tuple(data.get("authorizations") or ()),
-            finalize_url=data["finalizeURL"],
-            certificate_url=data.get("certificateURL"),
-            error=data.get("error"),
-        )
 
 
 class NewOrder(messages.NewOrder):
@@ -132,11 +112,15 @@ def answer_challenge(client: acme_client.ClientV2, task: Http01Task) -> None:
 
 
 @acme_call()
-def wait_for_authorizations(client: acme_client.ClientV2, order: OrderSnapshot, deadline: datetime) -> None:
+def wait_for_authorizations(
+    client: acme_client.ClientV2, order: OrderSnapshot, deadline: datetime, pause: Pause = SYSTEM_PAUSE
+) -> None:
     """Poll every authorization until it is valid; AcmeFailure when one fails or time runs out."""
     for url in order.authorization_urls:
         fetch = functools.partial(_fetch_authorization, client, url)
-        authz = _poll(fetch, lambda authz: authz.status not in _UNSETTLED, deadline, f"authorization {url}")
+        authz = _poll(
+            fetch, lambda authz: authz.status not in _UNSETTLED, deadline, f"authorization {url}", pause
+        )
         if authz.status != messages.STATUS_VALID:
             raise _authorization_failure(authz)
 
@@ -148,13 +132,14 @@ def finalize_order(
     csr_pem: bytes,
     deadline: datetime,
     preferred_chain: str | None = None,
+    pause: Pause = SYSTEM_PAUSE,
 ) -> str:
     """Finalize (unless done already), wait for issuance, and return the full chain PEM."""
     advance = functools.partial(_advance_order, client, order.url, csr_pem)
-    body = _poll(advance, _order_settled, deadline, f"order {order.url}")
+    body = _poll(advance, _order_settled, deadline, f"order {order.url}", pause)
     if body.status != messages.STATUS_VALID:
         detail = problem_text(body.error) if body.error else "no reason given"
-        raise AcmeFailure(ORDER_FAILED, f"order {order.url} is {body.status.name}: {detail}")
+        raise AcmeFailure(reasons.ACME_ORDER_FAILED, f"order {order.url} is {body.status.name}: {detail}")
     return _download_chain(client, body.certificate, preferred_chain)
 
 
@@ -194,7 +179,9 @@ def _http01_task(client: acme_client.ClientV2, url: str, authz: messages.Authori
     challb = next((c for c in authz.challenges if isinstance(c.chall, challenges.HTTP01)), None)
     if authz.wildcard or challb is None:
         offered = ", ".join(str(c.to_partial_json().get("type")) for c in authz.challenges)
-        raise AcmeFailure(CHALLENGE_UNSUPPORTED, f"{name}: no http-01 challenge offered (only: {offered})")
+        raise AcmeFailure(
+            reasons.ACME_CHALLENGE_UNSUPPORTED, f"{name}: no http-01 challenge offered (only: {offered})"
+        )
     return Http01Task(
         dns_name=name,
         token=challb.chall.encode("token"),
@@ -208,7 +195,8 @@ def _authorization_failure(authz: messages.Authorization) -> AcmeFailure:
     errors = [problem_text(c.error) for c in authz.challenges if c.error is not None]
     detail = "; ".join(errors) or "no challenge error given"
     return AcmeFailure(
-        VALIDATION_FAILED, f"{authz.identifier.value}: authorization {authz.status.name}: {detail}"
+        reasons.ACME_VALIDATION_FAILED,
+        f"{authz.identifier.value}: authorization {authz.status.name}: {detail}",
     )
 
 
@@ -219,7 +207,7 @@ def _advance_order(
     body, response = _fetch_order(client, url)
     if body.status == messages.STATUS_PENDING:
         raise AcmeFailure(
-            ORDER_NOT_READY, f"order {url} still has authorizations to validate", transient=True
+            reasons.ACME_ORDER_NOT_READY, f"order {url} still has authorizations to validate", transient=True
         )
     if body.status != messages.STATUS_READY:
         return body, response
@@ -244,6 +232,7 @@ def _poll(
     settled: Callable[[T], bool],
     deadline: datetime,
     what: str,
+    pause: Pause,
 ) -> T:
     """Fetch until settled, pausing 0.2 s growing to 3 s (or the server's Retry-After) up to the deadline."""
     delay = FIRST_POLL_DELAY
@@ -251,20 +240,17 @@ def _poll(
         value, response = fetch()
         if settled(value):
             return value
-        remaining = _seconds_until(deadline)
+        now = pause.clock.now()
+        remaining = (deadline - now).total_seconds()
         if remaining <= 0:
-            raise AcmeFailure(TIMEOUT, f"{what} not finished by the deadline", transient=True)
-        time.sleep(min(max(delay, _retry_after_seconds(response)), remaining))
+            raise AcmeFailure(reasons.ACME_TIMEOUT, f"{what} not finished by the deadline", transient=True)
+        pause.sleep(min(max(delay, _retry_after_seconds(response, now)), remaining))
         delay = min(delay * POLL_DELAY_GROWTH, MAX_POLL_DELAY)
 
 
-def _seconds_until(when: datetime) -> float:
-    return (when - datetime.now(when.tzinfo)).total_seconds()
-
-
-def _retry_after_seconds(response: requests.Response) -> float:
-    when = parse_retry_after(response.headers.get("Retry-After"))
-    return max(0.0, _seconds_until(when)) if when else 0.0
+def _retry_after_seconds(response: requests.Response, now: datetime) -> float:
+    when = parse_retry_after(response.headers.get("Retry-After"), now)
+    return max(0.0, (when - now).total_seconds()) if when else 0.0
 
 
 def _download_chain(client: acme_client.ClientV2, certificate_url: str, preferred_chain: str | None) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
 from ..constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
+from ..errors import InvalidSpec
 from .durations import format_duration, parse_duration
-from .errors import InvalidSpec
 from .fields import Fields
 from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind
 from .names import check_annotations, check_labels, check_object_name, normalize_dns_name
@@ -69,7 +69,7 @@ class CertificateSpec:
     solver_ingress_class: str | None = None
 
     def issuer_key(self) -> IssuerKey:
-        """The referenced issuer, comparable with IssuerSpec.key()."""
+        """The referenced issuer, as the issuer indexes key it."""
         namespace = self.namespace if self.issuer_ref.kind == "Issuer" else None
         return IssuerKey(self.issuer_ref.kind, namespace, self.issuer_ref.name)
 

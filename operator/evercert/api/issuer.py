@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from .errors import InvalidSpec
+from ..errors import InvalidSpec
 from .fields import Fields
 from .names import check_annotations, check_labels, check_object_name
 
@@ -80,9 +80,6 @@ class IssuerSpec:
     ca_bundle: bytes | None = None
     skip_tls_verify: bool = False
     solvers: tuple[Http01IngressSolver, ...] = ()
-
-    def key(self) -> IssuerKey:
-        return IssuerKey(self.kind, self.namespace, self.name)
 
 
 def parse_issuer(body: Mapping[str, Any], kind: str) -> IssuerSpec:

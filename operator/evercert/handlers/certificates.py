@@ -1,4 +1,4 @@
-"""Certificates: one long-lived daemon each (see reconcile.py); events only wake it."""
+"""Certificates: one long-lived daemon each (see certificates/loop.py); events only wake it."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Any
 
 import kopf
 
-from .. import constants, issuance, reconcile
+from .. import constants
 from ..api.issuer import IssuerKey
+from ..certificates.loop import pending_renew_request, reconcile
+from ..certificates.wakeups import sleep_until
 from ..runtime import Runtime
+from ..solver import presenting
 from .issuers import lookup_issuer
 
 log = logging.getLogger(__name__)
@@ -38,11 +41,11 @@ async def certificate_daemon(
                 log.warning("status writes not seen in time", extra={"certificate": f"{namespace}/{name}"})
             wakeup.clear()
             runtime.wakeups.seen[(namespace, name)] = looked_at(body)
-            wake_at = await reconcile.reconcile(
+            wake_at = await reconcile(
                 runtime, body, lambda key: lookup_issuer(issuers_index, cluster_issuers_index, key)
             )
             runtime.heap.work_done()
-            await reconcile.sleep_until(wake_at, wakeup)
+            await sleep_until(wake_at, wakeup, runtime.clock)
     except asyncio.CancelledError:
         # kopf stops a daemon by cancelling it (no cancellation backoff), asleep or mid-issuance:
         # that is this daemon's normal end, not a failure to log.
@@ -53,11 +56,11 @@ async def certificate_daemon(
         runtime.own_writes.forget(namespace, name)
         if stopped.reason and stopped.reason & kopf.DaemonStoppingReason.RESOURCE_DELETED:
             # Garbage collection would remove them too (owner references), but only when it runs.
-            await issuance.remove_solver_objects(runtime, namespace, name)
+            await presenting.clean_up(runtime.kube, namespace, name)
 
 
 def looked_at(body: kopf.Body) -> tuple[int | None, str | None]:
-    return body.metadata.get("generation"), reconcile.pending_renew_request(body)
+    return body.metadata.get("generation"), pending_renew_request(body)
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CERTIFICATES)

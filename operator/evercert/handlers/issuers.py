@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import kopf
 
-from .. import accounts, conditions, constants
-from ..acme.account import register_account
-from ..acme.errors import AcmeFailure
-from ..api.errors import EvercertError
-from ..api.issuer import IssuerKey, parse_issuer
-from ..kube.client import patch_issuer_status
-from ..renewal import backoff_delay
+from .. import constants
+from ..api.issuer import IssuerKey
+from ..issuers.lookup import first_in_index
+from ..issuers.registration import register
 from ..runtime import Runtime
 
 
@@ -37,10 +33,8 @@ def lookup_issuer(
     cluster_issuers: kopf.Index[IssuerKey, dict[str, Any]],
     key: IssuerKey,
 ) -> dict[str, Any] | None:
-    index = cluster_issuers if key.kind == "ClusterIssuer" else issuers
-    for body in index.get(key, []):
-        return body
-    return None
+    body = first_in_index(cluster_issuers if key.kind == "ClusterIssuer" else issuers, key)
+    return dict(body) if body is not None else None
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.ISSUERS)
@@ -53,51 +47,13 @@ async def issuer_changed(memo: kopf.Memo, **_: Any) -> None:
 
 async def _register(body: kopf.Body, memo: kopf.Memo, kind: str, retry: int) -> None:
     runtime: Runtime = memo.runtime
-    now = datetime.datetime.now(datetime.UTC)
-    generation = int(body.metadata.get("generation") or 0)
-    try:
-        issuer = parse_issuer(body, kind)
-        key_pem = await accounts.ensure_account_key(runtime, issuer)
-        settings = await accounts.account_settings(runtime, issuer)
-        uri = await runtime.blocking(register_account, settings, key_pem)
-    except (EvercertError, AcmeFailure) as exc:
-        conds = conditions.with_condition(
-            body.status.get("conditions"), "Ready", False, exc.reason, exc.message, generation, now
-        )
-        await patch_issuer_status(
-            runtime.kube, kind, body.metadata.namespace, body.metadata.name, {"conditions": conds}
-        )
-        kopf.event(body, type="Warning", reason=exc.reason, message=exc.message)
-        if isinstance(exc, AcmeFailure) or exc.reason == "IssuerNotReady":
-            delay = backoff_delay(retry + 1, runtime.settings.first_backoff).total_seconds()
-            retry_after = getattr(exc, "retry_after", None)
-            if retry_after:
-                delay = max(delay, (retry_after - now).total_seconds())
-            raise kopf.TemporaryError(exc.message, delay=delay) from None
-        raise kopf.PermanentError(exc.message) from None
-    conds = conditions.with_condition(
-        body.status.get("conditions"),
-        "Ready",
-        True,
-        "ACMEAccountRegistered",
-        "the ACME account is registered",
-        generation,
-        now,
-    )
-    await patch_issuer_status(
-        runtime.kube,
-        kind,
-        body.metadata.namespace,
-        body.metadata.name,
-        {
-            "conditions": conds,
-            "acme": {"uri": uri, "lastRegisteredEmail": issuer.email},
-        },
-    )
-    if not conditions.same_condition(
-        conditions.find(body.status.get("conditions"), "Ready"), conditions.find(conds, "Ready")
-    ):
-        kopf.event(body, type="Normal", reason="ACMEAccountRegistered", message=f"ACME account {uri}")
+    failure = await register(runtime, body, kind, retry)
+    if failure is None:
+        return
+    if failure.retry_at is None:
+        raise kopf.PermanentError(failure.error.message)
+    delay = max(0.0, (failure.retry_at - runtime.clock.now()).total_seconds())
+    raise kopf.TemporaryError(failure.error.message, delay=delay)
 
 
 @kopf.on.resume(constants.GROUP, constants.VERSION, constants.ISSUERS)

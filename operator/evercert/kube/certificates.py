@@ -1,4 +1,4 @@
-"""Certificate objects as the ingress-shim writes them: read, create, replace, delete, conditions.
+"""Certificate objects: read and list (status, kubectl evercert), and as the ingress-shim writes them.
 
 Writes that lose a race (409) or find the object gone (404) return False instead of raising: the
 watch event that the other write caused brings the shim back with fresh data.
@@ -28,6 +28,17 @@ async def read_certificate(kube: Kube, namespace: str, name: str) -> dict[str, A
             return None
         raise
     return dict(body)
+
+
+async def list_certificates(kube: Kube, namespace: str | None) -> list[dict[str, Any]]:
+    """Every Certificate in the namespace, or in all namespaces when it is None."""
+    if namespace is None:
+        listed = await kube.custom.list_cluster_custom_object(*_CERTIFICATES, constants.CERTIFICATES)
+    else:
+        listed = await kube.custom.list_namespaced_custom_object(
+            *_CERTIFICATES, namespace, constants.CERTIFICATES
+        )
+    return [dict(item) for item in listed.get("items") or []]
 
 
 async def create_certificate(kube: Kube, body: Mapping[str, Any]) -> bool:

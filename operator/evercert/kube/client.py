@@ -71,6 +71,10 @@ class Kube:
         return with_timeout(client.NetworkingV1Api(self.api), self.timeout)
 
     @property
+    def apps(self) -> client.AppsV1Api:
+        return with_timeout(client.AppsV1Api(self.api), self.timeout)
+
+    @property
     def custom(self) -> client.CustomObjectsApi:
         return with_timeout(client.CustomObjectsApi(self.api), self.timeout)
 
@@ -108,13 +112,19 @@ async def delete_secret(kube: Kube, namespace: str, name: str) -> None:
 
 async def patch_certificate_status(kube: Kube, namespace: str, name: str, status: Mapping[str, Any]) -> None:
     """Merge-patch the status subresource (a None value removes a field)."""
-    await kube.custom.patch_namespaced_custom_object_status(
+    await _merge_patch_certificate(
+        kube.custom.patch_namespaced_custom_object_status, namespace, name, {"status": dict(status)}
+    )
+
+
+async def _merge_patch_certificate(patch: Any, namespace: str, name: str, body: Mapping[str, Any]) -> None:
+    await patch(
         constants.GROUP,
         constants.VERSION,
         namespace,
         constants.CERTIFICATES,
         name,
-        {"status": dict(status)},
+        body,
         _content_type=MERGE_PATCH,
     )
 
@@ -145,12 +155,5 @@ async def patch_issuer_status(
 
 
 async def annotate_certificate(kube: Kube, namespace: str, name: str, annotations: Mapping[str, str]) -> None:
-    await kube.custom.patch_namespaced_custom_object(
-        constants.GROUP,
-        constants.VERSION,
-        namespace,
-        constants.CERTIFICATES,
-        name,
-        {"metadata": {"annotations": dict(annotations)}},
-        _content_type=MERGE_PATCH,
-    )
+    body = {"metadata": {"annotations": dict(annotations)}}
+    await _merge_patch_certificate(kube.custom.patch_namespaced_custom_object, namespace, name, body)

@@ -7,7 +7,7 @@ from typing import Any
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from ..api.errors import EvercertError
+from ..errors import SolverIngressNotFound
 from .client import Kube
 
 
@@ -31,11 +31,6 @@ async def create_solver_objects(
         except ApiException as exc:
             if exc.status != 409:
                 raise
-
-
-class SolverIngressNotFound(EvercertError):
-    reason = "SolverIngressNotFound"
-    failed_attempt = True
 
 
 async def edit_ingress(

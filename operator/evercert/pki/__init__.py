@@ -7,6 +7,8 @@ from evercert.pki.certs import (
     covers_names,
     key_matches_certificate,
     parse_pem_chain,
+    public_key_type,
+    signed_by,
     split_chain,
 )
 from evercert.pki.csr import build_csr
@@ -33,5 +35,7 @@ __all__ = [
     "parse_pem_chain",
     "private_key_to_pem",
     "public_key_id",
+    "public_key_type",
+    "signed_by",
     "split_chain",
 ]

@@ -1,22 +1,23 @@
 """One HTTP-01 challenge to answer, and the names, labels and owner every solver object shares."""
 
-import hashlib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from evercert.api.issuer import Http01IngressSolver
 from evercert.constants import (
     API_VERSION,
+    CERTIFICATE_KIND,
     LABEL_CERTIFICATE,
     LABEL_MANAGED_BY,
     LABEL_SOLVER,
     LABEL_SOLVER_NAME,
     MANAGED_BY,
 )
+from evercert.kube.names import MAX_LABEL_VALUE, bounded_name, digest
+from evercert.kube.owners import controller_reference
 
 SOLVER_NAME_PREFIX = "evercert-solver-"
-MAX_LABEL_VALUE = 63
 
 # RFC 8555 section 8.3: a token is base64url without padding. It ends up in a URL path and in
 # container args, so anything else from the CA is refused rather than served.
@@ -34,32 +35,32 @@ class SolverRequest:
     token: str
     key_authorization: str
     image: str
-    ingress_class_name: str | None = None
-    ingress_class: str | None = None
-    service_type: str = "ClusterIP"
-    path_type: str = "Exact"
-    pod_labels: Mapping[str, str] = field(default_factory=dict)
-    pod_annotations: Mapping[str, str] = field(default_factory=dict)
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    tolerations: tuple[dict[str, Any], ...] = ()
+    solver: Http01IngressSolver = field(default_factory=Http01IngressSolver)
+    # The Certificate's own solver Ingress class (the ingress-shim's annotation) wins over the Issuer's.
+    ingress_class_override: str | None = None
 
     def __post_init__(self) -> None:
         if not _TOKEN.fullmatch(self.token):
             raise ValueError(f"ACME token {self.token!r} is not base64url")
 
+    @property
+    def ingress_class_name(self) -> str | None:
+        return self.ingress_class_override or self.solver.ingress_class_name
+
+    @property
+    def ingress_class(self) -> str | None:
+        return None if self.ingress_class_override else self.solver.ingress_class
+
 
 def solver_name(request: SolverRequest) -> str:
     """The name of the Pod, Service and Ingress: the same for the same challenge, across restarts."""
     key = f"{request.namespace}/{request.certificate_name}/{request.dns_name}/{request.token}"
-    return SOLVER_NAME_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:10]
+    return SOLVER_NAME_PREFIX + digest(key)
 
 
 def certificate_label_value(certificate_name: str) -> str:
     """The Certificate's name as a label value: names longer than 63 characters are cut and hashed."""
-    if len(certificate_name) <= MAX_LABEL_VALUE:
-        return certificate_name
-    digest = hashlib.sha256(certificate_name.encode()).hexdigest()[:10]
-    return f"{certificate_name[: MAX_LABEL_VALUE - len(digest) - 1]}-{digest}"
+    return bounded_name(certificate_name, MAX_LABEL_VALUE)
 
 
 def solver_labels(request: SolverRequest) -> dict[str, str]:
@@ -74,14 +75,9 @@ def solver_labels(request: SolverRequest) -> dict[str, str]:
 
 def owner_reference(request: SolverRequest) -> dict[str, Any]:
     """A controller reference to the Certificate, so garbage collection removes leftovers."""
-    return {
-        "apiVersion": API_VERSION,
-        "kind": "Certificate",
-        "name": request.certificate_name,
-        "uid": request.certificate_uid,
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
+    return controller_reference(
+        API_VERSION, CERTIFICATE_KIND, request.certificate_name, request.certificate_uid
+    )
 
 
 def solver_metadata(request: SolverRequest) -> dict[str, Any]:

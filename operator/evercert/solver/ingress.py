@@ -29,7 +29,7 @@ def challenge_path_entry(request: SolverRequest) -> dict[str, Any]:
     """One `spec.rules[].http.paths[]` entry sending the challenge path to the solver Service."""
     return {
         "path": challenge_path(request.token),
-        "pathType": request.path_type,
+        "pathType": request.solver.path_type,
         "backend": {"service": {"name": solver_name(request), "port": {"number": SOLVER_PORT}}},
     }
 

@@ -18,8 +18,8 @@ DEFAULT_NODE_SELECTOR = {"kubernetes.io/os": "linux"}
 def build_pod(request: SolverRequest) -> dict[str, Any]:
     """The Pod manifest, meeting the `restricted` Pod Security Standard."""
     metadata = solver_metadata(request)
-    metadata["labels"] = {**request.pod_labels, **solver_labels(request)}
-    metadata["annotations"] = {**DEFAULT_ANNOTATIONS, **request.pod_annotations}
+    metadata["labels"] = {**request.solver.pod_labels, **solver_labels(request)}
+    metadata["annotations"] = {**DEFAULT_ANNOTATIONS, **request.solver.pod_annotations}
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -28,8 +28,8 @@ def build_pod(request: SolverRequest) -> dict[str, Any]:
             "restartPolicy": "OnFailure",
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
-            "nodeSelector": {**DEFAULT_NODE_SELECTOR, **request.node_selector},
-            "tolerations": [dict(toleration) for toleration in request.tolerations],
+            "nodeSelector": {**DEFAULT_NODE_SELECTOR, **request.solver.node_selector},
+            "tolerations": [dict(toleration) for toleration in request.solver.tolerations],
             "securityContext": {
                 "runAsNonRoot": True,
                 "runAsUser": SOLVER_UID,

@@ -13,7 +13,7 @@ def build_service(request: SolverRequest) -> dict[str, Any]:
         "kind": "Service",
         "metadata": solver_metadata(request),
         "spec": {
-            "type": request.service_type,
+            "type": request.solver.service_type,
             "selector": solver_labels(request),
             "ports": [{"name": "http", "port": SOLVER_PORT, "targetPort": SOLVER_PORT, "protocol": "TCP"}],
         },

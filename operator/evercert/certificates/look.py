@@ -1,0 +1,61 @@
+"""The look: does the Certificate need a new certificate now, and if not, when to renew it.
+
+It reads nothing itself: the loop hands it the Secret it read once and the issuer it resolved once;
+the ACME session is only opened when the CA's renewal window (ARI) must be asked for."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from .. import reasons
+from ..api.certificate import CertificateSpec
+from ..issuers.session import AcmeSession
+from . import renewal_info
+from .status import CertificateStatus, RenewalInfo
+from .tls_secret import SecretContents
+from .trigger import certificate_renewal_time, issuance_reason
+
+
+@dataclass(frozen=True)
+class Look:
+    """What one look found out."""
+
+    spec: CertificateSpec
+    served: SecretContents | None  # the tls Secret's contents; None when there is no Secret
+    reason: str | None  # why to issue now (a reasons.* value), None when the Secret is fine
+    renew_at: datetime.datetime | None = None  # for a good certificate
+    renewal_info: RenewalInfo | None = None
+
+
+def look_at_issued(spec: CertificateSpec, served: SecretContents) -> Look:
+    """The look at a certificate just written: good, renewed at the spec's time."""
+    return Look(spec, served, None, certificate_renewal_time(spec, served))
+
+
+async def take_look(
+    spec: CertificateSpec,
+    served: SecretContents | None,
+    status: CertificateStatus,
+    session: AcmeSession | None,
+    now: datetime.datetime,
+    renew_requested: bool = False,
+) -> Look:
+    """Why (if at all) to issue now; for a good certificate, when to renew it (the CA's ARI window wins).
+
+    `session` is None when the issuer cannot be used now: the spec's renewal time applies then."""
+    reason = issuance_reason(spec, served, now, renew_requested=renew_requested)
+    if served is None or served.info is None or reason not in (None, reasons.RENEWING) or renew_requested:
+        renew_at = certificate_renewal_time(spec, served) if served and served.info else None
+        return Look(spec, served, reason, renew_at)
+    default = certificate_renewal_time(spec, served)
+    if session is None:
+        return Look(spec, served, reason, default)
+    record = renewal_info.stored_window(status.renewal_info, served.info.serial_hex, now)
+    if record is None:
+        record = await renewal_info.fetch_record(session, served, now)
+    suggested = renewal_info.suggested_renewal(
+        record, f"{spec.namespace}/{spec.name}/{served.info.serial_hex}"
+    )
+    renew_at = min(suggested, served.info.not_after) if suggested else default
+    return Look(spec, served, issuance_reason(spec, served, now, renew_at), renew_at, record)

@@ -1,0 +1,160 @@
+"""One pass over a Certificate: read what is there once, look, issue when needed, apply the transition.
+
+What to write and say is decided by the pure functions of transitions.py; this module only reads,
+acts and applies. It returns when to look again."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from .. import constants, reasons
+from ..api.certificate import CertificateSpec, parse_certificate
+from ..errors import EvercertError, InvalidSpec
+from ..issuers.lookup import IssuerLookup, resolve_issuer
+from ..issuers.session import AcmeSession
+from ..kube.client import patch_certificate_status, read_secret
+from . import issuing, renewal_info, transitions
+from .look import Look, look_at_issued, take_look
+from .status import CertificateStatus, StoredOrder, order_field, parse_status
+from .tls_secret import SecretContents, check_ownership, read_contents
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_API_ERROR = datetime.timedelta(seconds=10)
+
+
+def pending_renew_request(body: Mapping[str, Any]) -> str | None:
+    """The value of the renew-requested annotation when it has not been acted on yet."""
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    requested = annotations.get(constants.ANNOTATION_RENEW_REQUESTED)
+    last = (body.get("status") or {}).get("lastRenewRequest")
+    return requested if requested and requested != last else None
+
+
+async def reconcile(
+    runtime: Runtime, body: Mapping[str, Any], lookup: IssuerLookup
+) -> datetime.datetime | None:
+    """Look once, act if needed; returns when to look again (None: only on a change)."""
+    status = parse_status(body.get("status"))
+    meta = body.get("metadata") or {}
+    generation = int(meta.get("generation") or 0)
+    try:
+        spec = parse_certificate(body)
+    except InvalidSpec as exc:
+        transition = transitions.failed(status, exc, runtime.clock.now(), generation, runtime.retry)
+        await apply(runtime, body, transition)
+        return transition.wake
+    look: Look | None = None
+    try:
+        secret = await read_secret(runtime.kube, spec.namespace, spec.secret_name)
+        if secret is not None:
+            check_ownership(secret, spec)
+        served = read_contents(secret) if secret is not None else None
+        renew_request = pending_renew_request(body)
+        try:
+            issuer, account_uri = resolve_issuer(spec, lookup)
+        except EvercertError as exc:
+            issuer_error: EvercertError | None = exc
+            session = None
+        else:
+            issuer_error, session = None, AcmeSession(runtime, issuer, account_uri)
+        now = runtime.clock.now()
+        look = await take_look(spec, served, status, session, now, renew_request is not None)
+        if look.reason is None:
+            return await _serve(runtime, body, status, look)
+        if session is None:
+            assert issuer_error is not None
+            raise issuer_error
+        if status.next_attempt_time and status.next_attempt_time > now:
+            return status.next_attempt_time
+        await apply(runtime, body, transitions.issuing(status, look, now))
+        written = await _issue(runtime, session, spec, status, secret, look)
+        issued = transitions.issued(status, look_at_issued(spec, written), runtime.clock.now(), renew_request)
+        await apply(runtime, body, issued)
+        return issued.wake
+    except EvercertError as exc:
+        transition = transitions.failed(status, exc, runtime.clock.now(), generation, runtime.retry, look)
+        await apply(runtime, body, transition)
+        if transition.event is not None:
+            log.warning(
+                "certificate not issued",
+                extra={
+                    "certificate": f"{spec.namespace}/{spec.name}",
+                    "reason": exc.reason,
+                    "detail": exc.message,
+                },
+            )
+        return transition.wake
+    except (ApiException, aiohttp.ClientError, TimeoutError) as exc:
+        # Left to kopf, an apiserver that is away (restarting, say) would stall this Certificate for a minute.
+        log.warning(
+            "Kubernetes API error; retrying soon",
+            extra={"certificate": f"{spec.namespace}/{spec.name}", "error": _api_error(exc)},
+        )
+        return runtime.clock.now() + RETRY_AFTER_API_ERROR
+
+
+async def _serve(
+    runtime: Runtime, body: Mapping[str, Any], status: CertificateStatus, look: Look
+) -> datetime.datetime | None:
+    """A good certificate is served: clean what an attempt left, then bring status in line."""
+    if status.attempt_pending:
+        await issuing.remove_leftovers(runtime, look.spec)
+        if transitions.finished_before_crash(status, look):
+            assert look.served is not None
+            issued = transitions.issued(status, look_at_issued(look.spec, look.served), runtime.clock.now())
+            await apply(runtime, body, issued)
+            return issued.wake
+    transition = transitions.ready(status, look, runtime.clock.now())
+    await apply(runtime, body, transition)
+    return transition.wake
+
+
+async def _issue(
+    runtime: Runtime,
+    session: AcmeSession,
+    spec: CertificateSpec,
+    status: CertificateStatus,
+    secret: Mapping[str, Any] | None,
+    look: Look,
+) -> SecretContents:
+    async def record_order(order: StoredOrder) -> None:
+        await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
+
+    replaces = renewal_info.replaces_id(look.renewal_info, look.served)
+    try:
+        return await issuing.issue(runtime, session, spec, status.order, secret, record_order, replaces)
+    except EvercertError as exc:
+        if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
+            raise
+        await session.register_again()
+        return await issuing.issue(runtime, session, spec, status.order, secret, record_order, replaces)
+
+
+async def apply(runtime: Runtime, body: Mapping[str, Any], transition: transitions.Transition) -> None:
+    meta = body.get("metadata") or {}
+    if transition.patch:
+        await _patch_status(runtime, meta["namespace"], meta["name"], transition.patch)
+    if transition.event is not None:
+        event = transition.event
+        runtime.events.post(body, event.type, event.reason, event.message)
+
+
+async def _patch_status(runtime: Runtime, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
+    """Merge-patch the status, remembered until the body shows it (see wakeups.OwnWrites)."""
+    await patch_certificate_status(runtime.kube, namespace, name, patch)
+    runtime.own_writes.wrote(namespace, name, patch)
+
+
+def _api_error(exc: Exception) -> str:
+    return (
+        f"HTTP {exc.status} {exc.reason}" if isinstance(exc, ApiException) else f"{type(exc).__name__}: {exc}"
+    )

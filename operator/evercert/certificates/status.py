@@ -1,0 +1,136 @@
+"""A Certificate's status as a typed value: the one place that knows its field names.
+
+`parse_status` reads what the cluster holds; the `*_fields` functions give the merge-patch fields for
+a value (None removes a field)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import conditions
+from ..conditions import parse_timestamp, timestamp
+
+CONDITIONS = "conditions"
+NOT_BEFORE = "notBefore"
+NOT_AFTER = "notAfter"
+RENEWAL_TIME = "renewalTime"
+SERIAL = "serialNumber"
+REVISION = "revision"
+OBSERVED_GENERATION = "observedGeneration"
+ORDER = "order"
+RENEWAL_INFO = "renewalInfo"
+FAILED_ATTEMPTS = "failedIssuanceAttempts"
+LAST_FAILURE = "lastFailureTime"
+NEXT_ATTEMPT = "nextAttemptTime"
+LAST_RENEW_REQUEST = "lastRenewRequest"
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    """The order in flight, so that a restarted operator resumes it (for the same names, issuer and key)."""
+
+    url: str
+    dns_names: tuple[str, ...]
+    issuer: str  # "<kind>/<name>"
+    key_id: str | None = None
+
+    def to_status(self) -> dict[str, Any]:
+        order: dict[str, Any] = {"url": self.url, "dnsNames": list(self.dns_names), "issuer": self.issuer}
+        if self.key_id is not None:
+            order["keyId"] = self.key_id
+        return order
+
+
+@dataclass(frozen=True)
+class RenewalInfo:
+    """The CA's suggested renewal window (ARI) for one certificate, and when to ask again."""
+
+    serial: str
+    next_check: datetime.datetime
+    window_start: datetime.datetime | None = None
+    window_end: datetime.datetime | None = None
+
+    def to_status(self) -> dict[str, Any]:
+        record = {"serial": self.serial, "nextCheck": timestamp(self.next_check)}
+        if self.window_start and self.window_end:
+            record |= {"windowStart": timestamp(self.window_start), "windowEnd": timestamp(self.window_end)}
+        return record
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    conditions: tuple[Mapping[str, Any], ...] = ()
+    not_before: datetime.datetime | None = None
+    not_after: datetime.datetime | None = None
+    renewal_time: datetime.datetime | None = None
+    serial: str | None = None
+    revision: int = 0
+    observed_generation: int | None = None
+    order: StoredOrder | None = None
+    renewal_info: RenewalInfo | None = None
+    failed_attempts: int = 0
+    last_failure_time: datetime.datetime | None = None
+    next_attempt_time: datetime.datetime | None = None
+    last_renew_request: str | None = None
+    # The status as the cluster holds it: a patch is only sent when it would change something.
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def condition(self, kind: str) -> Mapping[str, Any] | None:
+        return conditions.find(self.conditions, kind)
+
+    @property
+    def attempt_pending(self) -> bool:
+        """An issuance attempt left state behind (an order, or a failure waiting for its retry)."""
+        return self.order is not None or self.next_attempt_time is not None
+
+
+def parse_status(raw: Mapping[str, Any] | None) -> CertificateStatus:
+    raw = raw or {}
+    return CertificateStatus(
+        conditions=tuple(raw.get(CONDITIONS) or ()),
+        not_before=parse_timestamp(raw.get(NOT_BEFORE)),
+        not_after=parse_timestamp(raw.get(NOT_AFTER)),
+        renewal_time=parse_timestamp(raw.get(RENEWAL_TIME)),
+        serial=raw.get(SERIAL),
+        revision=int(raw.get(REVISION) or 0),
+        observed_generation=raw.get(OBSERVED_GENERATION),
+        order=_order(raw.get(ORDER)),
+        renewal_info=_renewal_info(raw.get(RENEWAL_INFO)),
+        failed_attempts=int(raw.get(FAILED_ATTEMPTS) or 0),
+        last_failure_time=parse_timestamp(raw.get(LAST_FAILURE)),
+        next_attempt_time=parse_timestamp(raw.get(NEXT_ATTEMPT)),
+        last_renew_request=raw.get(LAST_RENEW_REQUEST),
+        fields=raw,
+    )
+
+
+def _order(raw: Mapping[str, Any] | None) -> StoredOrder | None:
+    if not raw or not raw.get("url"):
+        return None
+    return StoredOrder(
+        raw["url"], tuple(raw.get("dnsNames") or ()), raw.get("issuer") or "", raw.get("keyId")
+    )
+
+
+def _renewal_info(raw: Mapping[str, Any] | None) -> RenewalInfo | None:
+    next_check = parse_timestamp((raw or {}).get("nextCheck"))
+    if not raw or not raw.get("serial") or next_check is None:
+        return None
+    start, end = parse_timestamp(raw.get("windowStart")), parse_timestamp(raw.get("windowEnd"))
+    return RenewalInfo(raw["serial"], next_check, start, end)
+
+
+def order_field(order: StoredOrder | None) -> dict[str, Any]:
+    return {ORDER: order.to_status() if order else None}
+
+
+def cleared_attempt_fields() -> dict[str, Any]:
+    """Fields that an attempt leaves and a served certificate ends."""
+    return {ORDER: None, NEXT_ATTEMPT: None, FAILED_ATTEMPTS: None, LAST_FAILURE: None}
+
+
+def with_conditions(conds: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {CONDITIONS: list(conds)}

@@ -1,0 +1,150 @@
+"""The kubernetes.io/tls Secret: read it, check who owns it, build all of it, write it in one request."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from .. import constants
+from ..api.certificate import CertificateSpec
+from ..errors import SecretInUse, SecretNotOwned
+from ..kube.client import Kube, create_or_replace_secret
+from ..pki import (
+    CertificateInfo,
+    certificate_info,
+    key_matches_certificate,
+    key_matches_spec,
+    load_private_key_pem,
+    parse_pem_chain,
+)
+
+ALLOW_TAKEOVER = constants.ANNOTATION_ALLOW_TAKEOVER
+TLS_SECRET_TYPE = constants.TLS_SECRET_TYPE
+
+
+@dataclass(frozen=True)
+class SecretContents:
+    """What a tls Secret holds, parsed; `info` is None when tls.crt is missing or unreadable."""
+
+    cert_pem: bytes
+    key_pem: bytes
+    info: CertificateInfo | None
+    key_matches: bool
+    annotations: Mapping[str, str]
+
+
+def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
+    value = (secret.get("data") or {}).get(key)
+    return base64.b64decode(value) if value else b""
+
+
+def read_contents(secret: Mapping[str, Any]) -> SecretContents:
+    cert_pem, key_pem = decode_field(secret, constants.TLS_CERT), decode_field(secret, constants.TLS_KEY)
+    try:
+        info: CertificateInfo | None = certificate_info(parse_pem_chain(cert_pem)[0]) if cert_pem else None
+    except ValueError:
+        info = None
+    matches = bool(info) and bool(key_pem) and key_matches_certificate(key_pem, cert_pem)
+    annotations = dict((secret.get("metadata") or {}).get("annotations") or {})
+    return SecretContents(cert_pem, key_pem, info, matches, annotations)
+
+
+def check_ownership(secret: Mapping[str, Any], spec: CertificateSpec) -> None:
+    """Raise unless the Secret was written by evercert for this Certificate (or opts in to takeover)."""
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    owner = annotations.get(constants.ANNOTATION_CERTIFICATE_NAME)
+    if owner == spec.name:
+        return
+    if owner:
+        raise SecretInUse(
+            f"Secret {spec.secret_name!r} is written by Certificate {owner!r}; "
+            "two Certificates must not share a secretName"
+        )
+    if annotations.get(ALLOW_TAKEOVER) != "true":
+        raise SecretNotOwned(
+            f"Secret {spec.secret_name!r} exists and was not made by evercert; refusing to overwrite it. "
+            f"Choose another secretName, delete the Secret, or annotate it {ALLOW_TAKEOVER}=true"
+        )
+    if secret.get("type") != TLS_SECRET_TYPE:
+        raise SecretNotOwned(
+            f"Secret {spec.secret_name!r} has type {secret.get('type')}, and a Secret's type cannot change "
+            f"to {TLS_SECRET_TYPE}: delete the Secret and evercert will create it"
+        )
+
+
+def key_reusable(contents: SecretContents | None, spec: CertificateSpec) -> bytes | None:
+    """The Secret's key when rotationPolicy Never allows keeping it, else None."""
+    if spec.private_key.rotation_policy != "Never" or contents is None or not contents.key_pem:
+        return None
+    try:
+        key = load_private_key_pem(contents.key_pem)
+    except ValueError:
+        return None
+    return (
+        contents.key_pem if key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size) else None
+    )
+
+
+def build_tls_secret(
+    spec: CertificateSpec,
+    *,
+    issuer_name: str,
+    issuer_kind: str,
+    chain_pem: bytes,
+    key_pem: bytes,
+    existing: Mapping[str, Any] | None,
+    owner_reference: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The whole Secret to write in one request: key, chain, ca.crt, template labels, our annotations."""
+    chain = parse_pem_chain(chain_pem)
+    info = certificate_info(chain[0])
+    old_meta = dict((existing or {}).get("metadata") or {})
+    labels = {
+        **(old_meta.get("labels") or {}),
+        **spec.secret_template.labels,
+        constants.LABEL_MANAGED_BY: constants.MANAGED_BY,
+    }
+    annotations = {
+        **(old_meta.get("annotations") or {}),
+        **spec.secret_template.annotations,
+        constants.ANNOTATION_CERTIFICATE_NAME: spec.name,
+        constants.ANNOTATION_ISSUER_NAME: issuer_name,
+        constants.ANNOTATION_ISSUER_KIND: issuer_kind,
+        constants.ANNOTATION_DNS_NAMES: ",".join(spec.dns_names),
+        constants.ANNOTATION_SERIAL: info.serial_hex,
+    }
+    if spec.common_name:
+        annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
+    metadata: dict[str, Any] = {
+        "name": spec.secret_name,
+        "namespace": spec.namespace,
+        "labels": labels,
+        "annotations": annotations,
+    }
+    if old_meta.get("resourceVersion"):
+        metadata["resourceVersion"] = old_meta["resourceVersion"]
+    if owner_reference:
+        metadata["ownerReferences"] = [dict(owner_reference)]
+    elif old_meta.get("ownerReferences"):
+        metadata["ownerReferences"] = old_meta["ownerReferences"]
+    data = {constants.TLS_CERT: chain_pem, constants.TLS_KEY: key_pem}
+    # ca.crt is only known when the CA sends its self-signed root along; ACME CAs usually don't.
+    if len(chain) > 1 and chain[-1].issuer == chain[-1].subject:
+        data[constants.CA_CERT] = chain[-1].public_bytes(Encoding.PEM)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": TLS_SECRET_TYPE,
+        "metadata": metadata,
+        "data": {k: base64.b64encode(v).decode() for k, v in data.items()},
+    }
+
+
+async def write_tls_secret(kube: Kube, body: Mapping[str, Any]) -> None:
+    """One create or replace. The body carries the resourceVersion of the Secret as read at the look, so
+    a Secret that changed or appeared meanwhile (a foreign one, say) is refused (409) and looked at again."""
+    await create_or_replace_secret(kube, body["metadata"]["namespace"], body)

@@ -1,0 +1,84 @@
+"""`status [-n NS | -A] [NAME]`: Certificates as a `kubectl get` table, with the reason and next renewal."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..clock import Clock, SystemClock
+from ..kube.certificates import list_certificates, read_certificate
+from ..kube.client import Kube
+from . import cluster
+from .formatting import NONE, relative, short_duration, table
+from .view import CertificateView, certificate_view
+
+HEADERS = ("NAME", "READY", "SECRET", "ISSUER", "EXPIRES", "RENEWS", "REASON", "AGE")
+WIDE_HEADERS = ("REVISION", "MESSAGE")
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("status", help="show Certificates: ready, expiry, next renewal")
+    parser.add_argument("name", nargs="?", help="one Certificate (default: all in the namespace)")
+    parser.add_argument("-o", "--output", choices=("wide",), help="wide: also the revision and message")
+    cluster.add_connection_flags(parser)
+    parser.set_defaults(handler=lambda options: cluster.run(show, options))
+
+
+async def show(kube: Kube, options: argparse.Namespace, clock: Clock | None = None) -> int:
+    namespace = None if options.all_namespaces else options.namespace
+    if options.name:
+        body = await read_certificate(kube, options.namespace, options.name)
+        if body is None:
+            print(_not_found(options.namespace, options.name), file=sys.stderr)
+            return 1
+        bodies = [body]
+    else:
+        bodies = await list_certificates(kube, namespace)
+    if not bodies:
+        where = "any namespace" if namespace is None else f"{namespace} namespace"
+        print(f"No Certificates found in {where}.", file=sys.stderr)
+        return 0
+    now = (clock or SystemClock()).now()
+    print(status_table(bodies, now, all_namespaces=namespace is None, wide=options.output == "wide"))
+    return 0
+
+
+def status_table(
+    bodies: Sequence[Mapping[str, Any]], now: datetime.datetime, *, all_namespaces: bool, wide: bool
+) -> str:
+    headers = (("NAMESPACE",) if all_namespaces else ()) + HEADERS + (WIDE_HEADERS if wide else ())
+    rows = []
+    for body in bodies:
+        view = certificate_view(body)
+        row = status_row(view, now)
+        if all_namespaces:
+            row = [view.namespace, *row]
+        if wide:
+            row += [_or_none(view.revision), view.message or NONE]
+        rows.append(row)
+    return table(headers, rows)
+
+
+def status_row(view: CertificateView, now: datetime.datetime) -> list[str]:
+    """NAME, READY, SECRET, ISSUER, EXPIRES, RENEWS, REASON, AGE of one Certificate."""
+    return [
+        view.name,
+        view.ready,
+        view.secret_name or NONE,
+        view.issuer_name or NONE,
+        relative(view.not_after, now),
+        relative(view.renewal_time, now),
+        view.reason or NONE,
+        short_duration(now - view.created) if view.created else NONE,
+    ]
+
+
+def _or_none(value: object) -> str:
+    return NONE if value is None else str(value)
+
+
+def _not_found(namespace: str, name: str) -> str:
+    return f'Error from server (NotFound): certificates.evercert.dev "{name}" not found in {namespace}'

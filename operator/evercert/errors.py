@@ -1,0 +1,92 @@
+"""The one error hierarchy: each error carries its condition reason, a message that says what to fix,
+and how the Certificate loop should treat it (a failed attempt? retry after? transient?)."""
+
+from __future__ import annotations
+
+import datetime
+
+from . import reasons
+
+
+class EvercertError(Exception):
+    """Base of every error that ends up in a status condition and an Event."""
+
+    reason = reasons.FAILED
+    # True for failures of an issuance attempt (they count towards the backoff), not of the input.
+    failed_attempt = False
+    # True when the cause is passing (the CA or network is unwell): an order in flight is kept.
+    transient = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        retry_after: datetime.datetime | None = None,
+        transient: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if reason is not None:
+            self.reason = reason
+        self.retry_after = retry_after
+        if transient is not None:
+            self.transient = transient
+
+
+class InvalidSpec(EvercertError):
+    """The object's spec cannot be acted on as written."""
+
+    reason = reasons.INVALID_SPEC
+
+
+class IssuerNotFound(EvercertError):
+    reason = reasons.ISSUER_NOT_FOUND
+
+
+class IssuerNotReady(EvercertError):
+    reason = reasons.ISSUER_NOT_READY
+
+
+class SecretNotOwned(EvercertError):
+    """The target Secret exists but was not made by evercert for this Certificate."""
+
+    reason = reasons.SECRET_NOT_OWNED
+
+
+class SecretInUse(EvercertError):
+    """Another Certificate in the namespace already writes the same Secret."""
+
+    reason = reasons.SECRET_IN_USE
+
+
+class AttemptFailed(EvercertError):
+    """An issuance attempt failed: counts towards the backoff."""
+
+    failed_attempt = True
+
+
+class SelfCheckFailed(AttemptFailed):
+    reason = reasons.SELF_CHECK_FAILED
+
+
+class IssuedKeyMismatch(AttemptFailed):
+    reason = reasons.KEY_MISMATCH
+
+
+class SolverIngressNotFound(AttemptFailed):
+    reason = reasons.SOLVER_INGRESS_NOT_FOUND
+
+
+class AcmeFailure(AttemptFailed):
+    """An ACME exchange failed; `reason` is one of reasons.ACME_*."""
+
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        retry_after: datetime.datetime | None = None,
+        transient: bool = False,
+    ) -> None:
+        super().__init__(message, reason=reason, retry_after=retry_after, transient=transient)

@@ -1,0 +1,150 @@
+"""Reload on renewal, the wiring. Users' Deployments, StatefulSets and DaemonSets are only indexed and
+watched (no kopf change handlers, so kopf writes no annotations or finalizers onto them); the one write
+is evercert's own Pod-template patch (evercert.reload).
+
+A new certificate in a managed Secret, or a change to an annotated workload, re-plans the workloads
+concerned from the two indexes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from .. import constants, reload
+from ..reload import IssuedCertificate, Workload
+from ..runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+DEPLOYMENTS = ("apps", "v1", "deployments")
+STATEFUL_SETS = ("apps", "v1", "statefulsets")
+DAEMON_SETS = ("apps", "v1", "daemonsets")
+ANNOTATED = {constants.ANNOTATION_RELOAD_ON_RENEWAL: kopf.PRESENT}
+MANAGED = {constants.LABEL_MANAGED_BY: constants.MANAGED_BY}
+REASON_RESTARTED = "RestartedForRenewal"
+RETRY_AFTER_API_ERROR = 10.0
+
+Workloads = kopf.Index[str, Workload]
+Certificates = kopf.Index[str, IssuedCertificate]
+
+
+@dataclass
+class ReloadState:
+    """In memory only: one plan at a time per namespace, and at most one pending retry per namespace."""
+
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    retries: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+
+@kopf.on.startup()
+async def start_reload(memo: kopf.Memo, **_: Any) -> None:
+    memo.reload = ReloadState()
+
+
+@kopf.on.cleanup()
+async def stop_reload(memo: kopf.Memo, **_: Any) -> None:
+    state: ReloadState = memo.reload
+    for task in state.retries.values():
+        task.cancel()
+
+
+@kopf.index(*DEPLOYMENTS, annotations=ANNOTATED)
+@kopf.index(*STATEFUL_SETS, annotations=ANNOTATED)
+@kopf.index(*DAEMON_SETS, annotations=ANNOTATED)
+async def reloadable_workloads(body: kopf.Body, resource: kopf.Resource, **_: Any) -> dict[str, Workload]:
+    """namespace → each annotated workload ({} un-indexes one that is being deleted)."""
+    found = reload.workload(resource.plural, body)
+    return {} if found is None else {body.metadata.namespace: found}
+
+
+@kopf.index("", "v1", "secrets", labels=MANAGED)
+async def reload_certificates(body: kopf.Body, **_: Any) -> dict[str, IssuedCertificate]:
+    """namespace → the certificate of each managed tls Secret (next-key Secrets hold none)."""
+    found = reload.issued_certificate(body)
+    return {} if found is None else {body.metadata.namespace: found}
+
+
+@kopf.on.event(*DEPLOYMENTS, annotations=ANNOTATED)
+@kopf.on.event(*STATEFUL_SETS, annotations=ANNOTATED)
+@kopf.on.event(*DAEMON_SETS, annotations=ANNOTATED)
+async def workload_changed(
+    body: kopf.Body,
+    memo: kopf.Memo,
+    type: str | None,
+    reloadable_workloads: Workloads,
+    reload_certificates: Certificates,
+    **_: Any,
+) -> None:
+    if type == "DELETED":
+        return
+    namespace, uid = body.metadata.namespace, body.metadata.uid
+    workloads = [w for w in reloadable_workloads.get(namespace, []) if w.uid == uid]
+    await sync(memo, namespace, workloads, reloadable_workloads, reload_certificates)
+
+
+@kopf.on.event("", "v1", "secrets", labels=MANAGED)
+async def reload_secret_changed(
+    body: kopf.Body,
+    memo: kopf.Memo,
+    type: str | None,
+    reloadable_workloads: Workloads,
+    reload_certificates: Certificates,
+    **_: Any,
+) -> None:
+    if type is None or type == "DELETED":  # the initial listing: each workload's own event plans it
+        return
+    namespace = body.metadata.namespace
+    await sync(
+        memo,
+        namespace,
+        list(reloadable_workloads.get(namespace, [])),
+        reloadable_workloads,
+        reload_certificates,
+    )
+
+
+async def sync(
+    memo: kopf.Memo,
+    namespace: str,
+    workloads: Iterable[Workload],
+    all_workloads: Workloads,
+    certificates: Certificates,
+) -> None:
+    """Restart those of `workloads` that need it, planned from the indexes as they are now."""
+    runtime: Runtime = memo.runtime
+    state: ReloadState = memo.reload
+    async with state.locks.setdefault(namespace, asyncio.Lock()):
+        current = {c.secret: c for c in certificates.get(namespace, [])}
+        try:
+            done = await reload.reload_workloads(runtime.kube, workloads, current)
+        except ApiException as exc:
+            log.warning(
+                "Kubernetes API error while restarting workloads; retrying soon",
+                extra={"namespace": namespace, "status": exc.status},
+            )
+            _retry_later(memo, state, namespace, all_workloads, certificates)
+            return
+    for restarted in done:
+        message = f"Restarting for the renewed certificate in {', '.join(restarted.renewed)}"
+        kopf.event(restarted.workload.event_target(), type="Normal", reason=REASON_RESTARTED, message=message)
+
+
+def _retry_later(
+    memo: kopf.Memo, state: ReloadState, namespace: str, workloads: Workloads, certificates: Certificates
+) -> None:
+    if namespace in state.retries:
+        return
+
+    async def retry() -> None:
+        await asyncio.sleep(RETRY_AFTER_API_ERROR)
+        del state.retries[namespace]
+        await sync(memo, namespace, list(workloads.get(namespace, [])), workloads, certificates)
+
+    state.retries[namespace] = asyncio.create_task(retry())

@@ -1,0 +1,18 @@
+"""The ingress-shim: annotated Ingresses → Certificates. What each Ingress asks for (requests), a pure
+plan for its namespace (plan), and the sync that carries the plan out (sync, writes)."""
+
+from .annotations import ShimOptions
+from .bodies import existing_certificate
+from .model import ExistingCertificate, IngressRequest
+from .requests import ingress_request
+from .sync import IngressShim, ShimState
+
+__all__ = [
+    "ExistingCertificate",
+    "IngressRequest",
+    "IngressShim",
+    "ShimOptions",
+    "ShimState",
+    "existing_certificate",
+    "ingress_request",
+]

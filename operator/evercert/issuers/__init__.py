@@ -1,0 +1,1 @@
+"""Issuers and ClusterIssuers: the ACME account (registration, key, settings); a Certificate's issuer."""

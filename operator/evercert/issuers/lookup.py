@@ -1,0 +1,40 @@
+"""Find a Certificate's issuer in the in-memory index, and say why it cannot be used yet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .. import conditions, reasons
+from ..api.certificate import CertificateSpec
+from ..api.issuer import IssuerKey, IssuerSpec, parse_issuer
+from ..errors import InvalidSpec, IssuerNotFound, IssuerNotReady
+
+IssuerLookup = Callable[[IssuerKey], Mapping[str, Any] | None]
+
+
+def first_in_index(
+    index: Mapping[IssuerKey, Iterable[Mapping[str, Any]]], key: IssuerKey
+) -> Mapping[str, Any] | None:
+    """The body a kopf index holds for `key` (one per issuer), or None."""
+    return next(iter(index.get(key, [])), None)
+
+
+def resolve_issuer(spec: CertificateSpec, lookup: IssuerLookup) -> tuple[IssuerSpec, str]:
+    """The referenced issuer and its account URI; raise when it is missing or not ready."""
+    key = spec.issuer_key()
+    body = lookup(key)
+    where = f" in namespace {spec.namespace!r}" if key.namespace else ""
+    if body is None:
+        raise IssuerNotFound(f"{key.kind} {key.name!r} not found{where}")
+    try:
+        issuer = parse_issuer(body, key.kind)
+    except InvalidSpec as exc:
+        raise IssuerNotReady(f"{key.kind} {key.name!r} is invalid: {exc.message}") from None
+    status = body.get("status") or {}
+    ready = conditions.find(status.get("conditions"), reasons.READY)
+    uri = (status.get("acme") or {}).get("uri")
+    if not ready or ready.get("status") != "True" or not uri:
+        detail = (ready or {}).get("message") or "its ACME account is not registered yet"
+        raise IssuerNotReady(f"{key.kind} {key.name!r} is not ready: {detail}")
+    return issuer, uri

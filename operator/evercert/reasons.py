@@ -1,0 +1,75 @@
+"""Every condition type, condition/Event reason and the text people read for it: one home."""
+
+from __future__ import annotations
+
+# Condition types
+READY = "Ready"
+ISSUING = "Issuing"
+INGRESS_CONFLICT = "IngressConflict"
+
+# A Certificate in a good state, and its lifecycle Events
+UP_TO_DATE = "Ready"
+ISSUED = "Issued"
+ISSUING_EVENT = "Issuing"
+READY_MESSAGE = "the certificate is up to date and has not expired"
+
+# Why a new certificate is needed (certificates.trigger), with the text shown while issuing
+DOES_NOT_EXIST = "DoesNotExist"
+MISSING_DATA = "MissingData"
+INVALID_KEY_PAIR = "InvalidKeyPair"
+SECRET_MISMATCH = "SecretMismatch"
+INCORRECT_ISSUER = "IncorrectIssuer"
+PRIVATE_KEY_MISMATCH = "PrivateKeyMismatch"
+MANUALLY_TRIGGERED = "ManuallyTriggered"
+EXPIRED = "Expired"
+RENEWING = "Renewing"
+ISSUANCE_TEXT = {
+    DOES_NOT_EXIST: "the Secret does not exist yet",
+    MISSING_DATA: "the Secret lacks a readable certificate or key",
+    INVALID_KEY_PAIR: "the Secret's key does not match its certificate",
+    SECRET_MISMATCH: "the Secret's certificate does not cover the requested names",
+    INCORRECT_ISSUER: "the certificate came from another issuer",
+    PRIVATE_KEY_MISMATCH: "the key does not match the privateKey settings",
+    MANUALLY_TRIGGERED: "a renewal was requested",
+    EXPIRED: "the certificate has expired",
+    RENEWING: "the renewal time has come",
+}
+# While these are the reason, the certificate in the Secret is still good to serve.
+STILL_SERVING = (RENEWING, MANUALLY_TRIGGERED)
+
+# Errors a user or the outside world can cause (see errors.py)
+FAILED = "Failed"
+INVALID_SPEC = "InvalidSpec"
+ISSUER_NOT_FOUND = "IssuerNotFound"
+ISSUER_NOT_READY = "IssuerNotReady"
+SECRET_NOT_OWNED = "SecretNotOwned"
+SECRET_IN_USE = "SecretInUse"  # another Certificate writes the same Secret
+SELF_CHECK_FAILED = "SelfCheckFailed"
+KEY_MISMATCH = "KeyMismatch"
+SOLVER_INGRESS_NOT_FOUND = "SolverIngressNotFound"
+
+# What the CA said (acme.errors turns every failure into one of these)
+ACME_RATE_LIMITED = "ACMERateLimited"
+ACME_SERVER_UNREACHABLE = "ACMEServerUnreachable"
+ACME_SERVER_ERROR = "ACMEServerError"
+ACME_BAD_RESPONSE = "ACMEBadResponse"
+ACME_ACCOUNT_FAILED = "ACMEAccountFailed"
+ACME_ACCOUNT_UNKNOWN = "ACMEAccountUnknown"  # the CA no longer knows the account (its state was reset)
+ACME_ORDER_FAILED = "ACMEOrderFailed"
+ACME_ORDER_NOT_READY = "ACMEOrderNotReady"
+ACME_VALIDATION_FAILED = "ACMEValidationFailed"
+ACME_CHALLENGE_UNSUPPORTED = "ACMEChallengeUnsupported"
+ACME_TIMEOUT = "ACMETimeout"
+ACME_FAILED = "ACMEFailed"
+
+# Issuers
+ACCOUNT_REGISTERED = "ACMEAccountRegistered"
+ACCOUNT_REGISTERED_MESSAGE = "the ACME account is registered"
+
+# The ingress-shim: two Ingresses ask for one secretName; an Ingress's annotations or tls entries are wrong
+SECRET_NAME_CONFLICT = "SecretNameConflict"
+INVALID_INGRESS = "InvalidIngress"
+
+
+def issuing_message(reason: str | None) -> str:
+    return f"issuing a certificate: {ISSUANCE_TEXT.get(reason or '', reason)}"
