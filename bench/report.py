@@ -18,6 +18,8 @@ TARGETS: dict[str, float | None] = {
     "idle_api_requests": 0,
     "restart_settle_seconds": 30,
     "restart_reissues": 0,
+    "metrics_scrape_ms_1k": 50,
+    "metrics_rss_mb_1k": 5,
 }
 
 

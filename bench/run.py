@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import metrics_figures
 import report
 from cluster import BenchCluster
 from evercert_devenv.environment import LocalEnvironment
@@ -85,9 +86,11 @@ def main(argv: list[str]) -> int:
         raise
     if options.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
+    say("measuring the metrics with 1,000 Certificates (in a process of their own)")
     results = {
         "cores": os.cpu_count(),
         **results,
+        **metrics_figures.figures(),
         "sizes": chosen.__dict__,
         "operator_env": extra_env,
         "bench_seconds": round(time.monotonic() - began, 1),

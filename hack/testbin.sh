@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Build the real servers the tests and the demo run (kube-apiserver, kube-controller-manager,
-# kubectl, etcd, helm, Pebble) from their Go modules, once, into a cache outside the repo.
-# A warm run only checks that each binary exists. Last line of output: the directory holding them.
+# kubectl, etcd, helm, Pebble, promtool and prometheus) from their Go modules, once, into a cache outside
+# the repo. A warm run only checks that each binary exists. Last line of output: the directory holding them.
+#   hack/testbin.sh              build what is missing, print the directory of the whole set
+#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus)
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.35.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 PEBBLE_VERSION=${PEBBLE_VERSION:-v2.10.3}
+# The module tags Prometheus 3.x releases as v0.3xx.y: v0.316.0 is Prometheus 3.16.0 (it needs Go 1.26.7;
+# 3.14 and 3.15 have a replace directive in their go.mod, which `go install pkg@version` refuses).
+PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-v0.316.0}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
-SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION"
+SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 
 # Two runs at once (parallel test sessions) would build into the same folders: the second waits.
@@ -58,6 +63,22 @@ build_etcd() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+build_prometheus() {  # promtool (rule checks and rule unit tests) and a server that scrapes the operator
+  local dir="$TESTBIN/prometheus-$PROMETHEUS_VERSION"
+  need "$dir" promtool prometheus || return 0
+  log "building promtool and prometheus $PROMETHEUS_VERSION"
+  local release=${PROMETHEUS_VERSION#v0.}  # v0.316.0 -> 316.0 -> 3.16.0
+  release="3.${release:1:2}.${release#*.}"
+  mkdir -p "$dir.tmp"
+  # Without the `builtinassets` tag the web UI's assets are neither needed nor embedded (the API still
+  # answers); `remove_all_sd` leaves out the cloud service discoveries (static and file targets remain).
+  GOBIN="$dir.tmp" go install -tags remove_all_sd \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$release" \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 k8s_wrapper_module() {  # write a module that requires k8s.io/kubernetes with its staging modules pinned
   local mod=$1 staging_ver="v0.${K8S_VERSION#v1.}"
   mkdir -p "$mod"
@@ -102,16 +123,22 @@ build_k8s() {
 link_set() {
   mkdir -p "$SET_DIR"
   local src
-  for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/*; do
+  for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/* \
+    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
 }
 
 start=$SECONDS
+if [ $# -gt 0 ]; then  # only these parts, e.g. while another build of the whole set runs
+  for part in "$@"; do "build_$part"; done
+  exit 0
+fi
 build_pebble
 build_helm
 build_etcd
 build_k8s
+build_prometheus
 link_set
 log "ready in $((SECONDS - start)) s"
 echo "$SET_DIR"

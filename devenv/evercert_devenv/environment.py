@@ -15,7 +15,7 @@ import yaml
 from .binaries import REPO
 from .controlplane import ControlPlane
 from .pebble import Pebble
-from .processes import Server
+from .processes import Server, listen_port
 
 CRDS = REPO / "deploy" / "crds"
 CLUSTER_RESOURCE_NAMESPACE = "evercert"
@@ -86,6 +86,8 @@ class LocalEnvironment:
             "EVERCERT_CLUSTER_RESOURCE_NAMESPACE": CLUSTER_RESOURCE_NAMESPACE,
             "EVERCERT_SOLVER_IMAGE": "evercert/evercert:local",
             "EVERCERT_LOG_FORMAT": "json",
+            # Each operator its own port: several run side by side on this machine (see metrics_url).
+            "EVERCERT_METRICS_PORT": str(listen_port()),
         }
 
     def start_operator(
@@ -105,6 +107,11 @@ class LocalEnvironment:
         operator.start()
         self.operators.append(operator)
         return operator
+
+    @staticmethod
+    def metrics_url(operator: Server) -> str:
+        """Where an operator started by start_operator serves its metrics."""
+        return f"http://127.0.0.1:{operator.env['EVERCERT_METRICS_PORT']}/metrics"
 
     def cluster_issuer(self, name: str = LOCAL_ISSUER) -> dict[str, object]:
         """A ClusterIssuer for the local Pebble (its HTTPS is signed by the local CA: caBundle)."""

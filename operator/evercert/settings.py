@@ -47,6 +47,8 @@ class Settings:
     # Where the Leases live, and this replica's name in them.
     pod_namespace: str = "evercert"
     pod_name: str = "evercert"
+    # The Prometheus metrics endpoint's port (cert-manager's); 0: no endpoint.
+    metrics_port: int = 9402
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,4 +82,5 @@ class Settings:
             lease_duration_seconds=float(os.environ.get("EVERCERT_LEASE_DURATION_SECONDS", "15")),
             pod_namespace=os.environ.get("POD_NAMESPACE") or cluster_resource_namespace,
             pod_name=os.environ.get("POD_NAME") or socket.gethostname(),
+            metrics_port=int(os.environ.get("EVERCERT_METRICS_PORT", "9402")),
         )

@@ -20,7 +20,7 @@ import yaml
 
 from evercert_devenv.binaries import REPO, binary
 from evercert_devenv.environment import LOCAL_ISSUER, LocalEnvironment
-from evercert_devenv.processes import Server, free_port
+from evercert_devenv.processes import Server, free_port, listen_port
 
 from ..conftest import condition, wait_for
 
@@ -55,6 +55,7 @@ class Release:
 class ChartOperator:
     process: Server
     liveness_url: str
+    metrics_url: str
     release: Release
 
 
@@ -65,6 +66,18 @@ def helm(env: LocalEnvironment, *args: str) -> str:
     if result.returncode != 0:
         raise AssertionError(f"helm {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
+
+
+def template(*values: str) -> list[dict[str, Any]]:
+    """The chart's objects as `helm template` renders them with `--set` values (no cluster needed)."""
+    sets = [arg for value in values for arg in ("--set", value)]
+    result = subprocess.run(
+        [binary("helm"), "template", RELEASE, str(CHART), "--namespace", RELEASE_NAMESPACE, *sets],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def install(env: LocalEnvironment, name: str, namespace: str, *values: str) -> Release:
@@ -82,14 +95,21 @@ def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartO
         release.namespace, account, env.workdir / f"{name}.kubeconfig"
     )
     container = release.operator_container()
-    # The Pod's port 8080 is its own; here it shares the machine with everything else.
+    # The Pod's ports (8080, 9402) are its own; here it shares the machine with everything else.
     liveness_url = f"http://127.0.0.1:{free_port()}/healthz"
     args = [arg.replace("http://0.0.0.0:8080/healthz", liveness_url) for arg in container["args"]]
     # The downward API's values, as the Pod would get them.
     pod = {"POD_NAME": f"{name}-0", "POD_NAMESPACE": release.namespace}
     chart_env = {e["name"]: e["value"] if "value" in e else pod[e["name"]] for e in container["env"]}
+    assert chart_env["EVERCERT_METRICS_PORT"] == str(container_port(container, "metrics"))
+    chart_env["EVERCERT_METRICS_PORT"] = str(listen_port())
     process = env.start_operator(name, kubeconfig=kubeconfig, extra_env=chart_env, args=args)
-    return ChartOperator(process, liveness_url, release)
+    return ChartOperator(process, liveness_url, env.metrics_url(process), release)
+
+
+def container_port(container: dict[str, Any], name: str) -> int:
+    (port,) = [p["containerPort"] for p in container["ports"] if p["name"] == name]
+    return int(port)
 
 
 def wait_issuer_ready(env: LocalEnvironment, operator: ChartOperator) -> None:

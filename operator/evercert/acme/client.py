@@ -13,7 +13,7 @@ from acme import errors as acme_errors
 from acme import messages
 from requests.utils import parse_header_links
 
-from evercert import reasons
+from evercert import metrics, reasons
 from evercert.acme.errors import acme_call, remember_response, translate
 from evercert.acme.keys import jwk_from_pem, signature_algorithm
 from evercert.acme.settings import AccountSettings
@@ -32,7 +32,18 @@ _directories_lock = threading.Lock()
 
 class Network(acme_client.ClientNetwork):
     """The library's network, but its errors keep the HTTP status, Retry-After and problem document,
-    and a rejected nonce is retried until the CA takes one (the library retries once)."""
+    a rejected nonce is retried until the CA takes one (the library retries once), and every HTTP
+    request is counted and timed in the metrics."""
+
+    def _send_request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        started = time.monotonic()
+        status = None
+        try:
+            response = super()._send_request(method, url, *args, **kwargs)
+            status = response.status_code
+            return response
+        finally:
+            metrics.observe_acme_request(method, url, status, time.monotonic() - started)
 
     def post(self, *args: Any, **kwargs: Any) -> requests.Response:
         attempts = 0
@@ -91,6 +102,7 @@ def _fetch_directory(server: str, net: acme_client.ClientNetwork) -> messages.Di
     else:
         missing = [name for name in DIRECTORY_RESOURCES if not getattr(fetched, name, None)]
         if not missing:
+            metrics.learn_directory(server, fetched.to_partial_json())
             return fetched
         detail = f"its answer lacks {', '.join(missing)}"
     raise AcmeFailure(

@@ -1,4 +1,5 @@
-"""Operator start and stop: settings, the one API client, the ACME thread pool, the scheduler, the Leases."""
+"""Operator start and stop: settings, the one API client, the ACME thread pool, the scheduler, the Leases,
+the metrics endpoint."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import kopf
 
-from .. import constants
+from .. import constants, metrics
 from ..certificates.driver import work_for
 from ..issuers.registration import register_unready
 from ..kube.client import Kube
@@ -42,6 +43,7 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     settings.watching.server_timeout = 600
     settings.watching.inactivity_timeout = config.watch_inactivity_seconds
     settings.networking.request_timeout = config.api_timeout_seconds
+    metrics.start_server(config.metrics_port)
     runtime = Runtime(
         kube=await Kube.connect(config.api_timeout_seconds),
         settings=config,
@@ -74,6 +76,7 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
     if runtime.serving.elector is not None:
         # Work has stopped: hand the Leases over at once (a rolling update, SIGTERM), not after expiry.
         await runtime.serving.stop()
+    metrics.stop_server()
     runtime.executor.shutdown(wait=False, cancel_futures=True)
     runtime.heap.cancel()
     await runtime.kube.close()

@@ -27,3 +27,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "evercert.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}
+
+{{/* The metrics Service's name; a ServiceMonitor makes it the `job` label of the scraped series. */}}
+{{- define "evercert.metricsService" -}}
+{{- printf "%s-metrics" (include "evercert.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
