@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import metrics
 from ..api.issuer import IssuerKey
 from ..issuers.lookup import first_in_index
 from .loop import reconcile
@@ -59,5 +60,7 @@ def work_for(runtime: Runtime) -> Callable[[Key], Any]:
             return await reconcile(runtime, body, runtime.indexes.issuer, runtime.indexes.served)
         finally:
             runtime.heap.work_done()
+            if runtime.scheduler is not None:
+                metrics.set_scheduler(runtime.scheduler.depth, runtime.scheduler.in_flight)
 
     return look

@@ -19,7 +19,7 @@ from ..errors import EvercertError, InvalidSpec
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import issuing, renewal_info, transitions
+from . import issuing, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
@@ -100,10 +100,13 @@ async def reconcile(
             written = await _issue(runtime, session, spec, status, secret, look)
         issued = transitions.issued(status, look_at_issued(spec, written), runtime.clock.now(), renew_request)
         await apply(runtime, body, issued)
+        reporting.issuance_ended(True, look.reason or reasons.ISSUED)
         return issued.wake
     except EvercertError as exc:
         transition = transitions.failed(status, exc, runtime.clock.now(), generation, runtime.retry, look)
         await apply(runtime, body, transition)
+        if exc.failed_attempt:
+            reporting.issuance_ended(False, exc.reason)
         if transition.event is not None:
             where = f"{spec.namespace}/{spec.name}"
             log.warning(
@@ -168,6 +171,7 @@ async def apply(runtime: Runtime, body: Mapping[str, Any], transition: transitio
     if transition.event is not None:
         event = transition.event
         runtime.events.post(body, event.type, event.reason, event.message)
+    reporting.observe(body, transition.patch)
 
 
 async def _patch_status(runtime: Runtime, namespace: str, name: str, patch: Mapping[str, Any]) -> None:

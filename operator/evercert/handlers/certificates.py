@@ -9,6 +9,7 @@ import kopf
 
 from .. import constants
 from ..api.issuer import IssuerKey
+from ..certificates import reporting
 from ..runtime import Runtime
 from ..solver import presenting
 
@@ -31,6 +32,7 @@ async def certificate_event(
     key = (body.metadata.namespace, body.metadata.name)
     if type == "DELETED":
         runtime.certificates.forget(key)
+        reporting.forget(*key)
         runtime.own_writes.forget(*key)
         if runtime.scheduler is not None:
             runtime.scheduler.forget(key)
