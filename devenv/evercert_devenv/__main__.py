@@ -17,6 +17,7 @@ import yaml
 
 from .binaries import REPO, binary
 from .environment import LOCAL_ISSUER, LocalEnvironment
+from .processes import Server
 
 EXAMPLE = REPO / "deploy" / "examples" / "certificate.yaml"
 
@@ -25,7 +26,7 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def start(workdir: Path) -> LocalEnvironment:
+def start(workdir: Path) -> tuple[LocalEnvironment, Server]:
     began = time.monotonic()
     env = LocalEnvironment(workdir)
     say("starting etcd, kube-apiserver, kube-controller-manager, Pebble and the solver host ...")
@@ -39,7 +40,7 @@ def start(workdir: Path) -> LocalEnvironment:
         time.sleep(0.2)
     took = time.monotonic() - began
     say(f"local environment ready in {took:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)")
-    return env
+    return env, operator
 
 
 def _ready(env: LocalEnvironment, kind: str, namespace: str | None, name: str) -> str | None:
@@ -54,7 +55,7 @@ def _ready(env: LocalEnvironment, kind: str, namespace: str | None, name: str) -
 def demo() -> int:
     """Bring everything up, issue the example Certificate, show the Secret, take everything down."""
     workdir = Path(tempfile.mkdtemp(prefix="evercert-demo-"))
-    env = start(workdir)
+    env, _ = start(workdir)
     try:
         manifest = yaml.safe_load(EXAMPLE.read_text())
         name, namespace = manifest["metadata"]["name"], manifest["metadata"]["namespace"]
@@ -147,7 +148,7 @@ def serve(workdir: Path) -> int:
     env_dir = workdir / "env"
     if env_dir.exists():
         subprocess.run(["rm", "-rf", str(env_dir)], check=True)
-    env = start(env_dir)
+    env, operator = start(env_dir)
     stop = False
 
     def on_signal(*_: object) -> None:
@@ -156,11 +157,17 @@ def serve(workdir: Path) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    kubectl_dir = Path(binary("kubectl")).parent
     (workdir / "ready").write_text(
         "evercert local environment is up:\n"
         f"  export KUBECONFIG={env.kubeconfig}\n"
-        f"  {binary('kubectl')} apply -f deploy/examples/certificate.yaml\n"
-        f"  {binary('kubectl')} get certificates -A -w\n"
+        f"  export PATH={kubectl_dir}:{Path(sys.executable).parent}:$PATH   # kubectl and kubectl-evercert\n"
+        "  kubectl apply -f deploy/examples/certificate.yaml\n"
+        "  kubectl get certificates -A -w\n"
+        "  kubectl evercert status -A\n"
+        f"metrics: {env.metrics_url(operator)}\n"
+        "a reload: annotate a Deployment evercert.dev/reload-on-renewal=<secret>, then\n"
+        "  `kubectl evercert renew <certificate>`: the deployment controller rolls it out\n"
         f"logs: {env_dir}/*.log   stop with: make dev-down\n"
     )
     try:
