@@ -16,11 +16,11 @@ from acme import client as acme_client
 from cryptography import x509
 
 from evercert import reasons
-from evercert.acme.client import links, post, post_as_get
+from evercert.acme.chain import download_chain
+from evercert.acme.client import post, post_as_get
 from evercert.acme.errors import acme_call, parse_retry_after, problem_text
 from evercert.clock import Clock, SystemClock
 from evercert.errors import AcmeFailure
-from evercert.pki import certificate_info, parse_pem_chain
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def finalize_order(
     if body.status != messages.STATUS_VALID:
         detail = problem_text(body.error) if body.error else "no reason given"
         raise AcmeFailure(reasons.ACME_ORDER_FAILED, f"order {order.url} is {body.status.name}: {detail}")
-    return _download_chain(client, body.certificate, preferred_chain)
+    return download_chain(client, body.certificate, preferred_chain)
 
 
 def _identifiers(csr_pem: bytes) -> tuple[messages.Identifier, ...]:
@@ -251,19 +251,3 @@ def _poll(
 def _retry_after_seconds(response: requests.Response, now: datetime) -> float:
     when = parse_retry_after(response.headers.get("Retry-After"), now)
     return max(0.0, (when - now).total_seconds()) if when else 0.0
-
-
-def _download_chain(client: acme_client.ClientV2, certificate_url: str, preferred_chain: str | None) -> str:
-    """The default chain, or the first alternate whose top certificate was issued by `preferred_chain`."""
-    response = post_as_get(client, certificate_url)
-    if not preferred_chain or _top_issuer(response.text) == preferred_chain:
-        return response.text
-    for url in links(response, "alternate"):
-        chain = post_as_get(client, url).text
-        if _top_issuer(chain) == preferred_chain:
-            return chain
-    return response.text
-
-
-def _top_issuer(chain_pem: str) -> str | None:
-    return certificate_info(parse_pem_chain(chain_pem.encode())[-1]).issuer_common_name
