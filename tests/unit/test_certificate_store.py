@@ -1,0 +1,75 @@
+"""What the watch keeps of a Certificate, and which changes ask for a look (certificates.store)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evercert.certificates.store import CertificateStore, trimmed
+
+
+def body(generation: int = 1, status: dict[str, Any] | None = None, **annotations: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "evercert.dev/v1",
+        "kind": "Certificate",
+        "metadata": {
+            "name": "web",
+            "namespace": "shop",
+            "uid": "u-1",
+            "generation": generation,
+            "annotations": {"kopf.zalando.org/last-handled-configuration": "{...}", **annotations},
+            "managedFields": [{"manager": "kubectl"}],
+            "labels": {"team": "shop"},
+        },
+        "spec": {"secretName": "web-tls"},
+        "status": status or {},
+    }
+
+
+def test_a_new_certificate_asks_for_a_look() -> None:
+    assert CertificateStore().observe(body())
+
+
+def test_its_own_status_writes_do_not_ask_for_another_look() -> None:
+    store = CertificateStore()
+    store.observe(body())
+    store.looking(("shop", "web"))
+    assert not store.observe(body(status={"revision": 1, "conditions": [{"type": "Ready"}]}))
+    assert store.get(("shop", "web"))["status"] == {"revision": 1, "conditions": [{"type": "Ready"}]}
+
+
+def test_a_spec_change_or_a_renew_request_asks_for_a_look() -> None:
+    store = CertificateStore()
+    store.observe(body())
+    store.looking(("shop", "web"))
+    assert store.observe(body(generation=2))
+    store.looking(("shop", "web"))
+    assert store.observe(body(generation=2, **{"evercert.dev/renew-requested-at": "2026-01-01T00:00:00Z"}))
+
+
+def test_a_renew_request_already_acted_on_does_not() -> None:
+    store = CertificateStore()
+    done = {"lastRenewRequest": "2026-01-01T00:00:00Z"}
+    store.observe(body(status=done, **{"evercert.dev/renew-requested-at": "2026-01-01T00:00:00Z"}))
+    store.looking(("shop", "web"))
+    assert not store.observe(body(status=done, **{"evercert.dev/renew-requested-at": "2026-01-01T00:00:00Z"}))
+
+
+def test_only_what_the_lifecycle_reads_is_kept() -> None:
+    kept = trimmed(body(**{"evercert.dev/renew-requested-at": "x"}))
+    assert kept["metadata"] == {
+        "name": "web",
+        "namespace": "shop",
+        "uid": "u-1",
+        "generation": 1,
+        "annotations": {"evercert.dev/renew-requested-at": "x"},
+    }
+    assert kept["spec"] == {"secretName": "web-tls"}
+
+
+def test_a_forgotten_certificate_is_gone_and_new_again() -> None:
+    store = CertificateStore()
+    store.observe(body())
+    store.looking(("shop", "web"))
+    store.forget(("shop", "web"))
+    assert store.get(("shop", "web")) is None and len(store) == 0
+    assert store.observe(body())
