@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the real servers the tests and the demo run (kube-apiserver, kube-controller-manager,
-# kubectl, etcd, helm, Pebble) from their Go modules, once, into a cache outside the repo.
+# kubectl, etcd, helm, Pebble) from their Go modules, once, into a cache outside the repo; also the
+# Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of the same set.
 # A warm run only checks that each binary exists. Last line of output: the directory holding them.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ K8S_VERSION=${K8S_VERSION:-v1.35.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 PEBBLE_VERSION=${PEBBLE_VERSION:-v2.10.3}
+GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION"
@@ -99,12 +101,26 @@ build_k8s() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+fetch_gateway_api_crds() {
+  local dir="$TESTBIN/gateway-api-$GATEWAY_API_VERSION"
+  [ -f "$dir/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
+  log "fetching the Gateway API $GATEWAY_API_VERSION CRDs (standard channel)"
+  local module
+  module=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  # The CRDs only: the channel's ValidatingAdmissionPolicy guards upgrades, which a test bed never makes.
+  cp "$module"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$dir.tmp/"
+  rm -f "$dir.tmp"/gateway.networking.k8s.io_vap_*.yaml; chmod u+w "$dir.tmp"/*.yaml
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 link_set() {
   mkdir -p "$SET_DIR"
   local src
   for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
+  ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
 }
 
 start=$SECONDS
@@ -112,6 +128,7 @@ build_pebble
 build_helm
 build_etcd
 build_k8s
+fetch_gateway_api_crds
 link_set
 log "ready in $((SECONDS - start)) s"
 echo "$SET_DIR"
