@@ -12,9 +12,9 @@ from ..clock import SystemClock
 from ..events import KopfEvents
 from ..ingress_shim import (
     ExistingCertificate,
-    IngressRequest,
-    IngressShim,
+    Shim,
     ShimOptions,
+    ShimRequest,
     ShimState,
     existing_certificate,
     ingress_request,
@@ -24,7 +24,7 @@ from ..runtime import Runtime
 INGRESSES = (constants.INGRESS_GROUP, constants.INGRESS_VERSION, constants.INGRESSES)
 USERS_INGRESSES = {constants.LABEL_SOLVER: kopf.ABSENT}  # the solver's own Ingresses are not asking
 
-Requests = kopf.Index[str, IngressRequest]
+Requests = kopf.Index[str, ShimRequest]
 Certificates = kopf.Index[str, ExistingCertificate]
 
 
@@ -40,7 +40,7 @@ async def stop_shim(memo: kopf.Memo, **_: Any) -> None:
 
 
 @kopf.index(*INGRESSES, labels=USERS_INGRESSES)
-async def ingress_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, IngressRequest]:
+async def ingress_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, ShimRequest]:
     """namespace → what each annotated Ingress asks for ({} un-indexes an Ingress no longer annotated)."""
     runtime: Runtime = memo.runtime
     request = ingress_request(body, ShimOptions.from_settings(runtime.settings))
@@ -60,7 +60,7 @@ async def ingress_changed(
     namespace_certificates: Certificates,
     **_: Any,
 ) -> None:
-    await _shim(memo).ingress_changed(body, ingress_requests, namespace_certificates)
+    await _shim(memo).owner_changed(body, ingress_requests, namespace_certificates)
 
 
 @kopf.on.event(constants.GROUP, constants.VERSION, constants.CERTIFICATES)
@@ -74,8 +74,8 @@ async def shim_certificate_changed(
     await _shim(memo).certificate_changed(body, ingress_requests, namespace_certificates)
 
 
-def _shim(memo: kopf.Memo) -> IngressShim:
+def _shim(memo: kopf.Memo) -> Shim:
     """The shim's state with the operator's client: the Runtime is made by a startup handler that runs
     after this module's, so it is looked up per event."""
     runtime: Runtime = memo.runtime
-    return IngressShim(memo.ingress_shim, runtime.kube, KopfEvents(), SystemClock())
+    return Shim(memo.ingress_shim, runtime.kube, KopfEvents(), SystemClock())

@@ -3,15 +3,15 @@ plan for its namespace (plan), and the sync that carries the plan out (sync, wri
 
 from .annotations import ShimOptions
 from .bodies import existing_certificate
-from .model import ExistingCertificate, IngressRequest
+from .model import ExistingCertificate, ShimRequest
 from .requests import ingress_request
-from .sync import IngressShim, ShimState
+from .sync import Shim, ShimState
 
 __all__ = [
     "ExistingCertificate",
-    "IngressRequest",
-    "IngressShim",
+    "Shim",
     "ShimOptions",
+    "ShimRequest",
     "ShimState",
     "existing_certificate",
     "ingress_request",

@@ -9,21 +9,21 @@ from ..api.certificate import parse_certificate
 from ..errors import InvalidSpec
 from .annotations import ShimOptions, effective_annotations, issuer_ref, spec_fields
 from .bodies import SHIM_ANNOTATIONS, certificate_body
-from .model import DesiredCertificate, IngressRef, IngressRequest
+from .model import DesiredCertificate, OwnerRef, ShimRequest
 
 
-def ingress_request(body: Mapping[str, Any], options: ShimOptions) -> IngressRequest | None:
+def ingress_request(body: Mapping[str, Any], options: ShimOptions) -> ShimRequest | None:
     """The Certificates an Ingress asks for; None when its annotations do not ask evercert for any."""
     metadata = body.get("metadata") or {}
     annotations = effective_annotations(metadata.get("annotations") or {}, options)
-    ref = IngressRef(metadata.get("name", ""), metadata.get("uid", ""), metadata.get("creationTimestamp", ""))
+    ref = OwnerRef(metadata.get("name", ""), metadata.get("uid", ""), metadata.get("creationTimestamp", ""))
     try:
         issuer = issuer_ref(annotations, options)
         if issuer is None:
             return None
         fields = spec_fields(annotations)
     except InvalidSpec as exc:
-        return IngressRequest(ref, (), (exc.message,))
+        return ShimRequest(ref, (), (exc.message,))
     extra = {k: annotations[k] for k in SHIM_ANNOTATIONS if annotations.get(k)}
     hosts, problems = _hosts_by_secret(body.get("spec") or {})
     certificates = []
@@ -39,7 +39,7 @@ def ingress_request(body: Mapping[str, Any], options: ShimOptions) -> IngressReq
             problems.append(f"the Certificate for secretName {secret_name!r} would be invalid: {exc.message}")
             continue
         certificates.append(desired)
-    return IngressRequest(ref, tuple(certificates), tuple(problems))
+    return ShimRequest(ref, tuple(certificates), tuple(problems))
 
 
 def _hosts_by_secret(spec: Mapping[str, Any]) -> tuple[dict[str, list[str]], list[str]]:
