@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the real servers the tests and the demo run (kube-apiserver, kube-controller-manager,
 # kubectl, etcd, helm, Pebble, promtool and prometheus) from their Go modules, once, into a cache outside
-# the repo. A warm run only checks that each binary exists. Last line of output: the directory holding them.
+# the repo; also the Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of
+# the same set. A warm run only checks that each binary exists. Last line of output: the directory.
 #   hack/testbin.sh              build what is missing, print the directory of the whole set
 #   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus)
 set -euo pipefail
@@ -13,6 +14,7 @@ PEBBLE_VERSION=${PEBBLE_VERSION:-v2.10.3}
 # The module tags Prometheus 3.x releases as v0.3xx.y: v0.316.0 is Prometheus 3.16.0 (it needs Go 1.26.7;
 # 3.14 and 3.15 have a replace directive in their go.mod, which `go install pkg@version` refuses).
 PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-v0.316.0}
+GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
@@ -120,6 +122,19 @@ build_k8s() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+fetch_gateway_api_crds() {
+  local dir="$TESTBIN/gateway-api-$GATEWAY_API_VERSION"
+  [ -f "$dir/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
+  log "fetching the Gateway API $GATEWAY_API_VERSION CRDs (standard channel)"
+  local module
+  module=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  # The CRDs only: the channel's ValidatingAdmissionPolicy guards upgrades, which a test bed never makes.
+  cp "$module"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$dir.tmp/"
+  rm -f "$dir.tmp"/gateway.networking.k8s.io_vap_*.yaml; chmod u+w "$dir.tmp"/*.yaml
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 link_set() {
   mkdir -p "$SET_DIR"
   local src
@@ -127,6 +142,7 @@ link_set() {
     "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
+  ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
 }
 
 start=$SECONDS
@@ -139,6 +155,7 @@ build_helm
 build_etcd
 build_k8s
 build_prometheus
+fetch_gateway_api_crds
 link_set
 log "ready in $((SECONDS - start)) s"
 echo "$SET_DIR"

@@ -21,6 +21,14 @@ def testbin_dir() -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
+def gateway_api_crds() -> Path:
+    """The directory with the Gateway API CRDs (standard channel) that hack/testbin.sh fetched."""
+    link = testbin_dir() / "gateway-api-crds"
+    if not link.is_dir():
+        raise FileNotFoundError(f"{link} is missing: run `make testbin`")
+    return link.resolve()  # kubectl reads a directory given as a symlink as one file
+
+
 def binary(name: str) -> str:
     path = testbin_dir() / name
     if not path.exists():

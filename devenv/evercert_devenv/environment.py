@@ -1,4 +1,5 @@
-"""The whole local environment: control plane, Pebble, the solver host, the CRDs, and the operator."""
+"""The whole local environment: control plane, Pebble, the solver host, the CRDs (evercert's and the
+Gateway API's), and the operator."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .binaries import REPO
+from .binaries import REPO, gateway_api_crds
 from .controlplane import ControlPlane
 from .pebble import Pebble
 from .processes import Server, listen_port
@@ -47,9 +48,11 @@ class LocalEnvironment:
         self.controlplane.start()
         self.pebble.start()
         self._start_solverhost()
+        # The cluster's own: Gateway API users have them before they install evercert.
+        self.controlplane.kubectl("apply", "--server-side", "-f", str(gateway_api_crds()))
         if self.with_crds:
             self.controlplane.kubectl("apply", "--server-side", "-f", str(CRDS))
-            self.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        self.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
         self.controlplane.kubectl("create", "namespace", CLUSTER_RESOURCE_NAMESPACE)
 
     def _start_solverhost(self) -> None:

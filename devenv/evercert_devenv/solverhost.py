@@ -2,19 +2,21 @@
 
 The local control plane has neither. This process watches solver Pods, runs each one's own
 `evercert solve` entry point as a local process (on a free port instead of the Pod's), and
-serves HTTP on the port Pebble validates against, routing Host + path through the Ingresses
-and Services to the right process, as an ingress controller would.
+serves HTTP on the port Pebble validates against, routing Host + path through the Ingresses (or
+the Gateway API HTTPRoutes attached to an existing Gateway) and Services to the right process, as
+an ingress or gateway controller would.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ log = logging.getLogger("evercert_devenv.solverhost")
 
 SOLVER_LABEL = "evercert.dev/http01-solver=true"
 SOLVER_COMMAND = ["evercert", "solve"]
+GATEWAY_GROUP = "gateway.networking.k8s.io"
 
 
 @dataclass
@@ -50,6 +53,9 @@ class SolverHost:
     # routing a request must not cost API calls (a hundred self-checks at once would starve the host).
     ingresses: dict[tuple[str, str], Any] = field(default_factory=dict)
     services: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Gateway API objects come from the CustomObjectsApi: plain dicts, as the API sends them.
+    httproutes: dict[tuple[str, str], Any] = field(default_factory=dict)
+    gateways: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     async def watch_pods(self) -> None:
         """Start a process for each new solver Pod and stop it when the Pod goes away."""
@@ -77,19 +83,21 @@ class SolverHost:
             try:
                 listed = await list_all()
                 store.clear()
-                store.update({(o.metadata.namespace, o.metadata.name): o for o in listed.items})
+                store.update({object_key(o): o for o in field_of(listed, "items")})
+                version = field_of(field_of(listed, "metadata"), "resource_version")
                 async with watch.Watch().stream(
-                    list_all, resource_version=listed.metadata.resource_version, timeout_seconds=300
+                    list_all, resource_version=version, timeout_seconds=300
                 ) as stream:
                     async for event in stream:
                         obj = event["object"]
-                        key = (obj.metadata.namespace, obj.metadata.name)
+                        key = object_key(obj)
                         if event["type"] == "DELETED":
                             store.pop(key, None)
                         else:
                             store[key] = obj
             except (TimeoutError, aiohttp.ClientError, client.ApiException) as exc:
-                log.warning("%s broke (%s); listing again", list_all.__name__, exc)
+                # A Gateway API type whose CRD is not installed yet answers 404 until it is.
+                log.warning("%s broke (%s); listing again", getattr(list_all, "__name__", list_all), exc)
                 await asyncio.sleep(1)
 
     async def start_solver(self, pod: Any) -> None:
@@ -155,11 +163,7 @@ class SolverHost:
             )
 
     def find_backend(self, host: str, path: str) -> RunningSolver | None:
-        for ingress in list(self.ingresses.values()):
-            service_name = matching_service(ingress, host, path)
-            if service_name is None:
-                continue
-            namespace = ingress.metadata.namespace
+        for namespace, service_name in self.matching_services(host, path):
             service = self.services.get((namespace, service_name))
             if service is None:
                 continue
@@ -172,6 +176,20 @@ class SolverHost:
                 ):
                     return solver
         return None
+
+    def matching_services(self, host: str, path: str) -> Iterator[tuple[str, str]]:
+        """(namespace, Service name) of each Ingress or attached HTTPRoute that routes host + path."""
+        for ingress in list(self.ingresses.values()):
+            service_name = matching_service(ingress, host, path)
+            if service_name is not None:
+                yield ingress.metadata.namespace, service_name
+        for route in list(self.httproutes.values()):
+            namespace = route["metadata"]["namespace"]
+            if not any(self.gateways.get(key) for key in parent_gateways(route)):
+                continue  # attached to no Gateway that exists: a gateway controller would not serve it
+            service_name = matching_route_service(route, host, path)
+            if service_name is not None:
+                yield namespace, service_name
 
 
 def matching_service(ingress: Any, host: str, path: str) -> str | None:
@@ -186,6 +204,46 @@ def matching_service(ingress: Any, host: str, path: str) -> str | None:
     return None
 
 
+def parent_gateways(route: dict[str, Any]) -> list[tuple[str, str]]:
+    """(namespace, name) of the Gateways among the route's parentRefs."""
+    namespace = route["metadata"]["namespace"]
+    return [
+        (parent.get("namespace") or namespace, parent["name"])
+        for parent in route["spec"].get("parentRefs") or []
+        if parent.get("group", GATEWAY_GROUP) == GATEWAY_GROUP and parent.get("kind", "Gateway") == "Gateway"
+    ]
+
+
+def matching_route_service(route: dict[str, Any], host: str, path: str) -> str | None:
+    """The first Service backend of an HTTPRoute rule that routes host + path (Exact or PathPrefix)."""
+    hostnames = [name.lower() for name in route["spec"].get("hostnames") or []]
+    if hostnames and host not in hostnames:
+        return None
+    for rule in route["spec"].get("rules") or []:
+        for match in rule.get("matches") or [{}]:
+            wanted = match.get("path") or {"type": "PathPrefix", "value": "/"}
+            exact = wanted.get("type", "PathPrefix") == "Exact"
+            value = wanted.get("value", "/")
+            if (exact and value == path) or (not exact and path.startswith(value)):
+                services = [b for b in rule.get("backendRefs") or [] if b.get("kind", "Service") == "Service"]
+                if services:
+                    return str(services[0]["name"])
+    return None
+
+
+def field_of(obj: Any, name: str) -> Any:
+    """A field of a model (snake_case attribute) or of a dict the CustomObjectsApi sent (camelCase key)."""
+    if isinstance(obj, dict):
+        head, *rest = name.split("_")
+        return obj.get(head + "".join(word.title() for word in rest))
+    return getattr(obj, name)
+
+
+def object_key(obj: Any) -> tuple[str, str]:
+    metadata = field_of(obj, "metadata")
+    return field_of(metadata, "namespace"), field_of(metadata, "name")
+
+
 def solver_args(args: list[str], port: int) -> list[str]:
     """The Pod's own args with its listening address swapped for a free local port."""
     kept = [a for a in args if not a.startswith(("--port", "--bind"))]
@@ -198,6 +256,11 @@ async def serve(kubeconfig: str, listen_port: int, ready_file: str | None) -> No
     async with client.ApiClient(configuration) as api, aiohttp.ClientSession() as proxy:
         host = SolverHost(api, proxy)
         networking, core = client.NetworkingV1Api(api), client.CoreV1Api(api)
+        custom = client.CustomObjectsApi(api)
+
+        def gateway_api(plural: str) -> Callable[..., Any]:
+            return functools.partial(custom.list_cluster_custom_object, GATEWAY_GROUP, "v1", plural)
+
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", host.route)
         runner = web.AppRunner(app, access_log=None)
@@ -207,6 +270,8 @@ async def serve(kubeconfig: str, listen_port: int, ready_file: str | None) -> No
             asyncio.create_task(host.watch_pods()),
             asyncio.create_task(host.mirror(networking.list_ingress_for_all_namespaces, host.ingresses)),
             asyncio.create_task(host.mirror(core.list_service_for_all_namespaces, host.services)),
+            asyncio.create_task(host.mirror(gateway_api("httproutes"), host.httproutes)),
+            asyncio.create_task(host.mirror(gateway_api("gateways"), host.gateways)),
         ]
         if ready_file:
             with open(ready_file, "w") as handle:

@@ -41,6 +41,13 @@ INGRESS_VERSION = "v1"
 INGRESS_API_VERSION = f"{INGRESS_GROUP}/{INGRESS_VERSION}"
 INGRESSES = "ingresses"
 
+# The Gateway API: users' Gateways, which the gateway-shim reads, and the solver's HTTPRoutes
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+GATEWAY_VERSION = "v1"
+GATEWAY_API_VERSION = f"{GATEWAY_GROUP}/{GATEWAY_VERSION}"
+GATEWAYS = "gateways"
+HTTPROUTES = "httproutes"
+
 # Annotations users set on Ingresses (the ingress-shim); the Certificate fields they set are named alike.
 ANNOTATION_INGRESS_ISSUER = f"{GROUP}/issuer"
 ANNOTATION_INGRESS_CLUSTER_ISSUER = f"{GROUP}/cluster-issuer"

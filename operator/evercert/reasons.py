@@ -6,6 +6,7 @@ from __future__ import annotations
 READY = "Ready"
 ISSUING = "Issuing"
 INGRESS_CONFLICT = "IngressConflict"
+GATEWAY_CONFLICT = "GatewayConflict"
 
 # A Certificate in a good state, and its lifecycle Events
 UP_TO_DATE = "Ready"
@@ -66,9 +67,10 @@ ACME_FAILED = "ACMEFailed"
 ACCOUNT_REGISTERED = "ACMEAccountRegistered"
 ACCOUNT_REGISTERED_MESSAGE = "the ACME account is registered"
 
-# The ingress-shim: two Ingresses ask for one secretName; an Ingress's annotations or tls entries are wrong
+# The ingress- and gateway-shims: two Ingresses (Gateways) ask for one Secret; or their annotations are wrong
 SECRET_NAME_CONFLICT = "SecretNameConflict"
 INVALID_INGRESS = "InvalidIngress"
+INVALID_GATEWAY = "InvalidGateway"
 
 
 def issuing_message(reason: str | None) -> str:

@@ -12,7 +12,7 @@ from evercert_devenv.environment import LocalEnvironment
 
 from ..conftest import condition, get, wait_for
 
-SOLVER_KINDS = ("pods", "services", "ingresses")
+SOLVER_KINDS = ("pods", "services", "ingresses", "httproutes")
 
 
 def certificate(

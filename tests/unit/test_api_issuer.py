@@ -10,8 +10,10 @@ from cryptography.x509.oid import NameOID
 
 from evercert.api.issuer import (
     ExternalAccountBinding,
+    Http01GatewaySolver,
     Http01IngressSolver,
     IssuerSpec,
+    ParentRef,
     parse_issuer,
 )
 from evercert.errors import InvalidSpec
@@ -256,14 +258,55 @@ class TestCaBundle:
 class TestSolvers:
     def test_rejects_dns01_only_saying_only_http01_is_supported(self) -> None:
         message = invalid(solvers=[{"dns01": {"cloudflare": {}}}])
-        assert message.startswith(
-            "spec.acme.solvers: evercert supports only HTTP-01 challenges through an Ingress"
-        )
+        assert message.startswith("spec.acme.solvers: evercert supports only HTTP-01 challenges")
         assert "DNS-01" in message
 
-    def test_rejects_gateway_api_http01(self) -> None:
-        assert "supports only HTTP-01 challenges through an Ingress" in invalid(
-            solvers=[{"http01": {"gatewayHTTPRoute": {}}}]
+    def test_reads_a_gateway_httproute_solver(self) -> None:
+        route = {
+            "parentRefs": [
+                {"name": "edge", "namespace": "infra", "sectionName": "http", "port": 80},
+                {"name": "other", "kind": "ListenerSet", "group": "gateway.networking.x-k8s.io"},
+            ],
+            "labels": {"team": "edge"},
+            "serviceType": "NodePort",
+            "podTemplate": {"metadata": {"labels": {"app": "solver"}}, "spec": {"nodeSelector": {"a": "b"}}},
+        }
+        (parsed,) = parse(solvers=[{"http01": {"gatewayHTTPRoute": route}}]).solvers
+        assert parsed == Http01GatewaySolver(
+            parent_refs=(
+                ParentRef("edge", namespace="infra", section_name="http", port=80),
+                ParentRef("other", kind="ListenerSet", group="gateway.networking.x-k8s.io"),
+            ),
+            labels={"team": "edge"},
+            service_type="NodePort",
+            pod_labels={"app": "solver"},
+            node_selector={"a": "b"},
+        )
+
+    def test_gateway_solver_needs_a_parent(self) -> None:
+        message = invalid(solvers=[{"http01": {"gatewayHTTPRoute": {"labels": {"a": "b"}}}}])
+        assert message.startswith(
+            "spec.acme.solvers[0].http01.gatewayHTTPRoute.parentRefs: name at least one Gateway"
+        )
+
+    def test_gateway_solver_checks_its_fields(self) -> None:
+        def route_message(**route: Any) -> str:
+            full = {"parentRefs": [{"name": "gw"}], **route}
+            return invalid(solvers=[{"http01": {"gatewayHTTPRoute": full}}])
+
+        assert route_message(parentRefs=[{"name": "Not A Name"}]).startswith(
+            "spec.acme.solvers[0].http01.gatewayHTTPRoute.parentRefs[0].name"
+        )
+        assert "port number" in route_message(parentRefs=[{"name": "gw", "port": 70000}])
+        assert route_message(labels={"a b": "c"}).startswith(
+            "spec.acme.solvers[0].http01.gatewayHTTPRoute.labels"
+        )
+        assert "must be one of ClusterIP, NodePort" in route_message(serviceType="LoadBalancer")
+
+    def test_one_solver_sets_only_one_of_ingress_and_gateway_route(self) -> None:
+        both = {"ingress": {}, "gatewayHTTPRoute": {"parentRefs": [{"name": "gw"}]}}
+        assert invalid(solvers=[{"http01": both}]) == (
+            "spec.acme.solvers[0].http01: set only one of ingress and gatewayHTTPRoute"
         )
 
     def test_require_at_least_one(self) -> None:

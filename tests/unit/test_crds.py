@@ -250,6 +250,22 @@ class TestCrdsAgreeWithPythonValidation:
         eab = schema("issuers", "spec", "acme", "externalAccountBinding")["properties"]
         assert tuple(eab["keyAlgorithm"]["enum"]) == EAB_KEY_ALGORITHMS
 
+    @pytest.mark.parametrize("plural", ["issuers", "clusterissuers"])
+    def test_gateway_route_solver_has_cert_managers_fields(self, plural: str) -> None:
+        http01 = schema(plural, "spec", "acme", "solvers", "items", "http01")
+        route = http01["properties"]["gatewayHTTPRoute"]
+        assert set(route["properties"]) == {"parentRefs", "labels", "serviceType", "podTemplate"}
+        assert route["required"] == ["parentRefs"]
+        assert tuple(route["properties"]["serviceType"]["enum"]) == SERVICE_TYPES
+        parent = route["properties"]["parentRefs"]["items"]
+        assert set(parent["properties"]) == {"group", "kind", "namespace", "name", "sectionName", "port"}
+        assert not admits(parent["properties"]["port"], 70000)
+        ingress_pod = http01["properties"]["ingress"]["properties"]["podTemplate"]
+        assert route["properties"]["podTemplate"] == ingress_pod
+        solvers = schema(plural, "spec", "acme", "solvers")
+        rules = " ".join(rule["rule"] for rule in solvers["x-kubernetes-validations"])
+        assert "gatewayHTTPRoute" in rules
+
     def test_limits(self) -> None:
         assert schema("certificates", "spec", "dnsNames")["maxItems"] == MAX_DNS_NAMES
         assert schema("certificates", "spec", "commonName")["maxLength"] == MAX_COMMON_NAME_LENGTH

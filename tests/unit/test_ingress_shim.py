@@ -10,7 +10,7 @@ from evercert.api.certificate import parse_certificate
 from evercert.api.issuer import Http01IngressSolver
 from evercert.ingress_shim.annotations import ShimOptions
 from evercert.ingress_shim.bodies import certificate_body, existing_certificate, updated_certificate
-from evercert.ingress_shim.model import DesiredCertificate, ExistingCertificate, IngressRef, IngressRequest
+from evercert.ingress_shim.model import DesiredCertificate, ExistingCertificate, OwnerRef, ShimRequest
 from evercert.ingress_shim.plan import Delete, Report, Write, concerns_shim, conflict_conditions, plan
 from evercert.ingress_shim.requests import ingress_request
 from evercert.reasons import INGRESS_CONFLICT
@@ -45,7 +45,7 @@ def ingress(
     }
 
 
-def request_of(body: dict[str, Any], options: ShimOptions = PLAIN) -> IngressRequest:
+def request_of(body: dict[str, Any], options: ShimOptions = PLAIN) -> ShimRequest:
     request = ingress_request(body, options)
     assert request is not None
     return request
@@ -67,7 +67,7 @@ class TestWhatAnIngressAsksFor:
             ]
         )
         request = request_of(body)
-        assert request.ingress == IngressRef("web", "uid-web", "2026-01-01T00:00:00Z")
+        assert request.owner == OwnerRef("web", "uid-web", "2026-01-01T00:00:00Z")
         assert [(d.name, d.spec["dnsNames"]) for d in request.certificates] == [
             ("web-tls", ["www.example.org", "example.org"]),
             ("api-tls", ["api.example.org"]),
@@ -112,7 +112,7 @@ class TestWhatAnIngressAsksFor:
         assert desired.spec["duration"] == "2160h" and desired.spec["renewBefore"] == "720h"
         assert desired.spec["privateKey"] == {"algorithm": "ECDSA", "size": 384, "rotationPolicy": "Never"}
         assert desired.annotations == {"evercert.dev/http01-ingress-class": "nginx-public"}
-        parsed = parse_certificate(certificate_body(desired, NS, request.ingress))
+        parsed = parse_certificate(certificate_body(desired, NS, request.owner))
         assert parsed.solver_ingress_class == "nginx-public"
         assert parsed.private_key.size == 384
 
@@ -208,8 +208,8 @@ class TestCertManagerAnnotations:
         assert "no default issuer" in request.problems[0]
 
 
-A = IngressRef("a", "uid-a", "2026-01-01T00:00:00Z")
-B = IngressRef("b", "uid-b", "2026-01-02T00:00:00Z")
+A = OwnerRef("a", "uid-a", "2026-01-01T00:00:00Z")
+B = OwnerRef("b", "uid-b", "2026-01-02T00:00:00Z")
 
 
 def desired(hosts: list[str], name: str = "site-tls", **extra: Any) -> DesiredCertificate:
@@ -217,12 +217,12 @@ def desired(hosts: list[str], name: str = "site-tls", **extra: Any) -> DesiredCe
     return DesiredCertificate(name, {**spec, **extra})
 
 
-def asks(ref: IngressRef, *certificates: DesiredCertificate) -> IngressRequest:
-    return IngressRequest(ref, certificates)
+def asks(ref: OwnerRef, *certificates: DesiredCertificate) -> ShimRequest:
+    return ShimRequest(ref, certificates)
 
 
 def existing(
-    wanted: DesiredCertificate, owner: IngressRef | None, conflict: str | None = None
+    wanted: DesiredCertificate, owner: OwnerRef | None, conflict: str | None = None
 ) -> ExistingCertificate:
     body = certificate_body(wanted, NS, owner or A)
     if owner is None:
@@ -283,7 +283,7 @@ class TestPlan:
         current = existing(first, A)
         actions = plan([asks(A, first), asks(B, second)], by_name(current))
         (report,) = actions
-        assert isinstance(report, Report) and report.ingresses == (A, B)
+        assert isinstance(report, Report) and report.owners == (A, B)
         assert report.message is not None and "'a', 'b'" in report.message
         assert "follows Ingress 'a'" in report.message
         reported = existing(first, A, conflict=report.message)
@@ -297,7 +297,7 @@ class TestPlan:
         first, second = desired(["a.example.org"]), desired(["b.example.org"])
         current = existing(second, B)
         (report,) = plan([asks(A, first), asks(B, second)], by_name(current))
-        assert isinstance(report, Report) and report.ingresses == (B, A)
+        assert isinstance(report, Report) and report.owners == (B, A)
 
     def test_when_the_controller_stops_asking_the_other_ingress_takes_over(self) -> None:
         first, second = desired(["a.example.org"]), desired(["b.example.org"])
@@ -311,7 +311,7 @@ class TestPlan:
         current = existing(desired(["other.example.org"]), owner=None)
         actions = plan([asks(A, desired(["www.example.org"]))], by_name(current))
         (report,) = actions
-        assert isinstance(report, Report) and report.ingresses == (A,)
+        assert isinstance(report, Report) and report.owners == (A,)
         assert report.message is not None and "was not made from an Ingress" in report.message
         assert plan([], by_name(current)) == []
 

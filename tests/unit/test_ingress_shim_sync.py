@@ -9,9 +9,9 @@ from typing import Any
 
 from evercert.ingress_shim.annotations import ShimOptions
 from evercert.ingress_shim.bodies import existing_certificate
-from evercert.ingress_shim.model import ExistingCertificate, IngressRequest
+from evercert.ingress_shim.model import ExistingCertificate, ShimRequest
 from evercert.ingress_shim.requests import ingress_request
-from evercert.ingress_shim.sync import IngressShim, ShimState
+from evercert.ingress_shim.sync import Shim, ShimState
 from evercert.reasons import INGRESS_CONFLICT, INVALID_INGRESS, SECRET_NAME_CONFLICT
 from tests.support.clock import ManualClock
 from tests.support.custom_objects import FakeKube
@@ -35,10 +35,10 @@ class Cluster:
         self.events = RecordedEvents()
         self.clock = ManualClock(datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC))
         self.state = ShimState()
-        self.shim = IngressShim(self.state, self.kube, self.events, self.clock, retry_after=0)  # type: ignore[arg-type]
+        self.shim = Shim(self.state, self.kube, self.events, self.clock, retry_after=0)  # type: ignore[arg-type]
         self.ingresses: list[Any] = []
 
-    def requests(self) -> dict[str, list[IngressRequest]]:
+    def requests(self) -> dict[str, list[ShimRequest]]:
         found = [ingress_request(body, ShimOptions()) for body in self.ingresses]
         return {NS: [request for request in found if request is not None]}
 
@@ -46,7 +46,7 @@ class Cluster:
         return {NS: [existing_certificate(body) for body in self.kube.custom.objects.values()]}
 
     async def ingress_changed(self, body: Any) -> None:
-        await self.shim.ingress_changed(body, self.requests(), self.certificates())
+        await self.shim.owner_changed(body, self.requests(), self.certificates())
 
     async def sync(self) -> None:
         await self.shim.sync(NS, self.requests(), self.certificates())

@@ -46,13 +46,13 @@ async def issue(
     )
     faults.checkpoint("order-created")
     deadline = runtime.clock.now() + datetime.timedelta(seconds=runtime.settings.issuance_deadline_seconds)
-    edited_ingress = session.issuer.solvers[0].ingress_name
+    solver = session.issuer.solvers[0]
     try:
         await _authorize(runtime, session, spec, order, deadline)
         chain_pem = await ordering.finalize(session, order, csr_pem, deadline)
         faults.checkpoint("finalized")
     finally:
-        await presenting.clean_up(runtime.kube, spec.namespace, spec.name, edited_ingress)
+        await presenting.clean_up(runtime.kube, spec.namespace, spec.name, solver)
     if not key_matches_certificate(key_pem, chain_pem):
         raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")
     body = build_tls_secret(

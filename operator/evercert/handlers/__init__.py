@@ -1,5 +1,5 @@
 """kopf wiring only: importing this package registers every handler."""
 
-from . import certificates, ingresses, issuers, secrets, startup, workloads
+from . import certificates, issuers, secrets, shims, startup, workloads
 
-__all__ = ["certificates", "ingresses", "issuers", "secrets", "startup", "workloads"]
+__all__ = ["certificates", "issuers", "secrets", "shims", "startup", "workloads"]

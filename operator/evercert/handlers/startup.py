@@ -22,7 +22,7 @@ from ..leadership.shards import new_identity
 from ..runtime import Runtime
 from ..scheduling import IssuanceSlots, Scheduler
 from ..settings import Settings
-from . import ingresses
+from . import shims
 
 
 @kopf.on.startup()
@@ -64,7 +64,7 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
             on_lost=partial(serving.lost, runtime),
         )
         runtime.serving.on_gained.append(lambda shards: register_unready(runtime, shards))
-        runtime.serving.on_gained.append(lambda shards: ingresses.resync(memo, shards))
+        runtime.serving.on_gained.append(lambda shards: shims.resync(memo, shards))
     memo.runtime = runtime
 
 

@@ -6,9 +6,9 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .. import conditions, constants, reasons
+from .. import conditions, constants
 from ..kube.owners import controller_reference
-from .model import DesiredCertificate, ExistingCertificate, IngressRef
+from .model import INGRESS, DesiredCertificate, ExistingCertificate, OwnerRef, Source
 
 # The Certificate annotations the shim owns; other annotations on a Certificate are left alone.
 SHIM_ANNOTATIONS = (constants.ANNOTATION_HTTP01_INGRESS_CLASS,)
@@ -16,22 +16,25 @@ SHIM_ANNOTATIONS = (constants.ANNOTATION_HTTP01_INGRESS_CLASS,)
 MANAGED_FIELDS = ("secretName", "dnsNames", "issuerRef", "duration", "renewBefore", "privateKey")
 
 
-def owner_reference(ingress: IngressRef) -> dict[str, Any]:
-    """The Ingress as controller, so that garbage collection deletes the Certificate with it.
+def owner_reference(owner: OwnerRef, source: Source = INGRESS) -> dict[str, Any]:
+    """The Ingress (Gateway) as controller, so that garbage collection deletes the Certificate with it.
 
-    No blockOwnerDeletion: setting it needs `update` on ingresses/finalizers, which evercert is not granted.
+    No blockOwnerDeletion: setting it needs `update` on ingresses/finalizers (gateways/finalizers),
+    which evercert is not granted.
     """
     return controller_reference(
-        constants.INGRESS_API_VERSION, "Ingress", ingress.name, ingress.uid, block_owner_deletion=False
+        source.api_version, source.kind, owner.name, owner.uid, block_owner_deletion=False
     )
 
 
-def certificate_body(desired: DesiredCertificate, namespace: str, owner: IngressRef) -> dict[str, Any]:
+def certificate_body(
+    desired: DesiredCertificate, namespace: str, owner: OwnerRef, source: Source = INGRESS
+) -> dict[str, Any]:
     """A new Certificate object for `desired`, controlled by `owner`."""
     metadata: dict[str, Any] = {
         "name": desired.name,
         "namespace": namespace,
-        "ownerReferences": [owner_reference(owner)],
+        "ownerReferences": [owner_reference(owner, source)],
     }
     if desired.annotations:
         metadata["annotations"] = dict(desired.annotations)
@@ -44,7 +47,7 @@ def certificate_body(desired: DesiredCertificate, namespace: str, owner: Ingress
 
 
 def updated_certificate(
-    current: Mapping[str, Any], desired: DesiredCertificate, owner: IngressRef
+    current: Mapping[str, Any], desired: DesiredCertificate, owner: OwnerRef, source: Source = INGRESS
 ) -> dict[str, Any]:
     """`current` with the shim's fields as `desired` asks and `owner` as controller; the rest is kept."""
     body = copy.deepcopy(dict(current))
@@ -52,7 +55,7 @@ def updated_certificate(
     annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k not in SHIM_ANNOTATIONS}
     metadata["annotations"] = {**annotations, **desired.annotations}
     others = [ref for ref in metadata.get("ownerReferences") or [] if not ref.get("controller")]
-    metadata["ownerReferences"] = [*others, owner_reference(owner)]
+    metadata["ownerReferences"] = [*others, owner_reference(owner, source)]
     unmanaged = {k: v for k, v in (body.get("spec") or {}).items() if k not in MANAGED_FIELDS}
     body["spec"] = {**unmanaged, **copy.deepcopy(dict(desired.spec))}
     return body
@@ -66,19 +69,17 @@ def managed(spec: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def existing_certificate(body: Mapping[str, Any]) -> ExistingCertificate:
-    """What the plan needs to know of a Certificate, read from its body."""
+def existing_certificate(body: Mapping[str, Any], source: Source = INGRESS) -> ExistingCertificate:
+    """What the plan for `source` needs to know of a Certificate, read from its body."""
     metadata = body.get("metadata") or {}
     controller = next((ref for ref in metadata.get("ownerReferences") or [] if ref.get("controller")), {})
-    from_ingress = (
-        controller.get("kind") == "Ingress" and controller.get("apiVersion") == constants.INGRESS_API_VERSION
-    )
-    conflict = conditions.find((body.get("status") or {}).get("conditions"), reasons.INGRESS_CONFLICT)
+    from_source = controller.get("kind") == source.kind and controller.get("apiVersion") == source.api_version
+    conflict = conditions.find((body.get("status") or {}).get("conditions"), source.conflict_condition)
     annotations = metadata.get("annotations") or {}
     return ExistingCertificate(
         name=metadata.get("name", ""),
         uid=metadata.get("uid", ""),
-        owner_uid=controller.get("uid") if from_ingress else None,
+        owner_uid=controller.get("uid") if from_source else None,
         spec=copy.deepcopy(managed(body.get("spec") or {})),
         annotations={k: annotations[k] for k in SHIM_ANNOTATIONS if k in annotations},
         conflict=conflict.get("message") if conflict else None,

@@ -9,23 +9,36 @@ from ..api.certificate import parse_certificate
 from ..errors import InvalidSpec
 from .annotations import ShimOptions, effective_annotations, issuer_ref, spec_fields
 from .bodies import SHIM_ANNOTATIONS, certificate_body
-from .model import DesiredCertificate, IngressRef, IngressRequest
+from .model import INGRESS, DesiredCertificate, OwnerRef, ShimRequest, Source
 
 
-def ingress_request(body: Mapping[str, Any], options: ShimOptions) -> IngressRequest | None:
+def ingress_request(body: Mapping[str, Any], options: ShimOptions) -> ShimRequest | None:
     """The Certificates an Ingress asks for; None when its annotations do not ask evercert for any."""
+    return shim_request(body, options, _hosts_by_secret(body.get("spec") or {}), SHIM_ANNOTATIONS)
+
+
+def shim_request(
+    body: Mapping[str, Any],
+    options: ShimOptions,
+    hosts_by_secret: tuple[dict[str, list[str]], list[str]],
+    carried: tuple[str, ...] = (),
+    source: Source = INGRESS,
+) -> ShimRequest | None:
+    """The Certificates an annotated object asks for: one per Secret, for the hosts `hosts_by_secret`
+    gives it (with what is wrong in the object), the issuer and settings from the annotations, and the
+    `carried` annotations copied onto each; None when its annotations do not ask evercert for any."""
     metadata = body.get("metadata") or {}
     annotations = effective_annotations(metadata.get("annotations") or {}, options)
-    ref = IngressRef(metadata.get("name", ""), metadata.get("uid", ""), metadata.get("creationTimestamp", ""))
+    ref = OwnerRef(metadata.get("name", ""), metadata.get("uid", ""), metadata.get("creationTimestamp", ""))
     try:
         issuer = issuer_ref(annotations, options)
         if issuer is None:
             return None
         fields = spec_fields(annotations)
     except InvalidSpec as exc:
-        return IngressRequest(ref, (), (exc.message,))
-    extra = {k: annotations[k] for k in SHIM_ANNOTATIONS if annotations.get(k)}
-    hosts, problems = _hosts_by_secret(body.get("spec") or {})
+        return ShimRequest(ref, (), (exc.message,))
+    extra = {k: annotations[k] for k in carried if annotations.get(k)}
+    hosts, problems = hosts_by_secret
     certificates = []
     for secret_name, names in hosts.items():
         desired = DesiredCertificate(
@@ -34,12 +47,12 @@ def ingress_request(body: Mapping[str, Any], options: ShimOptions) -> IngressReq
             extra,
         )
         try:
-            parse_certificate(certificate_body(desired, metadata.get("namespace", ""), ref))
+            parse_certificate(certificate_body(desired, metadata.get("namespace", ""), ref, source))
         except InvalidSpec as exc:
-            problems.append(f"the Certificate for secretName {secret_name!r} would be invalid: {exc.message}")
+            problems.append(f"the Certificate for Secret {secret_name!r} would be invalid: {exc.message}")
             continue
         certificates.append(desired)
-    return IngressRequest(ref, tuple(certificates), tuple(problems))
+    return ShimRequest(ref, tuple(certificates), tuple(problems))
 
 
 def _hosts_by_secret(spec: Mapping[str, Any]) -> tuple[dict[str, list[str]], list[str]]:

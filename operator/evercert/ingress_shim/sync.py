@@ -16,7 +16,7 @@ from ..events import EventRecorder
 from ..kube.client import Kube
 from . import writes
 from .bodies import existing_certificate
-from .model import ExistingCertificate, IngressRequest
+from .model import INGRESS, ExistingCertificate, ShimRequest, Source
 from .plan import Action, Delete, Report, Write, concerns_shim, plan
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_API_ERROR = 10.0
 
 # namespace → values: kopf's indexes, read afresh at every sync
-Requests = Mapping[str, Collection[IngressRequest]]
+Requests = Mapping[str, Collection[ShimRequest]]
 Certificates = Mapping[str, Collection[ExistingCertificate]]
 
 
@@ -51,7 +51,7 @@ class ShimState:
 
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     conflicts: LastReported = field(default_factory=LastReported)  # by (namespace, Certificate name)
-    problems: LastReported = field(default_factory=LastReported)  # by Ingress uid
+    problems: LastReported = field(default_factory=LastReported)  # by Ingress (Gateway) uid
     retries: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # at most one per namespace
 
     def close(self) -> None:
@@ -59,8 +59,9 @@ class ShimState:
             task.cancel()
 
 
-class IngressShim:
-    """Keeps a namespace's Certificates as its Ingresses ask, with what it is given to write and post."""
+class Shim:
+    """Keeps a namespace's Certificates as its Ingresses (or Gateways: `source`) ask, with what it is given
+    to write and post."""
 
     def __init__(
         self,
@@ -69,29 +70,31 @@ class IngressShim:
         recorder: EventRecorder,
         clock: Clock,
         retry_after: float = RETRY_AFTER_API_ERROR,
+        source: Source = INGRESS,
     ) -> None:
+        self.source = source
         self.state = state
         self.kube = kube
         self.recorder = recorder
         self.clock = clock
         self.retry_after = retry_after
 
-    async def ingress_changed(
+    async def owner_changed(
         self, body: Mapping[str, Any], requests: Requests, certificates: Certificates
     ) -> None:
-        """Warn the Ingress when what is wrong with it changed (a deleted one has nothing), then sync."""
+        """Warn the object when what is wrong with it changed (a deleted one has nothing), then sync."""
         namespace, uid = body["metadata"]["namespace"], body["metadata"]["uid"]
-        request = next((r for r in requests.get(namespace, ()) if r.ingress.uid == uid), None)
+        request = next((r for r in requests.get(namespace, ()) if r.owner.uid == uid), None)
         news = self.state.problems.remember(uid, "; ".join(request.problems if request else ()))
         if news:
-            writes.warn_invalid(self.recorder, body, news)
+            writes.warn_invalid(self.recorder, body, news, self.source)
         await self.sync(namespace, requests, certificates)
 
     async def certificate_changed(
         self, body: Mapping[str, Any], requests: Requests, certificates: Certificates
     ) -> None:
         namespace = body["metadata"]["namespace"]
-        if concerns_shim(existing_certificate(body), requests.get(namespace, ())):
+        if concerns_shim(existing_certificate(body, self.source), requests.get(namespace, ())):
             await self.sync(namespace, requests, certificates)
 
     async def sync(self, namespace: str, requests: Requests, certificates: Certificates) -> None:
@@ -99,32 +102,32 @@ class IngressShim:
         async with self.state.locks.setdefault(namespace, asyncio.Lock()):
             existing = {c.name: c for c in certificates.get(namespace, ())}
             try:
-                for action in plan(list(requests.get(namespace, ())), existing):
+                for action in plan(list(requests.get(namespace, ())), existing, self.source):
                     await self._carry_out(namespace, action)
             except ApiException as exc:
                 log.warning(
-                    "Kubernetes API error in the ingress-shim; retrying soon",
-                    extra={"namespace": namespace, "status": exc.status},
+                    "Kubernetes API error in the shim; retrying soon",
+                    extra={"namespace": namespace, "status": exc.status, "kind": self.source.kind},
                 )
                 self._retry_later(namespace, requests, certificates)
 
     async def _carry_out(self, namespace: str, action: Action) -> None:
         match action:
             case Write():
-                await writes.write(self.kube, namespace, action)
+                await writes.write(self.kube, namespace, action, self.source)
             case Delete():
                 await writes.delete(self.kube, namespace, action)
             case Report():
                 await self._report_conflict(namespace, action)
 
     async def _report_conflict(self, namespace: str, report: Report) -> None:
-        """The conflict condition on the Certificate; a Warning on it and on each Ingress involved, once."""
-        current = await writes.set_conflict(self.kube, namespace, report, self.clock.now())
+        """The conflict condition on the Certificate; a Warning on it and on each object involved, once."""
+        current = await writes.set_conflict(self.kube, namespace, report, self.clock.now(), self.source)
         if current is None:
             return
         news = self.state.conflicts.remember((namespace, report.certificate.name), report.message)
         if news:
-            writes.warn_conflict(self.recorder, current, report.ingresses, namespace, news)
+            writes.warn_conflict(self.recorder, current, report.owners, namespace, news, self.source)
 
     def _retry_later(self, namespace: str, requests: Requests, certificates: Certificates) -> None:
         if namespace in self.state.retries:

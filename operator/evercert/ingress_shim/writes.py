@@ -11,28 +11,31 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import constants, reasons
+from .. import reasons
 from ..events import EventRecorder
 from ..kube import certificates as kube_certificates
 from ..kube.client import Kube
 from .bodies import certificate_body, updated_certificate
-from .model import IngressRef
+from .model import OwnerRef, Source
 from .plan import Delete, Report, Write, conflict_conditions
 
 log = logging.getLogger(__name__)
 
 
-async def write(kube: Kube, namespace: str, action: Write) -> None:
+async def write(kube: Kube, namespace: str, action: Write, source: Source) -> None:
     """Create the Certificate, or bring the one the plan saw in line."""
     if action.existing is None:
-        body = certificate_body(action.desired, namespace, action.owner)
+        body = certificate_body(action.desired, namespace, action.owner, source)
         if await kube_certificates.create_certificate(kube, body):
-            extra = {"certificate": f"{namespace}/{action.desired.name}", "ingress": action.owner.name}
-            log.info("Certificate made from an Ingress", extra=extra)
+            extra = {
+                "certificate": f"{namespace}/{action.desired.name}",
+                source.kind.lower(): action.owner.name,
+            }
+            log.info("Certificate made from annotations", extra=extra)
         return
     current = await _read_same(kube, namespace, action.existing.name, action.existing.uid)
     if current is not None:
-        updated = updated_certificate(current, action.desired, action.owner)
+        updated = updated_certificate(current, action.desired, action.owner, source)
         await kube_certificates.replace_certificate(kube, updated)
 
 
@@ -41,7 +44,7 @@ async def delete(kube: Kube, namespace: str, action: Delete) -> None:
 
 
 async def set_conflict(
-    kube: Kube, namespace: str, report: Report, now: datetime.datetime
+    kube: Kube, namespace: str, report: Report, now: datetime.datetime, source: Source
 ) -> dict[str, Any] | None:
     """Set or clear the conflict condition; the Certificate as read, None when it is gone or another."""
     current = await _read_same(kube, namespace, report.certificate.name, report.certificate.uid)
@@ -52,6 +55,7 @@ async def set_conflict(
         report.message,
         int(current["metadata"].get("generation") or 0),
         now,
+        source,
     )
     await kube_certificates.patch_certificate_conditions(kube, current, conds)
     return current
@@ -60,25 +64,26 @@ async def set_conflict(
 def warn_conflict(
     recorder: EventRecorder,
     certificate: Mapping[str, Any],
-    ingresses: Iterable[IngressRef],
+    owners: Iterable[OwnerRef],
     namespace: str,
     message: str,
+    source: Source,
 ) -> None:
-    """A Warning on the Certificate and on each Ingress involved."""
-    for target in [certificate, *(ingress_target(ingress, namespace) for ingress in ingresses)]:
+    """A Warning on the Certificate and on each Ingress (Gateway) involved."""
+    for target in [certificate, *(event_target(owner, namespace, source) for owner in owners)]:
         recorder.post(target, "Warning", reasons.SECRET_NAME_CONFLICT, message)
 
 
-def warn_invalid(recorder: EventRecorder, ingress: Mapping[str, Any], message: str) -> None:
-    recorder.post(ingress, "Warning", reasons.INVALID_INGRESS, message)
+def warn_invalid(recorder: EventRecorder, body: Mapping[str, Any], message: str, source: Source) -> None:
+    recorder.post(body, "Warning", source.invalid_reason, message)
 
 
-def ingress_target(ingress: IngressRef, namespace: str) -> dict[str, Any]:
-    """What an Event about this Ingress needs to name it."""
+def event_target(owner: OwnerRef, namespace: str, source: Source) -> dict[str, Any]:
+    """What an Event about this Ingress (Gateway) needs to name it."""
     return {
-        "apiVersion": constants.INGRESS_API_VERSION,
-        "kind": "Ingress",
-        "metadata": {"name": ingress.name, "namespace": namespace, "uid": ingress.uid},
+        "apiVersion": source.api_version,
+        "kind": source.kind,
+        "metadata": {"name": owner.name, "namespace": namespace, "uid": owner.uid},
     }
 
 

@@ -1,12 +1,14 @@
-"""Create and remove the HTTP-01 solver objects (Pod, Service, Ingress) of one Certificate."""
+"""Create and remove the HTTP-01 solver objects (Pod, Service, Ingress or HTTPRoute) of one Certificate."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from .. import constants
 from ..errors import SolverIngressNotFound
 from .client import Kube
 
@@ -16,15 +18,19 @@ async def create_solver_objects(
     namespace: str,
     pod: Mapping[str, Any],
     service: Mapping[str, Any],
-    ingress: Mapping[str, Any] | None,
+    route: Mapping[str, Any] | None,
 ) -> None:
-    """Create the objects (no Ingress when a user's is edited); existing ones (a resumed attempt) are kept."""
+    """Create the objects: the route is an Ingress or an HTTPRoute (none when a user's Ingress is edited).
+
+    Existing ones (a resumed attempt) are kept."""
     creations: list[tuple[Callable[..., Awaitable[Any]], Mapping[str, Any]]] = [
         (kube.core.create_namespaced_pod, pod),
         (kube.core.create_namespaced_service, service),
     ]
-    if ingress is not None:
-        creations.append((kube.networking.create_namespaced_ingress, ingress))
+    if route is not None and route["kind"] == "HTTPRoute":
+        creations.append((partial(_create_httproute, kube), route))
+    elif route is not None:
+        creations.append((kube.networking.create_namespaced_ingress, route))
     for create, body in creations:
         try:
             await create(namespace, body)
@@ -63,20 +69,66 @@ async def solver_service_names(kube: Kube, namespace: str, label_selector: str) 
     return {item.metadata.name for item in listed.items}
 
 
-async def delete_solver_objects(kube: Kube, namespace: str, label_selector: str) -> int:
-    """Delete every solver object matching the selector; returns how many were found."""
+async def delete_solver_objects(
+    kube: Kube, namespace: str, label_selector: str, *, httproutes: bool = True
+) -> int:
+    """Delete every solver object matching the selector (HTTPRoutes too, if asked); returns how many."""
+    kinds = [
+        (_names(kube.networking.list_namespaced_ingress), kube.networking.delete_namespaced_ingress),
+        (_names(kube.core.list_namespaced_service), kube.core.delete_namespaced_service),
+        (_names(kube.core.list_namespaced_pod), kube.core.delete_namespaced_pod),
+    ]
+    if httproutes:
+        kinds.insert(0, (partial(_httproute_names, kube), partial(_delete_httproute, kube)))
     found = 0
-    for lister, deleter in (
-        (kube.networking.list_namespaced_ingress, kube.networking.delete_namespaced_ingress),
-        (kube.core.list_namespaced_service, kube.core.delete_namespaced_service),
-        (kube.core.list_namespaced_pod, kube.core.delete_namespaced_pod),
-    ):
-        listed = await lister(namespace, label_selector=label_selector)
-        for item in listed.items:
+    for list_names, delete in kinds:
+        for name in await list_names(namespace, label_selector):
             found += 1
             try:
-                await deleter(item.metadata.name, namespace, grace_period_seconds=0)
+                await delete(name, namespace, grace_period_seconds=0)
             except ApiException as exc:
                 if exc.status != 404:
                     raise
     return found
+
+
+def _names(lister: Callable[..., Awaitable[Any]]) -> Callable[[str, str], Awaitable[list[str]]]:
+    async def names(namespace: str, label_selector: str) -> list[str]:
+        listed = await lister(namespace, label_selector=label_selector)
+        return [item.metadata.name for item in listed.items]
+
+    return names
+
+
+async def _httproute_names(kube: Kube, namespace: str, label_selector: str) -> list[str]:
+    """The solver's HTTPRoutes; none where the cluster has no Gateway API."""
+    try:
+        listed = await kube.custom.list_namespaced_custom_object(
+            constants.GATEWAY_GROUP,
+            constants.GATEWAY_VERSION,
+            namespace,
+            constants.HTTPROUTES,
+            label_selector=label_selector,
+        )
+    except ApiException as exc:
+        if exc.status == 404:
+            return []
+        raise
+    return [item["metadata"]["name"] for item in listed["items"]]
+
+
+async def _create_httproute(kube: Kube, namespace: str, body: Mapping[str, Any]) -> None:
+    await kube.custom.create_namespaced_custom_object(
+        constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, namespace, constants.HTTPROUTES, body
+    )
+
+
+async def _delete_httproute(kube: Kube, name: str, namespace: str, grace_period_seconds: int) -> None:
+    await kube.custom.delete_namespaced_custom_object(
+        constants.GATEWAY_GROUP,
+        constants.GATEWAY_VERSION,
+        namespace,
+        constants.HTTPROUTES,
+        name,
+        grace_period_seconds=grace_period_seconds,
+    )

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evercert.api.issuer import Http01IngressSolver
+from evercert.api.issuer import Http01GatewaySolver, Http01IngressSolver
 from evercert.constants import (
     API_VERSION,
     CERTIFICATE_KIND,
@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 @dataclass(frozen=True)
 class SolverRequest:
-    """Everything needed to build the Pod, Service and Ingress that answer one challenge."""
+    """Everything needed to build the Pod, Service and route (Ingress or HTTPRoute) of one challenge."""
 
     certificate_name: str
     certificate_uid: str
@@ -35,7 +35,7 @@ class SolverRequest:
     token: str
     key_authorization: str
     image: str
-    solver: Http01IngressSolver = field(default_factory=Http01IngressSolver)
+    solver: Http01IngressSolver | Http01GatewaySolver = field(default_factory=Http01IngressSolver)
     # The Certificate's own solver Ingress class (the ingress-shim's annotation) wins over the Issuer's.
     ingress_class_override: str | None = None
 
@@ -45,15 +45,15 @@ class SolverRequest:
 
     @property
     def ingress_class_name(self) -> str | None:
-        return self.ingress_class_override or self.solver.ingress_class_name
+        return self.ingress_class_override or getattr(self.solver, "ingress_class_name", None)
 
     @property
     def ingress_class(self) -> str | None:
-        return None if self.ingress_class_override else self.solver.ingress_class
+        return None if self.ingress_class_override else getattr(self.solver, "ingress_class", None)
 
 
 def solver_name(request: SolverRequest) -> str:
-    """The name of the Pod, Service and Ingress: the same for the same challenge, across restarts."""
+    """The name of the Pod, Service and route: the same for the same challenge, across restarts."""
     key = f"{request.namespace}/{request.certificate_name}/{request.dns_name}/{request.token}"
     return SOLVER_NAME_PREFIX + digest(key)
 
@@ -81,7 +81,7 @@ def owner_reference(request: SolverRequest) -> dict[str, Any]:
 
 
 def solver_metadata(request: SolverRequest) -> dict[str, Any]:
-    """The metadata shared by the Pod, Service and Ingress of one challenge."""
+    """The metadata shared by the Pod, Service and route of one challenge."""
     return {
         "name": solver_name(request),
         "namespace": request.namespace,

@@ -1,0 +1,131 @@
+"""The wiring of the ingress-shim and the gateway-shim. Users' Ingresses and Gateways are only indexed
+and watched, never written to: no kopf change handlers, so kopf puts no annotations or finalizers on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+from .. import constants
+from ..clock import SystemClock
+from ..events import KopfEvents
+from ..gateway_shim import GATEWAY, gateway_request
+from ..ingress_shim import (
+    INGRESS,
+    ExistingCertificate,
+    Shim,
+    ShimOptions,
+    ShimRequest,
+    ShimState,
+    Source,
+    existing_certificate,
+    ingress_request,
+)
+from ..runtime import Runtime
+
+INGRESSES = (constants.INGRESS_GROUP, constants.INGRESS_VERSION, constants.INGRESSES)
+USERS_INGRESSES = {constants.LABEL_SOLVER: kopf.ABSENT}  # the solver's own Ingresses are not asking
+GATEWAYS = (constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, constants.GATEWAYS)
+CERTIFICATES = (constants.GROUP, constants.VERSION, constants.CERTIFICATES)
+
+Requests = kopf.Index[str, ShimRequest]
+Certificates = kopf.Index[str, ExistingCertificate]
+
+
+@kopf.on.startup()
+async def start_shims(memo: kopf.Memo, **_: Any) -> None:
+    memo.shims = {source.kind: ShimState() for source in (INGRESS, GATEWAY)}
+    memo.shim_indexes = {}  # the indexes, as the last event handed them over (for a resync)
+
+
+@kopf.on.cleanup()
+async def stop_shims(memo: kopf.Memo, **_: Any) -> None:
+    states: dict[str, ShimState] = memo.shims
+    for state in states.values():
+        state.close()
+
+
+@kopf.index(*INGRESSES, labels=USERS_INGRESSES)
+async def ingress_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, ShimRequest]:
+    """namespace → what each annotated Ingress asks for ({} un-indexes an Ingress no longer annotated)."""
+    runtime: Runtime = memo.runtime
+    request = ingress_request(body, ShimOptions.from_settings(runtime.settings))
+    return {} if request is None else {body.metadata.namespace: request}
+
+
+@kopf.index(*GATEWAYS)
+async def gateway_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, ShimRequest]:
+    """namespace → what each annotated Gateway asks for."""
+    runtime: Runtime = memo.runtime
+    request = gateway_request(body, ShimOptions.from_settings(runtime.settings))
+    return {} if request is None else {body.metadata.namespace: request}
+
+
+@kopf.index(*CERTIFICATES)
+async def ingress_certificates(body: kopf.Body, **_: Any) -> dict[str, ExistingCertificate]:
+    return {body.metadata.namespace: existing_certificate(body, INGRESS)}
+
+
+@kopf.index(*CERTIFICATES)
+async def gateway_certificates(body: kopf.Body, **_: Any) -> dict[str, ExistingCertificate]:
+    return {body.metadata.namespace: existing_certificate(body, GATEWAY)}
+
+
+@kopf.on.event(*INGRESSES, labels=USERS_INGRESSES)
+async def ingress_changed(
+    body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, ingress_certificates: Certificates, **_: Any
+) -> None:
+    memo.shim_indexes[INGRESS.kind] = (ingress_requests, ingress_certificates)
+    if _serves(memo, body.metadata.namespace):
+        await _shim(memo, INGRESS).owner_changed(body, ingress_requests, ingress_certificates)
+
+
+@kopf.on.event(*GATEWAYS)
+async def gateway_changed(
+    body: kopf.Body, memo: kopf.Memo, gateway_requests: Requests, gateway_certificates: Certificates, **_: Any
+) -> None:
+    memo.shim_indexes[GATEWAY.kind] = (gateway_requests, gateway_certificates)
+    if _serves(memo, body.metadata.namespace):
+        await _shim(memo, GATEWAY).owner_changed(body, gateway_requests, gateway_certificates)
+
+
+@kopf.on.event(*CERTIFICATES)
+async def shim_certificate_changed(
+    body: kopf.Body,
+    memo: kopf.Memo,
+    ingress_requests: Requests,
+    ingress_certificates: Certificates,
+    gateway_requests: Requests,
+    gateway_certificates: Certificates,
+    **_: Any,
+) -> None:
+    memo.shim_indexes[INGRESS.kind] = (ingress_requests, ingress_certificates)
+    memo.shim_indexes[GATEWAY.kind] = (gateway_requests, gateway_certificates)
+    if _serves(memo, body.metadata.namespace):
+        await _shim(memo, INGRESS).certificate_changed(body, ingress_requests, ingress_certificates)
+        await _shim(memo, GATEWAY).certificate_changed(body, gateway_requests, gateway_certificates)
+
+
+def _serves(memo: kopf.Memo, namespace: str) -> bool:
+    """A shim plans a whole namespace at once: one replica serves each namespace (its shard)."""
+    runtime: Runtime = memo.runtime
+    runtime.start()
+    return runtime.serving.serves(None, namespace)
+
+
+async def resync(memo: kopf.Memo, shards: frozenset[int]) -> None:
+    """After shards were gained: plan every namespace with annotated Ingresses or Gateways in them."""
+    runtime: Runtime = memo.runtime
+    for source in (INGRESS, GATEWAY):
+        requests, certificates = memo.shim_indexes.get(source.kind, ({}, {}))
+        for namespace in list(requests):
+            if runtime.serving.shard(None, namespace) in shards:
+                await _shim(memo, source).sync(namespace, requests, certificates)
+
+
+def _shim(memo: kopf.Memo, source: Source) -> Shim:
+    """The shim's state with the operator's client: the Runtime is made by a startup handler that runs
+    after this module's, so it is looked up per event."""
+    runtime: Runtime = memo.runtime
+    return Shim(memo.shims[source.kind], runtime.kube, KopfEvents(), SystemClock(), source=source)
