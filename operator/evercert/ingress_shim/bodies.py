@@ -80,7 +80,8 @@ def existing_certificate(body: Mapping[str, Any], source: Source = INGRESS) -> E
         name=metadata.get("name", ""),
         uid=metadata.get("uid", ""),
         owner_uid=controller.get("uid") if from_source else None,
-        spec=copy.deepcopy(managed(body.get("spec") or {})),
-        annotations={k: annotations[k] for k in SHIM_ANNOTATIONS if k in annotations},
+        # Only a Certificate the shim made is compared with what is asked: others cost no copy of their spec.
+        spec=copy.deepcopy(managed(body.get("spec") or {})) if from_source else {},
+        annotations={k: annotations[k] for k in SHIM_ANNOTATIONS if k in annotations} if from_source else {},
         conflict=conflict.get("message") if conflict else None,
     )
