@@ -35,6 +35,7 @@ install_tools() {  # the Debian tools this script needs, once, on a cold machine
   command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
   command -v podman >/dev/null || missing+=(podman)
   command -v crun >/dev/null || missing+=(crun)
+  command -v runc >/dev/null || missing+=(runc)
   command -v fuse-overlayfs >/dev/null || missing+=(fuse-overlayfs)
   command -v newuidmap >/dev/null || missing+=(uidmap)
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -144,6 +145,9 @@ main() {
     final_tree "$WORK/tree" "$WORK/final"
     commit_image "$WORK/final" "$keyed"
     buildah tag "$keyed" "$IMAGE"
+    # Earlier builds of other inputs: only the newest is kept.
+    podman images --format '{{.Repository}}:{{.Tag}}' | grep -F 'localhost/evercert/evercert:inputs-' \
+      | grep -vxF "$keyed" | xargs -r podman rmi >/dev/null 2>&1 || true
     log "built in $(( $(date +%s) - started )) s"
   fi
   log "size $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes"

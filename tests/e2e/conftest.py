@@ -75,8 +75,17 @@ def install(env: LocalEnvironment, name: str, namespace: str, *values: str) -> R
     return Release(name, namespace, output, [doc for doc in yaml.safe_load_all(manifest) if doc])
 
 
-def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartOperator:
-    """The operator as the release's Deployment would run it (its args and env), as its ServiceAccount."""
+@dataclass(frozen=True)
+class ChartSettings:
+    """How the release's Deployment runs the operator: its ServiceAccount, args and env."""
+
+    kubeconfig: Path
+    liveness_url: str
+    args: list[str]
+    env: dict[str, str]
+
+
+def chart_settings(env: LocalEnvironment, release: Release, name: str) -> ChartSettings:
     account = release.find("ServiceAccount")["metadata"]["name"]
     kubeconfig = env.controlplane.service_account_kubeconfig(
         release.namespace, account, env.workdir / f"{name}.kubeconfig"
@@ -88,8 +97,14 @@ def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartO
     # The downward API's values, as the Pod would get them.
     pod = {"POD_NAME": f"{name}-0", "POD_NAMESPACE": release.namespace}
     chart_env = {e["name"]: e["value"] if "value" in e else pod[e["name"]] for e in container["env"]}
-    process = env.start_operator(name, kubeconfig=kubeconfig, extra_env=chart_env, args=args)
-    return ChartOperator(process, liveness_url, release)
+    return ChartSettings(kubeconfig, liveness_url, args, chart_env)
+
+
+def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartOperator:
+    """The operator as the release's Deployment would run it (its args and env), as its ServiceAccount."""
+    chart = chart_settings(env, release, name)
+    process = env.start_operator(name, kubeconfig=chart.kubeconfig, extra_env=chart.env, args=chart.args)
+    return ChartOperator(process, chart.liveness_url, release)
 
 
 def wait_issuer_ready(env: LocalEnvironment, operator: ChartOperator) -> None:
