@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/operator:$(CURDIR)/devenv
 DEV_DIR ?= $(HOME)/.cache/evercert/dev
 
-.PHONY: demo test unit lint testbin venv dev-up dev-down bench clean
+.PHONY: demo test unit lint testbin image venv dev-up dev-down bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ venv: $(VENV)/.installed
 testbin:
 	@bash hack/testbin.sh
 
+# The OCI image with buildah from Debian packages and PyPI (no Docker daemon, no registry); rebuilt
+# only when its inputs change. The Dockerfile builds the same image with Docker.
+image:
+	@bash hack/image.sh
+
 lint: venv
 	$(VENV)/bin/ruff check operator devenv tests bench
 	$(VENV)/bin/ruff format --check operator devenv tests bench
@@ -26,7 +31,7 @@ lint: venv
 unit: venv
 	$(PY) -m pytest tests/unit -q
 
-test: venv testbin lint
+test: venv testbin image lint
 	$(PY) -m pytest tests -q -ra --durations=15
 
 demo: venv testbin

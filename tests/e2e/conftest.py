@@ -88,8 +88,17 @@ def install(env: LocalEnvironment, name: str, namespace: str, *values: str) -> R
     return Release(name, namespace, output, [doc for doc in yaml.safe_load_all(manifest) if doc])
 
 
-def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartOperator:
-    """The operator as the release's Deployment would run it (its args and env), as its ServiceAccount."""
+@dataclass(frozen=True)
+class ChartSettings:
+    """How the release's Deployment runs the operator: its ServiceAccount, args and env."""
+
+    kubeconfig: Path
+    liveness_url: str
+    args: list[str]
+    env: dict[str, str]
+
+
+def chart_settings(env: LocalEnvironment, release: Release, name: str) -> ChartSettings:
     account = release.find("ServiceAccount")["metadata"]["name"]
     kubeconfig = env.controlplane.service_account_kubeconfig(
         release.namespace, account, env.workdir / f"{name}.kubeconfig"
@@ -103,13 +112,19 @@ def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartO
     chart_env = {e["name"]: e["value"] if "value" in e else pod[e["name"]] for e in container["env"]}
     assert chart_env["EVERCERT_METRICS_PORT"] == str(container_port(container, "metrics"))
     chart_env["EVERCERT_METRICS_PORT"] = str(listen_port())
-    process = env.start_operator(name, kubeconfig=kubeconfig, extra_env=chart_env, args=args)
-    return ChartOperator(process, liveness_url, env.metrics_url(process), release)
+    return ChartSettings(kubeconfig, liveness_url, args, chart_env)
 
 
 def container_port(container: dict[str, Any], name: str) -> int:
     (port,) = [p["containerPort"] for p in container["ports"] if p["name"] == name]
     return int(port)
+
+
+def start_operator(env: LocalEnvironment, release: Release, name: str) -> ChartOperator:
+    """The operator as the release's Deployment would run it (its args and env), as its ServiceAccount."""
+    chart = chart_settings(env, release, name)
+    process = env.start_operator(name, kubeconfig=chart.kubeconfig, extra_env=chart.env, args=chart.args)
+    return ChartOperator(process, chart.liveness_url, env.metrics_url(process), release)
 
 
 def wait_issuer_ready(env: LocalEnvironment, operator: ChartOperator) -> None:
