@@ -129,7 +129,7 @@ class TestDnsNames:
 
     @pytest.mark.parametrize("name", ["192.0.2.1", "2001:db8::1", "[2001:db8::1]"])
     def test_rejects_ip_addresses(self, name: str) -> None:
-        assert "is an IP address; evercert only issues for DNS names" in invalid(dnsNames=[name])
+        assert "is an IP address: list it in spec.ipAddresses instead" in invalid(dnsNames=[name])
 
     @pytest.mark.parametrize(
         "name",
@@ -157,8 +157,8 @@ class TestDnsNames:
         assert parse(dnsNames=["xn--bcher-kva.example"]).dns_names == ("xn--bcher-kva.example",)
 
     def test_requires_at_least_one_name(self) -> None:
-        assert (
-            invalid(dnsNames=[]) == "spec.dnsNames must list at least one DNS name (or set spec.commonName)"
+        assert invalid(dnsNames=[]) == (
+            "spec.dnsNames must list at least one DNS name (or set spec.commonName or spec.ipAddresses)"
         )
 
     def test_requires_dns_names_when_missing_entirely(self) -> None:
@@ -170,7 +170,7 @@ class TestDnsNames:
 
     def test_rejects_more_than_100_names_citing_lets_encrypts_limit(self) -> None:
         message = invalid(dnsNames=[f"host{i}.example.com" for i in range(101)])
-        assert "has 101 names" in message
+        assert "have 101 names" in message
         assert "Let's Encrypt accept at most 100" in message
 
     def test_counts_names_after_removing_duplicates(self) -> None:
