@@ -108,7 +108,7 @@ def failed(
         attempts = status.failed_attempts + 1
         served = look.served.info if look is not None and look.served is not None else None
         record = None
-        if look is not None and issuer is not None:
+        if look is not None and issuer is not None and look.spec.fallback_issuer_refs:
             may_fall_back = fallback.may_fall_back(look)
             record = fallback.after_failure(look.spec, status.attempt_issuer, issuer, may_fall_back, now)
         if record is not None and record.failed_attempts == 0:
