@@ -321,3 +321,44 @@ def test_rejects_a_spec_that_is_not_an_object() -> None:
     body["spec"] = ["secretName"]
     with pytest.raises(InvalidSpec, match=r"^spec must be an object$"):
         parse_certificate(body)
+
+
+class TestIpAddresses:
+    def test_are_parsed_canonical_and_deduplicated_in_order(self) -> None:
+        spec = parse(ipAddresses=["192.0.2.1", "2001:DB8:0::1", "192.0.2.1"])
+        assert spec.ip_addresses == ("192.0.2.1", "2001:db8::1")
+        assert spec.identifiers == ("www.example.com", "192.0.2.1", "2001:db8::1")
+
+    def test_may_stand_alone_without_dns_names(self) -> None:
+        spec = parse(dnsNames=None, ipAddresses=["127.0.0.1"])
+        assert spec.dns_names == () and spec.identifiers == ("127.0.0.1",)
+
+    def test_rejects_what_is_not_an_address(self) -> None:
+        assert invalid(ipAddresses=["192.0.2.300"]) == (
+            "spec.ipAddresses[0]: '192.0.2.300' is not an IPv4 or IPv6 address"
+        )
+
+    def test_count_towards_the_limit_of_names(self) -> None:
+        names = [f"host{i}.example.com" for i in range(99)]
+        assert "have 101 names" in invalid(dnsNames=names, ipAddresses=["192.0.2.1", "192.0.2.2"])
+
+
+class TestFallbackIssuerRefs:
+    def test_are_parsed_in_order_after_the_primary(self) -> None:
+        spec = parse(fallbackIssuerRefs=[{"name": "zerossl", "kind": "ClusterIssuer"}, {"name": "local"}])
+        expected = (IssuerRef("zerossl", "ClusterIssuer"), IssuerRef("local", "Issuer"))
+        assert spec.fallback_issuer_refs == expected
+        assert spec.issuer_refs[0] == IssuerRef("letsencrypt", "Issuer")
+        assert spec.issuer_key(spec.fallback_issuer_refs[0]) == IssuerKey("ClusterIssuer", None, "zerossl")
+
+    def test_none_by_default(self) -> None:
+        assert parse().fallback_issuer_refs == ()
+
+    def test_must_not_repeat_the_primary_or_each_other(self) -> None:
+        message = "spec.fallbackIssuerRefs must name issuers other than spec.issuerRef, each once"
+        assert invalid(fallbackIssuerRefs=[{"name": "letsencrypt"}]) == message
+        assert invalid(fallbackIssuerRefs=[{"name": "a"}, {"name": "a"}]) == message
+
+    def test_are_validated_like_issuer_ref(self) -> None:
+        message = invalid(fallbackIssuerRefs=[{"name": "a", "kind": "Nope"}])
+        assert "spec.fallbackIssuerRefs[0].kind" in message
