@@ -15,6 +15,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from .. import constants, reasons
 from ..api.certificate import CertificateSpec, IssuerRef, parse_certificate
+from ..conditions import parse_timestamp
 from ..errors import AcmeFailure, EvercertError, InvalidSpec
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
@@ -38,6 +39,16 @@ def pending_renew_request(body: Mapping[str, Any]) -> str | None:
     requested = annotations.get(constants.ANNOTATION_RENEW_REQUESTED)
     last = (body.get("status") or {}).get("lastRenewRequest")
     return requested if requested and requested != last else None
+
+
+def skips_the_wait(renew_request: str | None, status: CertificateStatus) -> bool:
+    """`evercert renew` is the administrator's early retry: a request made after the last failed
+    attempt skips that attempt's wait (once: the next failure is later than the request)."""
+    if renew_request is None:
+        return False
+    requested = parse_timestamp(renew_request)
+    last = status.last_failure_time
+    return last is None or (requested is not None and requested > last)
 
 
 ServedLookup = Callable[[str, str], SecretContents | None]
@@ -80,8 +91,8 @@ async def reconcile(
         if session is None:
             assert issuer_error is not None
             raise issuer_error
-        # `evercert renew` (the annotation) is the administrator's early retry: it skips the wait.
-        if renew_request is None and status.next_attempt_time and status.next_attempt_time > now:
+        waiting = status.next_attempt_time is not None and status.next_attempt_time > now
+        if waiting and not skips_the_wait(renew_request, status):
             return status.next_attempt_time
         held = runtime.failed_validations.held_until(session.account_uri, spec.identifiers, now)
         if held is not None:
