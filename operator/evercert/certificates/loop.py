@@ -46,9 +46,14 @@ def skips_the_wait(renew_request: str | None, status: CertificateStatus) -> bool
     attempt skips that attempt's wait (once: the next failure is later than the request)."""
     if renew_request is None:
         return False
-    requested = parse_timestamp(renew_request)
     last = status.last_failure_time
-    return last is None or (requested is not None and requested > last)
+    if last is None:
+        return True
+    try:
+        requested = parse_timestamp(renew_request)
+    except ValueError:  # not a time (the annotation is free text): it cannot be newer
+        return False
+    return requested is not None and requested > last
 
 
 ServedLookup = Callable[[str, str], SecretContents | None]
