@@ -195,7 +195,8 @@ class SolverHost:
 def matching_service(ingress: Any, host: str, path: str) -> str | None:
     """The backend service name of the first rule of `ingress` that routes host + path."""
     for rule in ingress.spec.rules or []:
-        if (rule.host or "").lower() != host or rule.http is None:
+        # A rule without a host routes every host, as in real ingress controllers (IP identifiers).
+        if (rule.host and rule.host.lower() != host) or rule.http is None:
             continue
         for entry in rule.http.paths:
             exact = entry.path_type == "Exact"

@@ -30,6 +30,7 @@ ANNOTATION_ISSUER_NAME = f"{GROUP}/issuer-name"
 ANNOTATION_ISSUER_KIND = f"{GROUP}/issuer-kind"
 ANNOTATION_CERTIFICATE_NAME = f"{GROUP}/certificate-name"
 ANNOTATION_DNS_NAMES = f"{GROUP}/alt-names"
+ANNOTATION_IP_ADDRESSES = f"{GROUP}/ip-sans"
 ANNOTATION_COMMON_NAME = f"{GROUP}/common-name"
 ANNOTATION_SERIAL = f"{GROUP}/serial"
 # On a Secret evercert did not make: hand it over to evercert.

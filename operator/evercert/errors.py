@@ -79,7 +79,8 @@ class SolverIngressNotFound(AttemptFailed):
 
 
 class AcmeFailure(AttemptFailed):
-    """An ACME exchange failed; `reason` is one of reasons.ACME_*."""
+    """An ACME exchange failed; `reason` is one of reasons.ACME_*; `names`: the identifiers it is about
+    when the CA said (a failed validation names its authorization's identifier)."""
 
     def __init__(
         self,
@@ -88,5 +89,7 @@ class AcmeFailure(AttemptFailed):
         *,
         retry_after: datetime.datetime | None = None,
         transient: bool = False,
+        names: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message, reason=reason, retry_after=retry_after, transient=transient)
+        self.names = names

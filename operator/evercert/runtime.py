@@ -16,6 +16,7 @@ from .certificates.store import CertificateStore, Key
 from .clock import Clock, SystemClock
 from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
+from .issuers.failed_validations import FailedValidations
 from .issuers.session import AccountRegistry
 from .kube.client import Kube
 from .leadership.serving import Serving
@@ -41,6 +42,7 @@ class Runtime:
     slots: IssuanceSlots = field(default_factory=lambda: IssuanceSlots(32))
     serving: Serving = field(default_factory=Serving)
     accounts: AccountRegistry = field(default_factory=AccountRegistry)
+    failed_validations: FailedValidations = field(default_factory=FailedValidations)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
 
     @property

@@ -1,7 +1,8 @@
 """CA faults: outages (5xx, dropped connections), Retry-After, rejected nonces, failed validations.
 
 These tests run their own operator with a 2 s first backoff (EVERCERT_BACKOFF_BASE_SECONDS) so that
-retries happen within the test; production waits 1 minute, doubling.
+retries happen within the test: the schedule scales with it, 2 s, 20 s, 200 s, then 2880 s (production:
+1 min, 10 min, 100 min, then a day).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
-import math
 import signal
 import time
 import uuid
@@ -29,6 +29,7 @@ from .helpers import assert_valid_tls_secret, certificate, event_reasons, wait_r
 from .watching import Watch, mismatched_versions, order_urls, private_keys
 
 FIRST_BACKOFF = 2
+SCHEDULE = (1, 10, 100, 1440)  # Let's Encrypt's 1 min, 10 min, 100 min, a day, in first backoffs
 # An attempt during an outage ends at its first failed request to the CA.
 MAX_REQUESTS_PER_ATTEMPT = 1
 
@@ -85,6 +86,20 @@ def _time(text: str) -> datetime.datetime:
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
 
 
+def backoff(number: int) -> int:
+    """The wait after the `number`-th failed attempt, in seconds."""
+    return FIRST_BACKOFF * SCHEDULE[min(number, len(SCHEDULE)) - 1]
+
+
+def most_attempts(outage: float) -> int:
+    """At most this many attempts fit in an outage of `outage` seconds: the first, then one per wait."""
+    attempts, waited = 1, 0
+    while waited + backoff(attempts) <= outage:
+        waited += backoff(attempts)
+        attempts += 1
+    return attempts
+
+
 def failed_attempts(env: LocalEnvironment, namespace: str, name: str) -> int:
     cert = get(env, "certificate", namespace, name) or {}
     return int((cert.get("status") or {}).get("failedIssuanceAttempts") or 0)
@@ -97,7 +112,7 @@ def ready_at_failure(versions: list[dict[str, Any]], number: int) -> dict[str, A
 
 
 @pytest.mark.parametrize(("mode", "reason"), [("503", "ACMEServerError"), ("drop", "ACMEServerUnreachable")])
-def test_an_order_in_flight_survives_a_ca_outage_with_exponential_backoff(
+def test_an_order_in_flight_survives_a_ca_outage_with_the_retry_schedule(
     env: LocalEnvironment, proxy: CaProxy, flaky_issuer: str, namespace: str, mode: str, reason: str
 ) -> None:
     with Watch(env, "certificates", namespace) as certificates, Watch(env, "secrets", namespace) as secrets:
@@ -109,19 +124,19 @@ def test_an_order_in_flight_survives_a_ca_outage_with_exponential_backoff(
         wait_for(lambda: failed_attempts(env, namespace, "web") >= 2, 30, "two failed attempts")
         proxy.fail("pass")
         outage = time.monotonic() - outage_began
-        wait_ready(env, namespace, "web", timeout=30)
+        wait_ready(env, namespace, "web", timeout=backoff(2) + 20)
     versions = certificates.versions
     during = ready_at_failure(versions, 1)
     assert during["status"] == "False" and during["reason"] == reason
     attempts = failures(versions)
     for number, failed_at, next_at in attempts:
-        backoff = FIRST_BACKOFF * 2 ** (number - 1)  # status times hold whole seconds, rounded up
-        assert backoff <= (next_at - failed_at).total_seconds() <= backoff + 1
+        wait = backoff(number)  # status times hold whole seconds, rounded up
+        assert wait <= (next_at - failed_at).total_seconds() <= wait + 1
     for (_, _, next_at), (_, failed_at, _) in itertools.pairwise(attempts):
         assert failed_at >= next_at, "an attempt came before its backoff was over"
     sent = proxy.requests(mode)
     assert 0 < len(sent) <= MAX_REQUESTS_PER_ATTEMPT * len(attempts)
-    assert len(attempts) <= 1 + math.log2(1 + outage / FIRST_BACKOFF)
+    assert len(attempts) <= most_attempts(outage)
     assert len(order_urls(versions)) == 1, "the order in flight was not resumed"
     assert not mismatched_versions(secrets.versions)
     assert len(private_keys(secrets.versions, "web")) == 1, (
@@ -196,3 +211,60 @@ def test_a_failed_validation_reports_the_cas_reason_removes_solvers_and_backs_of
     assert failed_again >= retry_at, "the retry did not wait for its backoff"
     assert len(order_urls(certificates.versions)) >= 2, "each attempt after a failed validation orders anew"
     assert event_reasons(env, namespace, "lost").count("ACMEValidationFailed") >= 1
+
+
+def test_a_failing_primary_issuer_falls_back_and_the_next_renewal_tries_it_again(
+    env: LocalEnvironment, fast_operator: Server, proxy: CaProxy, namespace: str
+) -> None:
+    """Two Pebble-backed ClusterIssuers (two accounts): the primary reached through the proxy, which
+    answers 503 after the account is registered; after 3 failed attempts the fallback issues."""
+    primary = f"primary-{namespace}"
+    proxy.fail("pass")
+    issuer = proxy.issuer(primary, namespace)
+    issuer["kind"] = "ClusterIssuer"
+    issuer["metadata"] = {"name": primary}
+    env.apply(issuer)
+    wait_for(lambda: condition(env, "clusterissuer", None, primary, "Ready") == "True", 30, "primary Ready")
+    fallback = {"name": "local-pebble", "kind": "ClusterIssuer"}
+    proxy.fail("503")
+    outage_began = time.monotonic()
+    with Watch(env, "certificates", namespace) as certificates:
+        env.apply(
+            certificate(namespace, "web", ["web.example.org"], issuer=primary, fallbackIssuerRefs=[fallback])
+        )
+        wait_ready(env, namespace, "web", timeout=backoff(1) + backoff(2) + backoff(1) + 30)
+        issued = get(env, "certificate", namespace, "web") or {}
+        annotations = (get(env, "secret", namespace, "web-tls") or {})["metadata"]["annotations"]
+        proxy.fail("pass")
+        passing_since = time.monotonic()
+        env.controlplane.kubectl(
+            "annotate", "-n", namespace, "certificate", "web", "evercert.dev/renew-requested-at=now-1"
+        )
+        wait_for(lambda: served_by(env, namespace) == primary, 60, "issued again by the primary")
+    attempts = failures(certificates.versions)
+    assert [number for number, _, _ in attempts] == [1, 2, 3]
+    assert ready_at_failure(certificates.versions, 1)["reason"] == "ACMEServerError"
+    (_, _, retry_at), (_, switched_at, fallback_at) = attempts[1], attempts[2]
+    assert switched_at >= retry_at
+    assert (fallback_at - switched_at).total_seconds() <= backoff(1) + 1, "the fallback waited the schedule"
+    assert annotations["evercert.dev/issuer-name"] == "local-pebble"
+    assert annotations["evercert.dev/issuer-kind"] == "ClusterIssuer"
+    assert issued["status"]["issuedBy"] == fallback
+    assert "attemptIssuer" not in issued["status"]
+    # Kept until its renewal (here the renew request): the trigger does not call it IncorrectIssuer.
+    after = [v for v in certificates.versions if (v.get("status") or {}).get("issuedBy") == fallback]
+    issuing_reasons = {
+        c.get("reason") for v in after for c in v["status"].get("conditions") or [] if c["type"] == "Issuing"
+    }
+    assert after and issuing_reasons <= {"ManuallyTriggered"}, issuing_reasons
+    assert len(proxy.requests("503", since=outage_began)) <= MAX_REQUESTS_PER_ATTEMPT * 3
+    assert proxy.requests("pass", since=passing_since), "the renewal did not go to the primary"
+    final = get(env, "certificate", namespace, "web") or {}
+    assert final["status"]["issuedBy"] == {"name": primary, "kind": "ClusterIssuer"}
+    assert_valid_tls_secret(env, namespace, "web-tls", ["web.example.org"])
+    env.controlplane.kubectl("delete", "clusterissuer", primary)
+
+
+def served_by(env: LocalEnvironment, namespace: str) -> str | None:
+    secret = get(env, "secret", namespace, "web-tls") or {}
+    return ((secret.get("metadata") or {}).get("annotations") or {}).get("evercert.dev/issuer-name")

@@ -129,7 +129,7 @@ class TestDnsNames:
 
     @pytest.mark.parametrize("name", ["192.0.2.1", "2001:db8::1", "[2001:db8::1]"])
     def test_rejects_ip_addresses(self, name: str) -> None:
-        assert "is an IP address; evercert only issues for DNS names" in invalid(dnsNames=[name])
+        assert "is an IP address: list it in spec.ipAddresses instead" in invalid(dnsNames=[name])
 
     @pytest.mark.parametrize(
         "name",
@@ -157,8 +157,8 @@ class TestDnsNames:
         assert parse(dnsNames=["xn--bcher-kva.example"]).dns_names == ("xn--bcher-kva.example",)
 
     def test_requires_at_least_one_name(self) -> None:
-        assert (
-            invalid(dnsNames=[]) == "spec.dnsNames must list at least one DNS name (or set spec.commonName)"
+        assert invalid(dnsNames=[]) == (
+            "spec.dnsNames must list at least one DNS name (or set spec.commonName or spec.ipAddresses)"
         )
 
     def test_requires_dns_names_when_missing_entirely(self) -> None:
@@ -170,7 +170,7 @@ class TestDnsNames:
 
     def test_rejects_more_than_100_names_citing_lets_encrypts_limit(self) -> None:
         message = invalid(dnsNames=[f"host{i}.example.com" for i in range(101)])
-        assert "has 101 names" in message
+        assert "have 101 names" in message
         assert "Let's Encrypt accept at most 100" in message
 
     def test_counts_names_after_removing_duplicates(self) -> None:
@@ -321,3 +321,44 @@ def test_rejects_a_spec_that_is_not_an_object() -> None:
     body["spec"] = ["secretName"]
     with pytest.raises(InvalidSpec, match=r"^spec must be an object$"):
         parse_certificate(body)
+
+
+class TestIpAddresses:
+    def test_are_parsed_canonical_and_deduplicated_in_order(self) -> None:
+        spec = parse(ipAddresses=["192.0.2.1", "2001:DB8:0::1", "192.0.2.1"])
+        assert spec.ip_addresses == ("192.0.2.1", "2001:db8::1")
+        assert spec.identifiers == ("www.example.com", "192.0.2.1", "2001:db8::1")
+
+    def test_may_stand_alone_without_dns_names(self) -> None:
+        spec = parse(dnsNames=None, ipAddresses=["127.0.0.1"])
+        assert spec.dns_names == () and spec.identifiers == ("127.0.0.1",)
+
+    def test_rejects_what_is_not_an_address(self) -> None:
+        assert invalid(ipAddresses=["192.0.2.300"]) == (
+            "spec.ipAddresses[0]: '192.0.2.300' is not an IPv4 or IPv6 address"
+        )
+
+    def test_count_towards_the_limit_of_names(self) -> None:
+        names = [f"host{i}.example.com" for i in range(99)]
+        assert "have 101 names" in invalid(dnsNames=names, ipAddresses=["192.0.2.1", "192.0.2.2"])
+
+
+class TestFallbackIssuerRefs:
+    def test_are_parsed_in_order_after_the_primary(self) -> None:
+        spec = parse(fallbackIssuerRefs=[{"name": "zerossl", "kind": "ClusterIssuer"}, {"name": "local"}])
+        expected = (IssuerRef("zerossl", "ClusterIssuer"), IssuerRef("local", "Issuer"))
+        assert spec.fallback_issuer_refs == expected
+        assert spec.issuer_refs[0] == IssuerRef("letsencrypt", "Issuer")
+        assert spec.issuer_key(spec.fallback_issuer_refs[0]) == IssuerKey("ClusterIssuer", None, "zerossl")
+
+    def test_none_by_default(self) -> None:
+        assert parse().fallback_issuer_refs == ()
+
+    def test_must_not_repeat_the_primary_or_each_other(self) -> None:
+        message = "spec.fallbackIssuerRefs must name issuers other than spec.issuerRef, each once"
+        assert invalid(fallbackIssuerRefs=[{"name": "letsencrypt"}]) == message
+        assert invalid(fallbackIssuerRefs=[{"name": "a"}, {"name": "a"}]) == message
+
+    def test_are_validated_like_issuer_ref(self) -> None:
+        message = invalid(fallbackIssuerRefs=[{"name": "a", "kind": "Nope"}])
+        assert "spec.fallbackIssuerRefs[0].kind" in message

@@ -173,7 +173,7 @@ def attempt_failed(reason: str = reasons.ACME_VALIDATION_FAILED, **kw: Any) -> A
             ),
         ),
         (
-            "failed renewal, a valid certificate still served: Ready stays, backoff doubles",
+            "failed renewal, a valid certificate still served: Ready stays, third wait is 100 min",
             {"conditions": [READY_TRUE], "failedIssuanceAttempts": 2},
             attempt_failed(),
             look(reasons.RENEWING),
@@ -182,8 +182,8 @@ def attempt_failed(reason: str = reasons.ACME_VALIDATION_FAILED, **kw: Any) -> A
                 "Ready",
                 "False",
                 ("Warning", reasons.ACME_VALIDATION_FAILED),
-                NOW + timedelta(minutes=4),
-                {"failedIssuanceAttempts": 3, "nextAttemptTime": timestamp(NOW + timedelta(minutes=4))},
+                NOW + timedelta(minutes=100),
+                {"failedIssuanceAttempts": 3, "nextAttemptTime": timestamp(NOW + timedelta(minutes=100))},
             ),
         ),
         (

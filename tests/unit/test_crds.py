@@ -156,7 +156,10 @@ class TestCertificateCrd:
     def test_rules_out_renew_before_with_percentage_and_a_spec_without_names(self) -> None:
         rules = [v["rule"] for v in schema("certificates", "spec")["x-kubernetes-validations"]]
         assert "!(has(self.renewBefore) && has(self.renewBeforePercentage))" in rules
-        assert "(has(self.dnsNames) && size(self.dnsNames) > 0) || has(self.commonName)" in rules
+        assert (
+            "(has(self.dnsNames) && size(self.dnsNames) > 0) || has(self.commonName)"
+            " || (has(self.ipAddresses) && size(self.ipAddresses) > 0)"
+        ) in rules
 
     def test_status_declares_the_lifecycle_fields(self) -> None:
         status = schema("certificates", "status")["properties"]

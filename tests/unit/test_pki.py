@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from evercert.pki import (
+    CertificateInfo,
     build_csr,
     certificate_info,
     chain_verifies,
@@ -310,3 +311,28 @@ def test_signed_by_refuses_an_impostor_with_the_same_name(leaf, make_ca):
 def test_public_key_type_names_algorithm_and_size(issue_leaf, intermediate, key, named):
     cert = issue_leaf(intermediate, key(), NAMES, NOT_BEFORE, NOT_AFTER)
     assert public_key_type(cert) == named
+
+
+def test_csr_names_ip_addresses_as_ip_sans(ec_key):
+    csr = x509.load_pem_x509_csr(build_csr(ec_key, ["example.com"], None, ["192.0.2.1", "2001:db8::1"]))
+    san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["example.com"]
+    assert [str(a) for a in san.get_values_for_type(x509.IPAddress)] == ["192.0.2.1", "2001:db8::1"]
+
+
+def test_csr_may_name_ip_addresses_only(ec_key):
+    csr = x509.load_pem_x509_csr(build_csr(ec_key, [], None, ["127.0.0.1"]))
+    san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert san.critical and san.value.get_values_for_type(x509.DNSName) == []
+
+
+def test_covers_names_compares_ip_addresses_as_addresses():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    info = certificate_info_with(("example.com",), ("2001:db8::1",), now)
+    assert covers_names(info, ["example.com"], ["2001:DB8:0::1"])
+    assert not covers_names(info, ["example.com"])
+    assert not covers_names(info, ["example.com"], ["2001:db8::2"])
+
+
+def certificate_info_with(names, addresses, now):
+    return CertificateInfo("1", now, now + timedelta(days=1), names, None, None, addresses)

@@ -291,3 +291,14 @@ def test_removing_paths_by_solver_service_restores_the_users_ingress() -> None:
     assert remove_paths_to_services(both, {solver_name(REQUEST), solver_name(other)}) == user_ingress()
     assert remove_paths_to_services(both, {solver_name(other)}) == add_challenge_path(user_ingress(), REQUEST)
     assert remove_paths_to_services(user_ingress(), {"evercert-solver-0000000000"}) == user_ingress()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "2001:db8::1"])
+def test_the_route_for_an_ip_address_has_no_host_rule(address: str) -> None:
+    """An Ingress host cannot be an IP address; the CA connects to the address itself."""
+    ip = request(dns_name=address)
+    (rule,) = build_ingress(ip)["spec"]["rules"]
+    assert "host" not in rule
+    assert rule["http"]["paths"][0]["path"] == ACME_CHALLENGE_PATH + REQUEST.token
+    edited = add_challenge_path(user_ingress(), ip)
+    assert [r for r in edited["spec"]["rules"] if "host" not in r] == [rule]

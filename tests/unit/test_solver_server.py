@@ -11,11 +11,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from evercert.solver import server as solver_server
 from evercert.solver.server import host_of, make_server
+from evercert_devenv.solverhost import matching_service
 
 HOST = "www.example.com"
 TOKEN = "-LdZ3qL_tok3n"
@@ -191,7 +193,14 @@ def test_logs_one_json_line_per_request(port: int, capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize(
     ("header", "host"),
-    [("Example.COM.", "example.com"), ("example.com:8080", "example.com"), ("[::1]:80", "[::1]"), ("", "")],
+    [
+        ("Example.COM.", "example.com"),
+        ("example.com:8080", "example.com"),
+        ("[::1]:80", "[::1]"),
+        ("", ""),
+        ("2001:DB8::1", "[2001:db8::1]"),
+        ("192.0.2.1:80", "192.0.2.1"),
+    ],
 )
 def test_host_of_strips_port_case_and_trailing_dot(header: str, host: str) -> None:
     assert host_of(header) == host
@@ -213,3 +222,16 @@ def test_solve_serves_until_sigterm_then_exits_cleanly() -> None:
         assert fetch(listening["port"], "GET", CHALLENGE).status == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+def test_the_test_beds_solver_host_routes_a_rule_without_host_for_any_host() -> None:
+    """As ingress controllers do: what an IP identifier's route relies on in the test bed."""
+    entry = SimpleNamespace(path="/.well-known/acme-challenge/t", path_type="Exact")
+    entry.backend = SimpleNamespace(service=SimpleNamespace(name="solver"))
+    hostless = SimpleNamespace(host=None, http=SimpleNamespace(paths=[entry]))
+    named = SimpleNamespace(host="a.example", http=SimpleNamespace(paths=[entry]))
+    ingress = SimpleNamespace(spec=SimpleNamespace(rules=[hostless]))
+    assert matching_service(ingress, "127.0.0.1", "/.well-known/acme-challenge/t") == "solver"
+    named_only = SimpleNamespace(spec=SimpleNamespace(rules=[named]))
+    assert matching_service(named_only, "127.0.0.1", "/.well-known/acme-challenge/t") is None
+    assert matching_service(named_only, "a.example", "/.well-known/acme-challenge/t") == "solver"

@@ -11,9 +11,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from evercert import constants
-from evercert.api.certificate import parse_certificate
+from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.certificates.tls_secret import ALLOW_TAKEOVER, build_tls_secret, check_ownership, read_contents
-from evercert.certificates.trigger import issuance_reason
+from evercert.certificates.trigger import issuance_reason, issued_by
 from evercert.errors import SecretInUse, SecretNotOwned
 from evercert.pki import generate_private_key, private_key_to_pem
 
@@ -161,3 +161,19 @@ def test_a_secret_written_for_another_certificate_is_a_conflict() -> None:
 def test_a_renew_request_reissues_a_good_certificate(issued_secret) -> None:
     spec, contents = parse_certificate(certificate_body()), read_contents(issued_secret())
     assert issuance_reason(spec, contents, EARLY, renew_requested=True) == "ManuallyTriggered"
+
+
+def test_a_certificate_from_a_fallback_issuer_is_kept_until_its_renewal(issued_secret) -> None:
+    """The primary is tried again at the next renewal, not at once (no IncorrectIssuer)."""
+    fallback = {"name": "zerossl", "kind": "ClusterIssuer"}
+    spec = parse_certificate(certificate_body(fallbackIssuerRefs=[fallback]))
+    contents = read_contents(issued_secret(issuer="zerossl"))
+    assert issued_by(spec, contents) == IssuerRef("zerossl", "ClusterIssuer")
+    assert issuance_reason(spec, contents, EARLY) is None
+    assert issuance_reason(spec, contents, NOT_BEFORE + timedelta(days=60, hours=1)) == "Renewing"
+    assert issuance_reason(spec, read_contents(issued_secret(issuer="other")), EARLY) == "IncorrectIssuer"
+
+
+def test_an_added_ip_address_needs_a_new_certificate(issued_secret) -> None:
+    spec = parse_certificate(certificate_body(ipAddresses=["192.0.2.1"]))
+    assert issuance_reason(spec, read_contents(issued_secret()), EARLY) == "SecretMismatch"

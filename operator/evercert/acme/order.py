@@ -197,6 +197,7 @@ def _authorization_failure(authz: messages.Authorization) -> AcmeFailure:
     return AcmeFailure(
         reasons.ACME_VALIDATION_FAILED,
         f"{authz.identifier.value}: authorization {authz.status.name}: {detail}",
+        names=(authz.identifier.value,),
     )
 
 

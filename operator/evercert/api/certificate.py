@@ -12,7 +12,13 @@ from ..errors import InvalidSpec
 from .durations import format_duration, parse_duration
 from .fields import Fields
 from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind
-from .names import check_annotations, check_labels, check_object_name, normalize_dns_name
+from .names import (
+    check_annotations,
+    check_labels,
+    check_object_name,
+    normalize_dns_name,
+    normalize_ip_address,
+)
 
 KeyAlgorithm = Literal["RSA", "ECDSA"]
 RotationPolicy = Literal["Always", "Never"]
@@ -21,7 +27,8 @@ ROTATION_POLICIES: tuple[str, ...] = get_args(RotationPolicy)
 KEY_SIZES: Mapping[str, tuple[int, ...]] = {"RSA": (2048, 3072, 4096), "ECDSA": (256, 384)}
 # issuerRef.group values that mean evercert's issuers; cert-manager's is accepted so manifests carry over.
 ISSUER_GROUPS = (GROUP, "cert-manager.io")
-MAX_DNS_NAMES = 100  # Let's Encrypt's limit of names per certificate
+MAX_DNS_NAMES = 100  # Let's Encrypt's limit of names (DNS names and IP addresses) per certificate
+MAX_FALLBACK_ISSUERS = 10
 MAX_COMMON_NAME_LENGTH = 64  # X.509 upper bound for a CN
 MIN_DURATION = datetime.timedelta(hours=1)
 
@@ -50,7 +57,9 @@ class SecretTemplate:
 
 @dataclass(frozen=True, kw_only=True)
 class CertificateSpec:
-    """What to issue and where to keep it; dns_names is normalized and includes the common name, first."""
+    """What to issue and where to keep it; dns_names is normalized and includes the common name, first.
+
+    `fallback_issuer_refs` (an evercert extension) are tried in turn when `issuer_ref` keeps failing."""
 
     name: str
     namespace: str
@@ -58,8 +67,10 @@ class CertificateSpec:
     generation: int = 0
     secret_name: str
     dns_names: tuple[str, ...]
+    ip_addresses: tuple[str, ...] = ()
     common_name: str | None = None
     issuer_ref: IssuerRef
+    fallback_issuer_refs: tuple[IssuerRef, ...] = ()
     duration: datetime.timedelta | None = None
     renew_before: datetime.timedelta | None = None
     renew_before_percentage: int | None = None
@@ -68,10 +79,21 @@ class CertificateSpec:
     # From an annotation (the ingress-shim copies it): the solver Ingress's class instead of the Issuer's.
     solver_ingress_class: str | None = None
 
-    def issuer_key(self) -> IssuerKey:
-        """The referenced issuer, as the issuer indexes key it."""
-        namespace = self.namespace if self.issuer_ref.kind == "Issuer" else None
-        return IssuerKey(self.issuer_ref.kind, namespace, self.issuer_ref.name)
+    @property
+    def identifiers(self) -> tuple[str, ...]:
+        """Every name the certificate is for: the DNS names, then the IP addresses."""
+        return self.dns_names + self.ip_addresses
+
+    @property
+    def issuer_refs(self) -> tuple[IssuerRef, ...]:
+        """The issuer, then its fallbacks, in the order they are tried."""
+        return (self.issuer_ref, *self.fallback_issuer_refs)
+
+    def issuer_key(self, ref: IssuerRef | None = None) -> IssuerKey:
+        """The referenced issuer (or `ref`, one of the fallbacks), as the issuer indexes key it."""
+        ref = ref or self.issuer_ref
+        namespace = self.namespace if ref.kind == "Issuer" else None
+        return IssuerKey(ref.kind, namespace, ref.name)
 
 
 def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
@@ -80,15 +102,19 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
     spec = Fields(body.get("spec"), "spec")
     common_name = _common_name(spec)
     duration = _duration(spec)
+    ip_addresses = _ip_addresses(spec)
+    issuer_ref = _issuer_ref(spec.section("issuerRef"))
     return CertificateSpec(
         name=metadata.required_str("name"),
         namespace=metadata.required_str("namespace"),
         uid=metadata.optional_str("uid") or "",
         generation=metadata.optional_int("generation") or 0,
         secret_name=check_object_name(spec.required_str("secretName"), spec.path_of("secretName")),
-        dns_names=_dns_names(spec, common_name),
+        dns_names=_dns_names(spec, common_name, len(ip_addresses)),
+        ip_addresses=ip_addresses,
         common_name=common_name,
-        issuer_ref=_issuer_ref(spec.section("issuerRef")),
+        issuer_ref=issuer_ref,
+        fallback_issuer_refs=_fallback_issuer_refs(spec, issuer_ref),
         duration=duration,
         renew_before=_renew_before(spec, duration),
         renew_before_percentage=_renew_before_percentage(spec),
@@ -117,21 +143,42 @@ def _common_name(spec: Fields) -> str | None:
     return normalize_dns_name(common_name, path)
 
 
-def _dns_names(spec: Fields, common_name: str | None) -> tuple[str, ...]:
+def _dns_names(spec: Fields, common_name: str | None, ip_count: int) -> tuple[str, ...]:
     """spec.dnsNames normalized and de-duplicated in order, with the common name first if missing."""
     path = spec.path_of("dnsNames")
     given = spec.str_list("dnsNames")
     names = list(dict.fromkeys(normalize_dns_name(name, f"{path}[{i}]") for i, name in enumerate(given)))
     if common_name is not None and common_name not in names:
         names.insert(0, common_name)
-    if not names:
-        raise InvalidSpec(f"{path} must list at least one DNS name (or set spec.commonName)")
-    if len(names) > MAX_DNS_NAMES:
+    if not names and not ip_count:
         raise InvalidSpec(
-            f"{path} has {len(names)} names but ACME CAs such as Let's Encrypt accept at most "
+            f"{path} must list at least one DNS name (or set spec.commonName or spec.ipAddresses)"
+        )
+    if len(names) + ip_count > MAX_DNS_NAMES:
+        raise InvalidSpec(
+            f"{path} and spec.ipAddresses have {len(names) + ip_count} names but ACME CAs such as "
+            "Let's Encrypt accept at most "
             f"{MAX_DNS_NAMES} per certificate: split them over several Certificates"
         )
     return tuple(names)
+
+
+def _ip_addresses(spec: Fields) -> tuple[str, ...]:
+    """spec.ipAddresses in canonical text, de-duplicated in order."""
+    path = spec.path_of("ipAddresses")
+    given = spec.str_list("ipAddresses")
+    addresses = (normalize_ip_address(address, f"{path}[{i}]") for i, address in enumerate(given))
+    return tuple(dict.fromkeys(addresses))
+
+
+def _fallback_issuer_refs(spec: Fields, primary: IssuerRef) -> tuple[IssuerRef, ...]:
+    path = spec.path_of("fallbackIssuerRefs")
+    refs = tuple(_issuer_ref(ref) for ref in spec.sections("fallbackIssuerRefs"))
+    if len(refs) > MAX_FALLBACK_ISSUERS:
+        raise InvalidSpec(f"{path} names {len(refs)} issuers but may name at most {MAX_FALLBACK_ISSUERS}")
+    if len(set((primary, *refs))) != len(refs) + 1:
+        raise InvalidSpec(f"{path} must name issuers other than spec.issuerRef, each once")
+    return refs
 
 
 def _issuer_ref(ref: Fields) -> IssuerRef:

@@ -26,7 +26,7 @@ def normalize_dns_name(name: str, field: str) -> str:
             "validate wildcard names, and DNS-01 is not supported: list each name instead"
         )
     if _is_ip_address(normalized):
-        raise InvalidSpec(f"{field}: {name!r} is an IP address; evercert only issues for DNS names")
+        raise InvalidSpec(f"{field}: {name!r} is an IP address: list it in spec.ipAddresses instead")
     if not normalized.isascii():
         raise InvalidSpec(f"{field}: {name!r} is not ASCII; write internationalized names in punycode (xn--)")
     if len(normalized) > MAX_DNS_NAME_LENGTH or not _DNS_NAME.fullmatch(normalized):
@@ -35,6 +35,14 @@ def normalize_dns_name(name: str, field: str) -> str:
             f"(no '_', at most 63 characters each) separated by dots, {MAX_DNS_NAME_LENGTH} characters in all"
         )
     return normalized
+
+
+def normalize_ip_address(address: str, field: str) -> str:
+    """`address` in its canonical text (IPv6 compressed); InvalidSpec when it is not an IP address."""
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        raise InvalidSpec(f"{field}: {address!r} is not an IPv4 or IPv6 address") from None
 
 
 def check_object_name(name: str, field: str) -> str:

@@ -40,7 +40,7 @@ async def issue(
     not changed since (its resourceVersion goes with the write)."""
     key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret)
     faults.checkpoint("key-created")
-    csr_pem = build_csr(key, spec.dns_names, spec.common_name)
+    csr_pem = build_csr(key, spec.dns_names, spec.common_name, spec.ip_addresses)
     order = await ordering.resume_or_create(
         session, spec, stored_order, csr_pem, public_key_id(key), replaces, record_order
     )

@@ -14,15 +14,17 @@ import aiohttp
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from .. import constants, reasons
-from ..api.certificate import CertificateSpec, parse_certificate
-from ..errors import EvercertError, InvalidSpec
+from ..api.certificate import CertificateSpec, IssuerRef, parse_certificate
+from ..conditions import parse_timestamp
+from ..errors import AcmeFailure, EvercertError, InvalidSpec
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import issuing, renewal_info, reporting, transitions
+from . import fallback, issuing, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
+from .trigger import issued_by
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -37,6 +39,21 @@ def pending_renew_request(body: Mapping[str, Any]) -> str | None:
     requested = annotations.get(constants.ANNOTATION_RENEW_REQUESTED)
     last = (body.get("status") or {}).get("lastRenewRequest")
     return requested if requested and requested != last else None
+
+
+def skips_the_wait(renew_request: str | None, status: CertificateStatus) -> bool:
+    """`evercert renew` is the administrator's early retry: a request made after the last failed
+    attempt skips that attempt's wait (once: the next failure is later than the request)."""
+    if renew_request is None:
+        return False
+    last = status.last_failure_time
+    if last is None:
+        return True
+    try:
+        requested = parse_timestamp(renew_request)
+    except ValueError:  # not a time (the annotation is free text): it cannot be newer
+        return False
+    return requested is not None and requested > last
 
 
 ServedLookup = Callable[[str, str], SecretContents | None]
@@ -59,27 +76,36 @@ async def reconcile(
         await apply(runtime, body, transition)
         return transition.wake
     look: Look | None = None
+    session: AcmeSession | None = None
+    attempt_ref: IssuerRef | None = None
     try:
         served = served_lookup(spec.namespace, spec.secret_name)
         if served is not None:
             check_owner(served.annotations, spec)
         renew_request = pending_renew_request(body)
-        try:
-            issuer, account_uri = resolve_issuer(spec, lookup)
-        except EvercertError as exc:
-            issuer_error: EvercertError | None = exc
-            session = None
-        else:
-            issuer_error, session = None, AcmeSession(runtime, issuer, account_uri)
+        # The look (ARI) asks the issuer of the served certificate; the attempt may go to a fallback.
+        look_ref = issued_by(spec, served) if served is not None else None
+        issuer_error, session = _session(runtime, spec, lookup, look_ref or spec.issuer_ref)
         now = runtime.clock.now()
         look = await take_look(spec, served, status, session, now, renew_request is not None)
         if look.reason is None:
             return await _serve(runtime, body, status, look)
+        attempt_ref = fallback.issuer_for_attempt(spec, status.attempt_issuer, look)
+        if attempt_ref != (look_ref or spec.issuer_ref):
+            issuer_error, session = _session(runtime, spec, lookup, attempt_ref)
         if session is None:
             assert issuer_error is not None
             raise issuer_error
-        if status.next_attempt_time and status.next_attempt_time > now:
+        waiting = status.next_attempt_time is not None and status.next_attempt_time > now
+        if waiting and not skips_the_wait(renew_request, status):
             return status.next_attempt_time
+        held = runtime.failed_validations.held_until(session.account_uri, spec.identifiers, now)
+        if held is not None:
+            log.info(
+                "attempt held back: a name failed validation too often in the last hour",
+                extra={"certificate": f"{spec.namespace}/{spec.name}", "until": held.isoformat()},
+            )
+            return held
         secret = await read_secret(runtime.kube, spec.namespace, spec.secret_name)
         if secret is not None:
             check_ownership(secret, spec)
@@ -97,13 +123,18 @@ async def reconcile(
                 return await _serve(runtime, body, status, look)
         async with runtime.slots.hold():
             await apply(runtime, body, transitions.issuing(status, look, runtime.clock.now()))
-            written = await _issue(runtime, session, spec, status, secret, look)
+            written = await _issue(runtime, session, spec, status, secret, look, attempt_ref == look_ref)
         issued = transitions.issued(status, look_at_issued(spec, written), runtime.clock.now(), renew_request)
         await apply(runtime, body, issued)
         reporting.issuance_ended(True, look.reason or reasons.ISSUED)
         return issued.wake
     except EvercertError as exc:
-        transition = transitions.failed(status, exc, runtime.clock.now(), generation, runtime.retry, look)
+        if exc.reason == reasons.ACME_VALIDATION_FAILED and session is not None:
+            names = (exc.names if isinstance(exc, AcmeFailure) else ()) or spec.identifiers
+            runtime.failed_validations.record(session.account_uri, names, runtime.clock.now())
+        transition = transitions.failed(
+            status, exc, runtime.clock.now(), generation, runtime.retry, look, attempt_ref
+        )
         await apply(runtime, body, transition)
         if exc.failed_attempt:
             reporting.issuance_ended(False, exc.reason)
@@ -121,6 +152,17 @@ async def reconcile(
             extra={"certificate": f"{spec.namespace}/{spec.name}", "error": _api_error(exc)},
         )
         return runtime.clock.now() + RETRY_AFTER_API_ERROR
+
+
+def _session(
+    runtime: Runtime, spec: CertificateSpec, lookup: IssuerLookup, ref: IssuerRef
+) -> tuple[EvercertError | None, AcmeSession | None]:
+    """An ACME session with the issuer `ref`, or why it cannot be used now."""
+    try:
+        issuer, account_uri = resolve_issuer(spec, lookup, ref)
+    except EvercertError as exc:
+        return exc, None
+    return None, AcmeSession(runtime, issuer, account_uri)
 
 
 def _resource_version(secret: Mapping[str, Any]) -> str | None:
@@ -150,11 +192,13 @@ async def _issue(
     status: CertificateStatus,
     secret: Mapping[str, Any] | None,
     look: Look,
+    same_issuer: bool,
 ) -> SecretContents:
     async def record_order(order: StoredOrder) -> None:
         await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
 
-    replaces = renewal_info.replaces_id(look.renewal_info, look.served)
+    # ARI's `replaces` only means something to the CA that issued the certificate replaced.
+    replaces = renewal_info.replaces_id(look.renewal_info, look.served) if same_issuer else None
     try:
         return await issuing.issue(runtime, session, spec, status.order, secret, record_order, replaces)
     except EvercertError as exc:

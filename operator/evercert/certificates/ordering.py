@@ -30,7 +30,7 @@ def order_matches(order: StoredOrder | None, spec: CertificateSpec, issuer: Issu
     the issuance that just finished, whose certificate is for the previous key."""
     return (
         order is not None
-        and list(order.dns_names) == list(spec.dns_names)
+        and list(order.dns_names) == list(spec.identifiers)
         and order.issuer == issuer_label(issuer)
         and (order.key_id is None or order.key_id == key_id)  # orders stored without keyId: as before
     )
@@ -66,7 +66,7 @@ async def resume_or_create(
             raise
         # e.g. alreadyReplaced, or a CA that no longer knows the old certificate: order without it.
         order = await blocking(acme_order.create_order, client, csr_pem, profile, None)
-    await record(StoredOrder(order.url, tuple(spec.dns_names), issuer_label(session.issuer), key_id))
+    await record(StoredOrder(order.url, spec.identifiers, issuer_label(session.issuer), key_id))
     return order
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import conditions
+from ..api.certificate import IssuerRef
+from ..api.issuer import ISSUER_KINDS
 from ..conditions import parse_timestamp, timestamp
 
 CONDITIONS = "conditions"
@@ -26,6 +28,8 @@ FAILED_ATTEMPTS = "failedIssuanceAttempts"
 LAST_FAILURE = "lastFailureTime"
 NEXT_ATTEMPT = "nextAttemptTime"
 LAST_RENEW_REQUEST = "lastRenewRequest"
+ISSUED_BY = "issuedBy"
+ATTEMPT_ISSUER = "attemptIssuer"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,23 @@ class RenewalInfo:
 
 
 @dataclass(frozen=True)
+class AttemptIssuer:
+    """While attempts fail: the issuer the next one goes to, its failed attempts and since when."""
+
+    ref: IssuerRef
+    failed_attempts: int
+    since: datetime.datetime
+
+    def to_status(self) -> dict[str, Any]:
+        return {
+            "name": self.ref.name,
+            "kind": self.ref.kind,
+            "failedAttempts": self.failed_attempts,
+            "since": timestamp(self.since),
+        }
+
+
+@dataclass(frozen=True)
 class CertificateStatus:
     conditions: tuple[Mapping[str, Any], ...] = ()
     not_before: datetime.datetime | None = None
@@ -75,6 +96,7 @@ class CertificateStatus:
     last_failure_time: datetime.datetime | None = None
     next_attempt_time: datetime.datetime | None = None
     last_renew_request: str | None = None
+    attempt_issuer: AttemptIssuer | None = None
     # The status as the cluster holds it: a patch is only sent when it would change something.
     fields: Mapping[str, Any] = field(default_factory=dict)
 
@@ -103,6 +125,7 @@ def parse_status(raw: Mapping[str, Any] | None) -> CertificateStatus:
         last_failure_time=parse_timestamp(raw.get(LAST_FAILURE)),
         next_attempt_time=parse_timestamp(raw.get(NEXT_ATTEMPT)),
         last_renew_request=raw.get(LAST_RENEW_REQUEST),
+        attempt_issuer=_attempt_issuer(raw.get(ATTEMPT_ISSUER)),
         fields=raw,
     )
 
@@ -123,13 +146,25 @@ def _renewal_info(raw: Mapping[str, Any] | None) -> RenewalInfo | None:
     return RenewalInfo(raw["serial"], next_check, start, end)
 
 
+def _attempt_issuer(raw: Mapping[str, Any] | None) -> AttemptIssuer | None:
+    since = parse_timestamp((raw or {}).get("since"))
+    if not raw or not raw.get("name") or raw.get("kind") not in ISSUER_KINDS or since is None:
+        return None
+    return AttemptIssuer(IssuerRef(raw["name"], raw["kind"]), int(raw.get("failedAttempts") or 0), since)
+
+
+def issued_by_field(name: str | None, kind: str | None) -> dict[str, Any]:
+    """Which issuer issued the served certificate (from the Secret's annotations)."""
+    return {ISSUED_BY: {"name": name, "kind": kind} if name and kind else None}
+
+
 def order_field(order: StoredOrder | None) -> dict[str, Any]:
     return {ORDER: order.to_status() if order else None}
 
 
 def cleared_attempt_fields() -> dict[str, Any]:
     """Fields that an attempt leaves and a served certificate ends."""
-    return {ORDER: None, NEXT_ATTEMPT: None, FAILED_ATTEMPTS: None, LAST_FAILURE: None}
+    return {ORDER: None, NEXT_ATTEMPT: None, FAILED_ATTEMPTS: None, LAST_FAILURE: None, ATTEMPT_ISSUER: None}
 
 
 def with_conditions(conds: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -148,6 +148,8 @@ def build_tls_secret(
         constants.ANNOTATION_DNS_NAMES: ",".join(spec.dns_names),
         constants.ANNOTATION_SERIAL: info.serial_hex,
     }
+    if spec.ip_addresses:
+        annotations[constants.ANNOTATION_IP_ADDRESSES] = ",".join(spec.ip_addresses)
     if spec.common_name:
         annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
     metadata: dict[str, Any] = {

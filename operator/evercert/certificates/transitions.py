@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import conditions, reasons
+from .. import conditions, constants, reasons
+from ..api.certificate import IssuerRef
 from ..conditions import timestamp
 from ..errors import EvercertError, InvalidSpec
 from ..retry import RetryPolicy
+from . import fallback
 from . import status as fields
 from .look import Look
 from .status import CertificateStatus
@@ -93,19 +95,35 @@ def failed(
     generation: int,
     retry: RetryPolicy,
     look: Look | None = None,
+    issuer: IssuerRef | None = None,
 ) -> Transition:
-    """Ready=False (unless a good certificate is still served), an Event, and when to try again."""
+    """Ready=False (unless a good certificate is still served), an Event, and when to try again.
+
+    `issuer` is the one the failed attempt went to: its failures decide when to fall back, and an
+    attempt that goes to the next issuer waits only the schedule's first step."""
     reason, message = error.reason, error.message
     patch: dict[str, Any] = {}
     wake: datetime.datetime | None
     if error.failed_attempt:
         attempts = status.failed_attempts + 1
-        wake = retry.next_attempt(now, attempts, error.retry_after)
+        served = look.served.info if look is not None and look.served is not None else None
+        record = None
+        if look is not None and issuer is not None and look.spec.fallback_issuer_refs:
+            may_fall_back = fallback.may_fall_back(look)
+            record = fallback.after_failure(look.spec, status.attempt_issuer, issuer, may_fall_back, now)
+        if record is not None and record.failed_attempts == 0:
+            # The next attempt goes to another CA, which this Certificate has not asked yet.
+            wake = retry.next_attempt(now, 1, None, served.not_after if served else None)
+            message = f"{message}; the next attempt goes to {record.ref.kind} {record.ref.name!r}"
+        else:
+            wake = retry.next_attempt(now, attempts, error.retry_after, served.not_after if served else None)
         patch = {
             fields.FAILED_ATTEMPTS: attempts,
             fields.LAST_FAILURE: timestamp(now),
             fields.NEXT_ATTEMPT: timestamp(wake),
         }
+        if record is not None:
+            patch[fields.ATTEMPT_ISSUER] = record.to_status()
         if not error.transient:
             patch[fields.ORDER] = None
         message = f"{message} (attempt {attempts}; next attempt at {patch[fields.NEXT_ATTEMPT]})"
@@ -151,6 +169,10 @@ def _serving(
         fields.RENEWAL_TIME: timestamp(renew_at),
         fields.SERIAL: info.serial_hex,
         fields.OBSERVED_GENERATION: look.spec.generation,
+        **fields.issued_by_field(
+            look.served.annotations.get(constants.ANNOTATION_ISSUER_NAME),
+            look.served.annotations.get(constants.ANNOTATION_ISSUER_KIND),
+        ),
     }
 
 

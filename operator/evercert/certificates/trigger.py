@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from .. import constants, reasons
-from ..api.certificate import CertificateSpec
+from ..api.certificate import CertificateSpec, IssuerRef
 from ..pki import covers_names, key_type_fits
 from .renewal import renewal_time
 from .tls_secret import SecretContents
@@ -21,6 +21,15 @@ def certificate_renewal_time(spec: CertificateSpec, contents: SecretContents) ->
         renew_before_percentage=spec.renew_before_percentage,
         jitter_seed=f"{spec.namespace}/{spec.name}/{contents.info.serial_hex}",
     )
+
+
+def issued_by(spec: CertificateSpec, contents: SecretContents) -> IssuerRef | None:
+    """Which of the spec's issuers (the primary or a fallback) issued the served certificate, if any.
+
+    A certificate from a fallback issuer is kept until its renewal, when the primary is tried again."""
+    name = contents.annotations.get(constants.ANNOTATION_ISSUER_NAME)
+    kind = contents.annotations.get(constants.ANNOTATION_ISSUER_KIND)
+    return next((ref for ref in spec.issuer_refs if (ref.name, ref.kind) == (name, kind)), None)
 
 
 def issuance_reason(
@@ -40,11 +49,9 @@ def issuance_reason(
         return reasons.MISSING_DATA
     if not contents.key_matches:
         return reasons.INVALID_KEY_PAIR
-    if not covers_names(contents.info, spec.dns_names):
+    if not covers_names(contents.info, spec.dns_names, spec.ip_addresses):
         return reasons.SECRET_MISMATCH
-    if contents.annotations.get(constants.ANNOTATION_ISSUER_NAME) != spec.issuer_ref.name or (
-        contents.annotations.get(constants.ANNOTATION_ISSUER_KIND) != spec.issuer_ref.kind
-    ):
+    if issued_by(spec, contents) is None:
         return reasons.INCORRECT_ISSUER
     if contents.key_type is None or not key_type_fits(
         contents.key_type, spec.private_key.algorithm, spec.private_key.size

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import conditions, reasons
-from ..api.certificate import CertificateSpec
+from ..api.certificate import CertificateSpec, IssuerRef
 from ..api.issuer import IssuerKey, IssuerSpec, parse_issuer
 from ..errors import InvalidSpec, IssuerNotFound, IssuerNotReady
 
@@ -20,9 +20,12 @@ def first_in_index(
     return next(iter(index.get(key, [])), None)
 
 
-def resolve_issuer(spec: CertificateSpec, lookup: IssuerLookup) -> tuple[IssuerSpec, str]:
-    """The referenced issuer and its account URI; raise when it is missing or not ready."""
-    key = spec.issuer_key()
+def resolve_issuer(
+    spec: CertificateSpec, lookup: IssuerLookup, ref: IssuerRef | None = None
+) -> tuple[IssuerSpec, str]:
+    """The referenced issuer (or `ref`, a fallback) and its account URI; raise when it is missing or
+    not ready."""
+    key = spec.issuer_key(ref)
     body = lookup(key)
     where = f" in namespace {spec.namespace!r}" if key.namespace else ""
     if body is None:

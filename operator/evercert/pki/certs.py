@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -28,6 +30,7 @@ class CertificateInfo:
     dns_names: tuple[str, ...]
     common_name: str | None
     issuer_common_name: str | None
+    ip_addresses: tuple[str, ...] = ()
 
 
 def parse_pem_chain(pem: bytes) -> list[x509.Certificate]:
@@ -44,9 +47,10 @@ def certificate_info(cert: x509.Certificate) -> CertificateInfo:
         serial_hex=format(cert.serial_number, "x"),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
-        dns_names=_dns_names(cert),
+        dns_names=_sans(cert, x509.DNSName),
         common_name=_common_name(cert.subject),
         issuer_common_name=_common_name(cert.issuer),
+        ip_addresses=tuple(str(address) for address in _sans(cert, x509.IPAddress)),
     )
 
 
@@ -60,9 +64,12 @@ def key_matches_certificate(key_pem: bytes, cert_pem: bytes) -> bool:
     return key.public_key() == leaf.public_key()
 
 
-def covers_names(info: CertificateInfo, dns_names: Iterable[str]) -> bool:
-    """True when the certificate's DNS SANs are exactly the requested names, ignoring order and case."""
-    return {name.lower() for name in info.dns_names} == {name.lower() for name in dns_names}
+def covers_names(info: CertificateInfo, dns_names: Iterable[str], ip_addresses: Iterable[str] = ()) -> bool:
+    """True when the certificate's SANs are exactly the requested DNS names (ignoring order and case)
+    and IP addresses (compared as addresses, so 2001:db8::1 equals 2001:DB8:0::1)."""
+    return {name.lower() for name in info.dns_names} == {name.lower() for name in dns_names} and {
+        ipaddress.ip_address(address) for address in info.ip_addresses
+    } == {ipaddress.ip_address(address) for address in ip_addresses}
 
 
 def chain_verifies(chain_pem: bytes, roots_pem: bytes, dns_name: str, at: datetime | None = None) -> bool:
@@ -110,12 +117,12 @@ def split_chain(pem: bytes) -> tuple[bytes, bytes]:
     return _to_pem(leaf), b"".join(_to_pem(cert) for cert in rest)
 
 
-def _dns_names(cert: x509.Certificate) -> tuple[str, ...]:
+def _sans(cert: x509.Certificate, kind: type[x509.DNSName] | type[x509.IPAddress]) -> tuple[Any, ...]:
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return ()
-    return tuple(san.get_values_for_type(x509.DNSName))
+    return tuple(san.get_values_for_type(kind))
 
 
 def _common_name(name: x509.Name) -> str | None:

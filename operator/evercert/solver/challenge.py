@@ -1,5 +1,6 @@
 """One HTTP-01 challenge to answer, and the names, labels and owner every solver object shares."""
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,20 @@ class SolverRequest:
     @property
     def ingress_class(self) -> str | None:
         return None if self.ingress_class_override else getattr(self.solver, "ingress_class", None)
+
+
+def is_ip_address(name: str) -> bool:
+    """An HTTP-01 identifier of type ip (RFC 8738) rather than a DNS name."""
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def url_host(name: str) -> str:
+    """`name` as the host of a URL or Host header: IPv6 addresses in brackets."""
+    return f"[{name}]" if ":" in name else name
 
 
 def solver_name(request: SolverRequest) -> str:

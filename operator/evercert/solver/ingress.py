@@ -4,7 +4,7 @@ import copy
 from typing import Any
 
 from evercert.constants import ACME_CHALLENGE_PATH, SOLVER_PORT
-from evercert.solver.challenge import SolverRequest, solver_metadata, solver_name
+from evercert.solver.challenge import SolverRequest, is_ip_address, solver_metadata, solver_name
 
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
@@ -38,7 +38,7 @@ def add_challenge_path(ingress: dict[str, Any], request: SolverRequest) -> dict[
     """A copy of `ingress` that also routes the challenge; nothing else is changed."""
     edited = copy.deepcopy(ingress)
     rules = edited.setdefault("spec", {}).setdefault("rules", [])
-    rule = next((r for r in rules if r.get("host") == request.dns_name and r.get("http")), None)
+    rule = next((r for r in rules if r.get("host") == _host(request) and r.get("http")), None)
     if rule is None:
         rules.append(_rule(request))
         return edited
@@ -81,4 +81,12 @@ def _without_path(rule: dict[str, Any], path: str) -> dict[str, Any] | None:
 
 
 def _rule(request: SolverRequest) -> dict[str, Any]:
-    return {"host": request.dns_name, "http": {"paths": [challenge_path_entry(request)]}}
+    host = _host(request)
+    http = {"http": {"paths": [challenge_path_entry(request)]}}
+    return {"host": host, **http} if host else http
+
+
+def _host(request: SolverRequest) -> str | None:
+    """The rule's host: the DNS name; none for an IP address, which an Ingress host cannot be (the
+    CA connects to the address itself, so the path alone routes it)."""
+    return None if is_ip_address(request.dns_name) else request.dns_name

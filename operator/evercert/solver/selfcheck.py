@@ -9,6 +9,7 @@ import aiohttp
 
 from .. import constants
 from ..errors import SelfCheckFailed
+from .challenge import url_host
 
 FIRST_DELAY = 0.05
 MAX_DELAY = 2.0
@@ -19,14 +20,15 @@ async def wait_for_route(
 ) -> None:
     """Poll the challenge URL (at `address` with the name as Host, when set) until it answers."""
     path = f"{constants.ACME_CHALLENGE_PATH}{token}"
-    url = f"http://{address or dns_name}{path}"
+    url = f"http://{address or url_host(dns_name)}{path}"
+    headers = {"Host": url_host(dns_name)}
     deadline = time.monotonic() + timeout
     delay, last = FIRST_DELAY, "no answer yet"
     client_timeout = aiohttp.ClientTimeout(total=5)
     async with aiohttp.ClientSession(timeout=client_timeout) as session:
         while True:
             try:
-                async with session.get(url, headers={"Host": dns_name}, allow_redirects=True) as response:
+                async with session.get(url, headers=headers, allow_redirects=True) as response:
                     body = (await response.content.read(4096)).decode(errors="replace").strip()
                     if response.status == 200 and body == key_authorization:
                         return

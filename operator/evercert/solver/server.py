@@ -144,6 +144,8 @@ class _HeadReader:
 def host_of(host: str) -> str:
     """The host part of a Host header or DNS name: no port, lowercase, no trailing dot."""
     host = host.strip().lower()
+    if host.count(":") > 1 and not host.startswith("["):
+        host = f"[{host}]"  # a bare IPv6 address (an ip identifier), as a Host header writes it
     host = host.partition("]")[0] + "]" if host.startswith("[") else host.partition(":")[0]
     return host.removesuffix(".")
 
