@@ -90,3 +90,9 @@ class AcmeFailure(AttemptFailed):
         transient: bool = False,
     ) -> None:
         super().__init__(message, reason=reason, retry_after=retry_after, transient=transient)
+
+
+class WaitingForOrderQuota(EvercertError):
+    """A new order must wait for the account's order quota; `retry_after` is when a token is expected."""
+
+    reason = reasons.WAITING_FOR_ORDER_QUOTA

@@ -16,6 +16,7 @@ from .certificates.store import CertificateStore, Key
 from .clock import Clock, SystemClock
 from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
+from .issuers.pacing import OrderPacer
 from .issuers.session import AccountRegistry
 from .kube.client import Kube
 from .leadership.serving import Serving
@@ -42,6 +43,10 @@ class Runtime:
     serving: Serving = field(default_factory=Serving)
     accounts: AccountRegistry = field(default_factory=AccountRegistry)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
+    pacing: OrderPacer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pacing = OrderPacer(self.clock)  # per-account order quotas, on the runtime's clock
 
     @property
     def retry(self) -> RetryPolicy:

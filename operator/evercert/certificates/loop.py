@@ -15,11 +15,11 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from .. import constants, reasons
 from ..api.certificate import CertificateSpec, parse_certificate
-from ..errors import EvercertError, InvalidSpec
+from ..errors import EvercertError, InvalidSpec, WaitingForOrderQuota
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import issuing, renewal_info, reporting, transitions
+from . import issuing, quota, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
@@ -59,6 +59,7 @@ async def reconcile(
         await apply(runtime, body, transition)
         return transition.wake
     look: Look | None = None
+    session: AcmeSession | None = None
     try:
         served = served_lookup(spec.namespace, spec.secret_name)
         if served is not None:
@@ -95,14 +96,31 @@ async def reconcile(
             )
             if look.reason is None:
                 return await _serve(runtime, body, status, look)
+        order_quota = quota.order_quota(runtime, session, body, look)
+        if status.order is None and renewal_info.replaces_id(look.renewal_info, look.served) is None:
+            # A new order is coming: wait for its token without holding a worker or a slot.
+            until = order_quota.wait_until()
+            if until is not None:
+                raise WaitingForOrderQuota(quota.waiting_message(session, until), retry_after=until)
         async with runtime.slots.hold():
             await apply(runtime, body, transitions.issuing(status, look, runtime.clock.now()))
-            written = await _issue(runtime, session, spec, status, secret, look)
+            try:
+                written = await _issue(runtime, session, spec, status, secret, look, order_quota)
+            finally:
+                order_quota.leave()
         issued = transitions.issued(status, look_at_issued(spec, written), runtime.clock.now(), renew_request)
         await apply(runtime, body, issued)
         reporting.issuance_ended(True, look.reason or reasons.ISSUED)
         return issued.wake
+    except WaitingForOrderQuota as exc:
+        assert look is not None and exc.retry_after is not None
+        waiting = transitions.waiting_for_quota(
+            status, look, exc.retry_after, exc.message, runtime.clock.now()
+        )
+        await apply(runtime, body, waiting)
+        return waiting.wake
     except EvercertError as exc:
+        quota.pause_on_rate_limit(runtime, session, exc)
         transition = transitions.failed(status, exc, runtime.clock.now(), generation, runtime.retry, look)
         await apply(runtime, body, transition)
         if exc.failed_attempt:
@@ -150,18 +168,23 @@ async def _issue(
     status: CertificateStatus,
     secret: Mapping[str, Any] | None,
     look: Look,
+    order_quota: quota.OrderQuota,
 ) -> SecretContents:
     async def record_order(order: StoredOrder) -> None:
         await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
 
     replaces = renewal_info.replaces_id(look.renewal_info, look.served)
     try:
-        return await issuing.issue(runtime, session, spec, status.order, secret, record_order, replaces)
+        return await issuing.issue(
+            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+        )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
-        return await issuing.issue(runtime, session, spec, status.order, secret, record_order, replaces)
+        return await issuing.issue(
+            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+        )
 
 
 async def apply(runtime: Runtime, body: Mapping[str, Any], transition: transitions.Transition) -> None:
