@@ -145,3 +145,16 @@ def test_leaving_frees_the_place() -> None:
     pace.leave(ACCOUNT, "resumed")
     assert pace.wait_until(ACCOUNT, THREE, "next", NEW) == T0 + 10 * MINUTE
     assert pace.waiting(ACCOUNT) == 1
+
+
+def test_asking_again_keeps_the_place_in_the_queue() -> None:
+    pace, clock = pacer()
+    for n in range(3):
+        pace.take(ACCOUNT, THREE, f"c{n}", NEW)
+    first = pace.wait_until(ACCOUNT, THREE, "first", priority(None, T0))
+    pace.wait_until(ACCOUNT, THREE, "second", priority(None, T0))
+    clock.advance(MINUTE)
+    # a later "since" (e.g. none known, so now) does not send "first" behind "second"
+    assert pace.wait_until(ACCOUNT, THREE, "first", priority(None, clock.now())) == first
+    # a renewal's place is taken ahead at once
+    assert pace.wait_until(ACCOUNT, THREE, "second", priority(T0, T0)) == first

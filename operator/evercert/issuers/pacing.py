@@ -147,10 +147,11 @@ class OrderPacer:
         return state
 
     def _rank(self, state: _Account, waiter: Hashable, place: Priority, now: datetime.datetime) -> int:
-        """The waiter's place in the queue (0: first), joining it if new or if its priority changed."""
+        """The waiter's place in the queue (0: first): it joins when new, and only ever moves forward
+        (asking again never sends a waiter to the back)."""
         self._sweep(state, now)
         current = state.waiters.get(waiter)
-        if current is None or current.place[0] != place:
+        if current is None or place < current.place[0]:
             if current is not None:
                 self._leave(state, waiter)
             current = _Waiter((place, next(self._arrivals)), now)
