@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/operator:$(CURDIR)/devenv
 DEV_DIR ?= $(HOME)/.cache/evercert/dev
 
-.PHONY: demo test unit lint testbin image venv dev-up dev-down bench clean
+.PHONY: demo test unit lint testbin image venv dev-up dev-down bench simulate clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ dev-down:
 # Figures on this machine (about 13 minutes); e.g. `make bench BENCH_ARGS=--quick` for a 2-minute try.
 bench: venv testbin
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The fleet simulation: 10,000 Certificates for 180 simulated days against a model of Let's Encrypt's
+# limits (a few seconds); e.g. `make simulate SIM_ARGS="--certificates 1000 --days 30"`.
+simulate: venv
+	$(PY) -m bench.fleet $(SIM_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -19,6 +19,8 @@ import metrics_figures
 import report
 from cluster import BenchCluster
 from evercert_devenv.environment import LocalEnvironment
+from fleet.__main__ import run as simulate_fleet
+from fleet.simulation import Fleet
 from phases import Bench, Sizes, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -91,6 +93,7 @@ def main(argv: list[str]) -> int:
         "cores": os.cpu_count(),
         **results,
         **metrics_figures.figures(),
+        **simulate_fleet(Fleet()),  # the fleet simulation's figures (make simulate), fleet_* keys
         "sizes": chosen.__dict__,
         "operator_env": extra_env,
         "bench_seconds": round(time.monotonic() - began, 1),

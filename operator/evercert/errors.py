@@ -93,3 +93,9 @@ class AcmeFailure(AttemptFailed):
     ) -> None:
         super().__init__(message, reason=reason, retry_after=retry_after, transient=transient)
         self.names = names
+
+
+class WaitingForOrderQuota(EvercertError):
+    """A new order must wait for the account's order quota; `retry_after` is when a token is expected."""
+
+    reason = reasons.WAITING_FOR_ORDER_QUOTA

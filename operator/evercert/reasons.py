@@ -63,6 +63,9 @@ ACME_CHALLENGE_UNSUPPORTED = "ACMEChallengeUnsupported"
 ACME_TIMEOUT = "ACMETimeout"
 ACME_FAILED = "ACMEFailed"
 
+# New orders wait for the account's order quota (issuers/pacing.py)
+WAITING_FOR_ORDER_QUOTA = "WaitingForOrderQuota"
+
 # Issuers
 ACCOUNT_REGISTERED = "ACMEAccountRegistered"
 ACCOUNT_REGISTERED_MESSAGE = "the ACME account is registered"

@@ -17,6 +17,7 @@ from .clock import Clock, SystemClock
 from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
 from .issuers.failed_validations import FailedValidations
+from .issuers.pacing import OrderPacer
 from .issuers.session import AccountRegistry
 from .kube.client import Kube
 from .leadership.serving import Serving
@@ -44,6 +45,10 @@ class Runtime:
     accounts: AccountRegistry = field(default_factory=AccountRegistry)
     failed_validations: FailedValidations = field(default_factory=FailedValidations)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
+    pacing: OrderPacer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pacing = OrderPacer(self.clock)  # per-account order quotas, on the runtime's clock
 
     @property
     def retry(self) -> RetryPolicy:

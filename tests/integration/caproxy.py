@@ -4,6 +4,9 @@ Modes: "pass" (forward), "503" (an outage page), "429" (rateLimited with Retry-A
 (close the connection without an answer, as a CA that is down would) and "hold" (answer nothing
 until the mode changes, then forward). Pebble builds its URLs from the Host header, so everything
 the client is told to fetch comes back through the proxy.
+
+`order_quota` (orders, seconds) makes it a CA with an order limit: a new order is refused with
+429 rateLimited while that many orders were made in the last span of seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import math
 import ssl
 import tempfile
 import threading
@@ -26,6 +30,7 @@ from evercert_devenv.pebble import Pebble
 MODES = ("pass", "503", "429", "drop", "hold")
 HOLD_TIMEOUT_SECONDS = 60
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+NEW_ORDER_PATH = "/order-plz"  # Pebble's newOrder URL
 
 
 @dataclass
@@ -47,9 +52,12 @@ class CaProxy:
     mode: str = "pass"
     retry_after_seconds: int = 0
     seen: list[Seen] = field(default_factory=list)
+    order_quota: tuple[int, float] | None = None
+    orders_made: list[float] = field(default_factory=list)  # when each new order was answered 201
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._orders_in_flight = 0
         self._released = threading.Event()
         self._released.set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -87,6 +95,26 @@ class CaProxy:
     def record(self, entry: Seen) -> None:
         with self._lock:
             self.seen.append(entry)
+
+    def admit_order(self) -> int | None:
+        """None: forward this new order; else the Retry-After seconds of a refusal. Orders in flight
+        count as made, so concurrent requests cannot slip past the quota together."""
+        if self.order_quota is None:
+            return None
+        orders, seconds = self.order_quota
+        now = time.monotonic()
+        with self._lock:
+            recent = [at for at in self.orders_made if at > now - seconds]
+            if len(recent) + self._orders_in_flight >= orders:
+                return max(1, math.ceil(recent[0] + seconds - now)) if recent else 1
+            self._orders_in_flight += 1
+            return None
+
+    def order_answered(self, status: int) -> None:
+        with self._lock:
+            self._orders_in_flight -= 1
+            if status == 201:
+                self.orders_made.append(time.monotonic())
 
     def requests(self, mode: str | None = None, since: float = 0.0) -> list[Seen]:
         with self._lock:
@@ -146,12 +174,18 @@ def _handler(proxy: CaProxy) -> type[BaseHTTPRequestHandler]:
                 status, payload = 503, b"<h1>503 Service Unavailable</h1>"
                 headers = [("Content-Type", "text/html")]
             elif mode == "429":
-                problem = {"type": "urn:ietf:params:acme:error:rateLimited", "detail": "injected: slow down"}
-                status, payload = 429, json.dumps(problem).encode()
-                headers = [
-                    ("Content-Type", "application/problem+json"),
-                    ("Retry-After", str(proxy.retry_after_seconds)),
-                ]
+                status, headers, payload = _rate_limited("injected: slow down", proxy.retry_after_seconds)
+            elif self.command == "POST" and self.path == NEW_ORDER_PATH and proxy.order_quota:
+                refused = proxy.admit_order()
+                if refused is not None:
+                    status, headers, payload = _rate_limited("too many new orders", refused)
+                else:
+                    answered = 0
+                    try:
+                        status, headers, payload = self._forward(body)
+                        answered = status
+                    finally:
+                        proxy.order_answered(answered)
             else:
                 status, headers, payload = self._forward(body)
             seen.status, seen.problem = status, _problem_type(headers, payload)
@@ -177,6 +211,12 @@ def _handler(proxy: CaProxy) -> type[BaseHTTPRequestHandler]:
                 upstream.close()
 
     return Handler
+
+
+def _rate_limited(detail: str, retry_after: int) -> tuple[int, list[tuple[str, str]], bytes]:
+    problem = {"type": "urn:ietf:params:acme:error:rateLimited", "detail": detail}
+    headers = [("Content-Type", "application/problem+json"), ("Retry-After", str(retry_after))]
+    return 429, headers, json.dumps(problem).encode()
 
 
 def _problem_type(headers: list[tuple[str, str]], payload: bytes) -> str | None:

@@ -360,3 +360,21 @@ def test_rejects_an_issuer_without_acme() -> None:
     with pytest.raises(InvalidSpec) as error:
         parse_issuer(body, "Issuer")
     assert error.value.message == "spec.acme must be set: evercert issues certificates only from ACME CAs"
+
+
+def test_order_rate_limit_is_read_and_checked() -> None:
+    from evercert.api.issuer import OrderRateLimit
+
+    parsed = parse_issuer(issuer(orderRateLimit={"orders": 300, "per": "3h"}), "Issuer")
+    assert parsed.order_rate_limit == OrderRateLimit(300, datetime.timedelta(hours=3))
+    assert parse_issuer(issuer(), "Issuer").order_rate_limit is None
+    for wrong, field in [
+        ({"orders": 0, "per": "3h"}, "spec.acme.orderRateLimit.orders"),
+        ({"per": "3h"}, "spec.acme.orderRateLimit.orders"),
+        ({"orders": 5, "per": "soon"}, "spec.acme.orderRateLimit.per"),
+        ({"orders": 5, "per": "10ms"}, "spec.acme.orderRateLimit.per"),
+        ({"orders": 5}, "spec.acme.orderRateLimit.per"),
+    ]:
+        with pytest.raises(InvalidSpec) as error:
+            parse_issuer(issuer(orderRateLimit=wrong), "Issuer")
+        assert field in error.value.message

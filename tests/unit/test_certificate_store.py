@@ -16,6 +16,7 @@ def body(generation: int = 1, status: dict[str, Any] | None = None, **annotation
             "namespace": "shop",
             "uid": "u-1",
             "generation": generation,
+            "creationTimestamp": "2026-01-01T00:00:00Z",
             "annotations": {"kopf.zalando.org/last-handled-configuration": "{...}", **annotations},
             "managedFields": [{"manager": "kubectl"}],
             "labels": {"team": "shop"},
@@ -61,6 +62,7 @@ def test_only_what_the_lifecycle_reads_is_kept() -> None:
         "namespace": "shop",
         "uid": "u-1",
         "generation": 1,
+        "creationTimestamp": "2026-01-01T00:00:00Z",
         "annotations": {"evercert.dev/renew-requested-at": "x"},
     }
     assert kept["spec"] == {"secretName": "web-tls"}

@@ -258,3 +258,28 @@ def test_every_failed_attempt_is_said_even_with_the_same_reason() -> None:
         parse_status(first.patch), attempt_failed(), NOW + timedelta(minutes=2), 3, POLICY
     )
     assert again.event is not None and "attempt 2" in again.event.message
+
+
+def test_waiting_for_the_order_quota_says_when_without_an_event_per_look() -> None:
+    until = NOW + timedelta(hours=2)
+    waiting = transitions.waiting_for_quota(
+        parse_status({}), look(reasons.DOES_NOT_EXIST, None), until, "wait", NOW
+    )
+    assert waiting.wake == until
+    conds = waiting.patch["conditions"]
+    assert condition(conds, "Ready")["reason"] == reasons.WAITING_FOR_ORDER_QUOTA
+    assert condition(conds, "Ready")["status"] == "False"
+    assert condition(conds, "Issuing")["status"] == "True"
+    assert waiting.event == transitions.Event("Normal", reasons.WAITING_FOR_ORDER_QUOTA, "wait")
+    again = transitions.waiting_for_quota(
+        parse_status(waiting.patch), look(reasons.DOES_NOT_EXIST, None), until, "wait", NOW
+    )
+    assert again.patch == {} and again.event is None and again.wake == until
+
+
+def test_a_renewal_waiting_for_the_order_quota_stays_ready() -> None:
+    status = parse_status({"conditions": [READY_TRUE]})
+    waiting = transitions.waiting_for_quota(status, look(reasons.RENEWING), NOW, "wait", NOW)
+    conds = waiting.patch["conditions"]
+    assert condition(conds, "Ready")["status"] == "True"
+    assert condition(conds, "Issuing")["reason"] == reasons.WAITING_FOR_ORDER_QUOTA

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from cryptography import x509
 
 from ..constants import GATEWAY_GROUP
 from ..errors import InvalidSpec
+from .durations import parse_duration
 from .fields import Fields
 from .names import check_annotations, check_labels, check_object_name
 
@@ -28,6 +30,7 @@ EAB_KEY_ALGORITHMS = ("HS256", "HS384", "HS512")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _INGRESS_TARGETS = ("ingressClassName", "class", "name")
+MIN_ORDER_RATE_PERIOD = datetime.timedelta(seconds=1)
 
 
 class IssuerKey(NamedTuple):
@@ -46,6 +49,14 @@ class ExternalAccountBinding:
     secret_name: str
     secret_key: str = "secret"
     key_algorithm: str = "HS256"
+
+
+@dataclass(frozen=True)
+class OrderRateLimit:
+    """At most `orders` new orders in any span of `per` (evercert's `spec.acme.orderRateLimit`)."""
+
+    orders: int
+    per: datetime.timedelta
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +118,7 @@ class IssuerSpec:
     ca_bundle: bytes | None = None
     skip_tls_verify: bool = False
     solvers: tuple[Http01IngressSolver | Http01GatewaySolver, ...] = ()
+    order_rate_limit: OrderRateLimit | None = None  # None: the CA's known default (issuers/pacing.py)
 
 
 def parse_issuer(body: Mapping[str, Any], kind: str) -> IssuerSpec:
@@ -131,6 +143,7 @@ def parse_issuer(body: Mapping[str, Any], kind: str) -> IssuerSpec:
         ca_bundle=ca_bundle,
         skip_tls_verify=_skip_tls_verify(acme, ca_bundle),
         solvers=_solvers(acme),
+        order_rate_limit=_order_rate_limit(acme.section("orderRateLimit")),
     )
 
 
@@ -207,6 +220,18 @@ def _skip_tls_verify(acme: Fields, ca_bundle: bytes | None) -> bool:
     if skip and ca_bundle is not None:
         raise InvalidSpec(f"set only one of {acme.path_of('caBundle')} and {acme.path_of('skipTLSVerify')}")
     return skip
+
+
+def _order_rate_limit(section: Fields) -> OrderRateLimit | None:
+    if not section.data:
+        return None
+    orders = section.optional_int("orders")
+    if orders is None or orders < 1:
+        raise InvalidSpec(f"{section.path_of('orders')} must be a whole number of at least 1")
+    per = parse_duration(section.required_str("per"), section.path_of("per"))
+    if per < MIN_ORDER_RATE_PERIOD:
+        raise InvalidSpec(f"{section.path_of('per')} must be at least 1s")
+    return OrderRateLimit(orders, per)
 
 
 def _solvers(acme: Fields) -> tuple[Http01IngressSolver | Http01GatewaySolver, ...]:

@@ -18,6 +18,7 @@ from ..pki import build_csr, key_matches_certificate, public_key_id
 from ..solver import presenting
 from . import next_key, ordering
 from .owner import certificate_owner
+from .quota import OrderQuota
 from .status import StoredOrder
 from .tls_secret import SecretContents, build_tls_secret, read_contents, write_tls_secret
 
@@ -33,6 +34,7 @@ async def issue(
     secret: Mapping[str, Any] | None,
     record_order: ordering.RecordOrder,
     replaces: str | None = None,
+    quota: OrderQuota | None = None,
 ) -> SecretContents:
     """Run (or resume) one issuance to the end; returns what the tls Secret now holds.
 
@@ -42,7 +44,7 @@ async def issue(
     faults.checkpoint("key-created")
     csr_pem = build_csr(key, spec.dns_names, spec.common_name, spec.ip_addresses)
     order = await ordering.resume_or_create(
-        session, spec, stored_order, csr_pem, public_key_id(key), replaces, record_order
+        session, spec, stored_order, csr_pem, public_key_id(key), replaces, record_order, quota
     )
     faults.checkpoint("order-created")
     deadline = runtime.clock.now() + datetime.timedelta(seconds=runtime.settings.issuance_deadline_seconds)

@@ -16,11 +16,11 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from .. import constants, reasons
 from ..api.certificate import CertificateSpec, IssuerRef, parse_certificate
 from ..conditions import parse_timestamp
-from ..errors import AcmeFailure, EvercertError, InvalidSpec
+from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuota
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import fallback, issuing, renewal_info, reporting, transitions
+from . import fallback, issuing, quota, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
@@ -121,17 +121,36 @@ async def reconcile(
             )
             if look.reason is None:
                 return await _serve(runtime, body, status, look)
+        order_quota = quota.order_quota(runtime, session, body, look)
+        if status.order is None and renewal_info.replaces_id(look.renewal_info, look.served) is None:
+            # A new order is coming: wait for its token without holding a worker or a slot.
+            until = order_quota.wait_until()
+            if until is not None:
+                raise WaitingForOrderQuota(quota.waiting_message(session, until), retry_after=until)
         async with runtime.slots.hold():
             await apply(runtime, body, transitions.issuing(status, look, runtime.clock.now()))
-            written = await _issue(runtime, session, spec, status, secret, look, attempt_ref == look_ref)
+            try:
+                written = await _issue(
+                    runtime, session, spec, status, secret, look, attempt_ref == look_ref, order_quota
+                )
+            finally:
+                order_quota.leave()
         issued = transitions.issued(status, look_at_issued(spec, written), runtime.clock.now(), renew_request)
         await apply(runtime, body, issued)
         reporting.issuance_ended(True, look.reason or reasons.ISSUED)
         return issued.wake
+    except WaitingForOrderQuota as exc:
+        assert look is not None and exc.retry_after is not None
+        waiting = transitions.waiting_for_quota(
+            status, look, exc.retry_after, exc.message, runtime.clock.now()
+        )
+        await apply(runtime, body, waiting)
+        return waiting.wake
     except EvercertError as exc:
         if exc.reason == reasons.ACME_VALIDATION_FAILED and session is not None:
             names = (exc.names if isinstance(exc, AcmeFailure) else ()) or spec.identifiers
             runtime.failed_validations.record(session.account_uri, names, runtime.clock.now())
+        quota.pause_on_rate_limit(runtime, session, exc)
         transition = transitions.failed(
             status, exc, runtime.clock.now(), generation, runtime.retry, look, attempt_ref
         )
@@ -193,6 +212,7 @@ async def _issue(
     secret: Mapping[str, Any] | None,
     look: Look,
     same_issuer: bool,
+    order_quota: quota.OrderQuota,
 ) -> SecretContents:
     async def record_order(order: StoredOrder) -> None:
         await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
@@ -200,12 +220,16 @@ async def _issue(
     # ARI's `replaces` only means something to the CA that issued the certificate replaced.
     replaces = renewal_info.replaces_id(look.renewal_info, look.served) if same_issuer else None
     try:
-        return await issuing.issue(runtime, session, spec, status.order, secret, record_order, replaces)
+        return await issuing.issue(
+            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+        )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
-        return await issuing.issue(runtime, session, spec, status.order, secret, record_order, replaces)
+        return await issuing.issue(
+            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+        )
 
 
 async def apply(runtime: Runtime, body: Mapping[str, Any], transition: transitions.Transition) -> None:

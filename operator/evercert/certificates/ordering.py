@@ -12,6 +12,7 @@ from ..api.certificate import CertificateSpec
 from ..api.issuer import IssuerSpec
 from ..errors import AcmeFailure
 from ..issuers.session import AcmeSession
+from .quota import OrderQuota
 from .status import StoredOrder
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,11 @@ async def resume_or_create(
     key_id: str,
     replaces: str | None,
     record: RecordOrder,
+    quota: OrderQuota | None = None,
 ) -> acme_order.OrderSnapshot:
-    """The order to work on; a new one is recorded (status.order) before anything else happens to it."""
+    """The order to work on; a new one is recorded (status.order) before anything else happens to it.
+
+    A new order without `replaces` takes a token of the account's order quota first."""
     client = await session.client()
     blocking = session.runtime.blocking
     if stored is not None and order_matches(stored, spec, session.issuer, key_id):
@@ -58,15 +62,32 @@ async def resume_or_create(
         else:
             if order.status not in DEAD_ORDER_STATES:
                 return order
-    profile = session.issuer.profile
     try:
-        order = await blocking(acme_order.create_order, client, csr_pem, profile, replaces)
+        order = await _create(session, csr_pem, replaces, quota)
     except AcmeFailure:
         if replaces is None:
             raise
         # e.g. alreadyReplaced, or a CA that no longer knows the old certificate: order without it.
-        order = await blocking(acme_order.create_order, client, csr_pem, profile, None)
+        order = await _create(session, csr_pem, None, quota)
     await record(StoredOrder(order.url, spec.identifiers, issuer_label(session.issuer), key_id))
+    return order
+
+
+async def _create(
+    session: AcmeSession, csr_pem: bytes, replaces: str | None, quota: OrderQuota | None
+) -> acme_order.OrderSnapshot:
+    client = await session.client()
+    token = quota.take() if quota is not None and replaces is None else None
+    try:
+        order = await session.runtime.blocking(
+            acme_order.create_order, client, csr_pem, session.issuer.profile, replaces
+        )
+    except AcmeFailure as exc:
+        if token is not None and quota is not None:
+            quota.settle(token, exc)
+        raise
+    if token is not None and quota is not None:
+        quota.settle(token)
     return order
 
 

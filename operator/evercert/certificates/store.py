@@ -27,6 +27,7 @@ def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
             "namespace": meta.get("namespace"),
             "uid": meta.get("uid"),
             "generation": meta.get("generation"),
+            "creationTimestamp": meta.get("creationTimestamp"),  # first come, first served for orders
             "annotations": annotations,
         },
         "spec": dict(body.get("spec") or {}),

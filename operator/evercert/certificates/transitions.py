@@ -70,6 +70,23 @@ def issuing(status: CertificateStatus, look: Look, now: datetime.datetime) -> Tr
     return Transition(fields.with_conditions(conds), Event("Normal", reasons.ISSUING_EVENT, message))
 
 
+def waiting_for_quota(
+    status: CertificateStatus, look: Look, until: datetime.datetime, message: str, now: datetime.datetime
+) -> Transition:
+    """A new order waits for the account's order quota: say so (Issuing, and Ready unless a good
+    certificate is still served), one Event when the wait begins, and look again at `until`."""
+    reason, generation = reasons.WAITING_FOR_ORDER_QUOTA, look.spec.generation
+    began = (status.condition(reasons.ISSUING) or {}).get("reason") != reason
+    conds = conditions.with_condition(
+        status.conditions, reasons.ISSUING, True, reason, message, generation, now
+    )
+    if look.served is None or look.reason not in reasons.STILL_SERVING:
+        conds = conditions.with_condition(conds, reasons.READY, False, reason, message, generation, now)
+    patch = fields.with_conditions(conds)
+    event = Event("Normal", reason, message) if began else None
+    return Transition(patch if _differs(status, patch) else {}, event, until)
+
+
 def issued(
     status: CertificateStatus, look: Look, now: datetime.datetime, renew_request: str | None = None
 ) -> Transition:
