@@ -103,8 +103,9 @@ def test_the_operator_serves_its_metrics_on_the_charts_port_setting(chart_operat
         for s in families["evercert_http_acme_client_request_count"].samples
         if s.labels["path"] == "new-account"
     ]
-    # 201: created; Pebble also rejects some nonces (400 badNonce), and those requests are sent again.
-    assert "201" in {s.labels["status"] for s in accounts}
+    # 201: created, 200: found (an earlier test of the session registered the key); Pebble also rejects
+    # some nonces (400 badNonce), and those requests are sent again.
+    assert {"200", "201"} & {s.labels["status"] for s in accounts}
 
 
 @pytest.fixture
@@ -163,7 +164,9 @@ def test_a_real_prometheus_scrapes_the_operator_and_loads_the_alerts(
 
     wait_for(up, 60, "Prometheus scraping the operator", chart_operator.process)
     accounts = api(
-        prometheus, "query", query='evercert_http_acme_client_request_count{path="new-account",status="201"}'
+        prometheus,
+        "query",
+        query='evercert_http_acme_client_request_count{path="new-account",status=~"20[01]"}',
     )
     (series,) = {tuple(sorted(r["metric"])) for r in accounts["result"]}
     assert series == (
