@@ -15,11 +15,21 @@ from evercert_devenv.processes import Server
 
 
 @pytest.fixture(scope="session")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
-    """etcd, kube-apiserver, kube-controller-manager, Pebble and the solver host, with CRDs applied."""
+def env(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[LocalEnvironment]:
+    """The control plane, Pebble, Traefik and the solver host, with CRDs applied."""
     with LocalEnvironment(tmp_path_factory.mktemp("env")) as environment:
-        print(f"\n[env] local environment up in {environment.started_in:.1f} s")
+        up = f"local environment up in {environment.started_in:.1f} s"
+        announce(pytestconfig, f"[env] {up}; {environment.routing}")
         yield environment
+
+
+def announce(pytestconfig: pytest.Config, line: str) -> None:
+    """Write past output capture: the test output always tells which routing ran."""
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\n{line}")
+    else:
+        print(line)
 
 
 @pytest.fixture(scope="session")
