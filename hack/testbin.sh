@@ -167,6 +167,17 @@ fetch_gateway_api_crds() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+ensure_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
+  command -v ip >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing iproute2"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq iproute2 >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iproute2; } >&2
+  else
+    log "no \`ip\` (iproute2): HTTP-01 tests fall back to the solver host's own routing"
+  fi
+}
+
 link_set() {
   mkdir -p "$SET_DIR"
   local src
@@ -189,6 +200,7 @@ build_k8s
 build_prometheus
 build_traefik
 fetch_gateway_api_crds
+ensure_iproute2
 link_set
 log "ready in $((SECONDS - start)) s"
 echo "$SET_DIR"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -24,12 +25,10 @@ def env(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -
 
 
 def announce(pytestconfig: pytest.Config, line: str) -> None:
-    """Write past output capture: the test output always tells which routing ran."""
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\n{line}")
-    else:
-        print(line)
+    """Print past output capture: the test output always tells which routing ran."""
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print(f"\n{line}")
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ POD_RANGE = ipaddress.IPv4Network("10.244.0.0/16")
 SLOT_PREFIX = 20  # 16 environments at once, 4000 Pod addresses each
 LOCK_DIR = Path("/run/evercert-podnetwork")
 POD_INTERFACE = "eth0"  # its name inside the namespace
-FIRST_POD_HOST = 16  # the host end is .1; Pods get addresses from here on
+FIRST_POD_HOST = 16  # the host end is .1, the inner end .2; Pods get addresses from here on
 
 
 class PodNetworkUnavailable(RuntimeError):
@@ -104,8 +104,9 @@ class PodNetwork:
         ip("link", "set", self.host_link, "up")
         ip("-n", self.namespace, "link", "set", "lo", "up")
         ip("-n", self.namespace, "link", "set", POD_INTERFACE, "up")
-        # Pods get /32 addresses one by one; replies reach the host end through this route.
-        ip("-n", self.namespace, "route", "add", str(self.subnet), "dev", POD_INTERFACE)
+        # Pods get /32 addresses one by one. This one stays, and with it the route back to the host
+        # end: the kernel drops a device's routes when its last address goes.
+        ip("-n", self.namespace, "addr", "add", f"{self.subnet[2]}/{SLOT_PREFIX}", "dev", POD_INTERFACE)
 
     def remove_leftovers(self) -> None:
         """What a run killed before it could clean up left in this slot (its lock died with it)."""
