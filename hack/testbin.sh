@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build the real servers the tests and the demo run (kube-apiserver, kube-controller-manager,
-# kubectl, etcd, helm, Pebble, promtool and prometheus) from their Go modules, once, into a cache outside
+# kubectl, etcd, helm, Pebble, promtool and prometheus, Traefik) from their Go modules, once, into a cache outside
 # the repo; also the Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of
 # the same set. A warm run only checks that each binary exists. Last line of output: the directory.
 #   hack/testbin.sh              build what is missing, print the directory of the whole set
-#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus)
+#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus, traefik)
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.35.4}
@@ -15,6 +15,9 @@ PEBBLE_VERSION=${PEBBLE_VERSION:-v2.10.3}
 # 3.14 and 3.15 have a replace directive in their go.mod, which `go install pkg@version` refuses).
 PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-v0.316.0}
 GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
+# Traefik 3.7 needs a nested module (github.com/traefik/traefik/dynamic/ext, replaced by a path inside the
+# repository) that the module proxy does not serve; 3.6 has none.
+TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.15}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
@@ -122,6 +125,35 @@ build_k8s() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+build_traefik() {  # the ingress controller that routes HTTP-01 challenges in the tests (Ingress and Gateway API)
+  local dir="$TESTBIN/traefik-$TRAEFIK_VERSION"
+  need "$dir" traefik || return 0
+  log "building Traefik $TRAEFIK_VERSION (slow on a cold machine)"
+  # Its go.mod replaces modules with forks, which `go install pkg@version` refuses: a wrapper module
+  # repeats those replace and exclude directives.
+  local mod="$TESTBIN/src/traefik-$TRAEFIK_VERSION"
+  mkdir -p "$mod" "$dir.tmp"
+  if [ ! -f "$mod/go.sum" ]; then
+    local gomod
+    gomod=$(go mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+    {
+      echo "module evercert.testbin/traefik"
+      echo
+      grep -E '^go ' "$gomod"
+      echo
+      echo "require github.com/traefik/traefik/v3 $TRAEFIK_VERSION"
+      echo
+      # Every `old => new version` line of its replace blocks, and its exclude lines.
+      awk '/^replace \(/{r=1; next} r && /^\)/{r=0} r && /=>/ {print "replace " $1 " => " $3 " " $4}
+           /^replace [^(]/ && NF == 5 {print} /^exclude /{print}' "$gomod"
+    } > "$mod/go.mod"
+    (cd "$mod" && go get "github.com/traefik/traefik/v3/cmd/traefik@$TRAEFIK_VERSION")
+  fi
+  (cd "$mod" && go build -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
+    -o "$dir.tmp/traefik" github.com/traefik/traefik/v3/cmd/traefik)
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 fetch_gateway_api_crds() {
   local dir="$TESTBIN/gateway-api-$GATEWAY_API_VERSION"
   [ -f "$dir/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
@@ -135,11 +167,22 @@ fetch_gateway_api_crds() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+ensure_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
+  command -v ip >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing iproute2"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq iproute2 >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iproute2; } >&2
+  else
+    log "no \`ip\` (iproute2): HTTP-01 tests fall back to the solver host's own routing"
+  fi
+}
+
 link_set() {
   mkdir -p "$SET_DIR"
   local src
   for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/* \
-    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/*; do
+    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
   ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
@@ -155,7 +198,9 @@ build_helm
 build_etcd
 build_k8s
 build_prometheus
+build_traefik
 fetch_gateway_api_crds
+ensure_iproute2
 link_set
 log "ready in $((SECONDS - start)) s"
 echo "$SET_DIR"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -15,11 +16,19 @@ from evercert_devenv.processes import Server
 
 
 @pytest.fixture(scope="session")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
-    """etcd, kube-apiserver, kube-controller-manager, Pebble and the solver host, with CRDs applied."""
+def env(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[LocalEnvironment]:
+    """The control plane, Pebble, Traefik and the solver host, with CRDs applied."""
     with LocalEnvironment(tmp_path_factory.mktemp("env")) as environment:
-        print(f"\n[env] local environment up in {environment.started_in:.1f} s")
+        up = f"local environment up in {environment.started_in:.1f} s"
+        announce(pytestconfig, f"[env] {up}; {environment.routing}")
         yield environment
+
+
+def announce(pytestconfig: pytest.Config, line: str) -> None:
+    """Print past output capture: the test output always tells which routing ran."""
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print(f"\n{line}")
 
 
 @pytest.fixture(scope="session")

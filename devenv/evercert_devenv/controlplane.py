@@ -176,9 +176,10 @@ class ControlPlane:
             [
                 binary("kube-controller-manager"),
                 f"--kubeconfig={self.kubeconfig}",
-                # The Deployment and ReplicaSet controllers make the rollouts that reload on renewal starts.
+                # The Deployment and ReplicaSet controllers make the rollouts that reload on renewal starts;
+                # the EndpointSlice controller publishes solver Pods for the ingress controller.
                 "--controllers=garbage-collector-controller,namespace-controller,"
-                "deployment-controller,replicaset-controller",
+                "deployment-controller,replicaset-controller,endpointslice-controller",
                 "--leader-elect=false",
                 "--secure-port=0",
                 "--concurrent-gc-syncs=5",

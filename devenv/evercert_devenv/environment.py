@@ -1,5 +1,6 @@
-"""The whole local environment: control plane, Pebble, the solver host, the CRDs (evercert's and the
-Gateway API's), and the operator."""
+"""The whole local environment: control plane, Pebble, Traefik and the solver host (or the solver host
+alone, routing itself, where the test bed cannot make a network namespace), the CRDs (evercert's and
+the Gateway API's), and the operator."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from .binaries import REPO, gateway_api_crds
+from .binaries import REPO, gateway_api_crds, testbin_dir
 from .controlplane import ControlPlane
 from .pebble import Pebble
+from .podnetwork import PodNetwork, PodNetworkUnavailable
 from .processes import Server, listen_port
+from .traefik import Traefik, version
 
 CRDS = REPO / "deploy" / "crds"
 CLUSTER_RESOURCE_NAMESPACE = "evercert"
@@ -32,6 +35,9 @@ class LocalEnvironment:
     controlplane: ControlPlane = field(init=False)
     pebble: Pebble = field(init=False)
     solverhost: Server | None = None
+    pod_network: PodNetwork | None = None
+    traefik: Traefik | None = None
+    routing: str = ""  # what routes HTTP-01 validations, for the test output
     operators: list[Server] = field(default_factory=list)
     started_in: float = field(default=0.0, init=False)
 
@@ -47,15 +53,39 @@ class LocalEnvironment:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.controlplane.start()
         self.pebble.start()
-        self._start_solverhost()
         # The cluster's own: Gateway API users have them before they install evercert.
         self.controlplane.kubectl("apply", "--server-side", "-f", str(gateway_api_crds()))
         if self.with_crds:
             self.controlplane.kubectl("apply", "--server-side", "-f", str(CRDS))
         self.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
         self.controlplane.kubectl("create", "namespace", CLUSTER_RESOURCE_NAMESPACE)
+        self._start_routing()
 
-    def _start_solverhost(self) -> None:
+    def _start_routing(self) -> None:
+        """Traefik routes to solver Pods in a network namespace; without one the solver host routes."""
+        try:
+            if not (testbin_dir() / "traefik").exists():
+                raise PodNetworkUnavailable("no traefik binary: run `make testbin`")
+            self.pod_network = PodNetwork.create()
+        except PodNetworkUnavailable as exc:
+            self.routing = f"HTTP-01 routed by the solver host itself (fallback: {exc})"
+            self._start_solverhost(["--port", str(self.pebble.http01_port)])
+            return
+        network = self.pod_network
+        self._start_solverhost(["--netns", network.namespace, "--pod-subnet", str(network.subnet)])
+        self.traefik = Traefik(self.workdir, self.controlplane, self.pebble.http01_port)
+        self.traefik.start()
+        self.routing = (
+            f"HTTP-01 routed by Traefik {version()} (Ingress + Gateway API providers) to solver Pods "
+            f"in network namespace {network.namespace} ({network.subnet})"
+        )
+
+    @property
+    def http01_gateway_port(self) -> int:
+        """The port a Gateway listener names for Traefik to serve its routes where Pebble validates."""
+        return self.pebble.http01_port
+
+    def _start_solverhost(self, mode: list[str]) -> None:
         ready = self.workdir / "solverhost.ready"
         ready.unlink(missing_ok=True)
         self.solverhost = Server(
@@ -66,8 +96,7 @@ class LocalEnvironment:
                 "evercert_devenv.solverhost",
                 "--kubeconfig",
                 str(self.kubeconfig),
-                "--port",
-                str(self.pebble.http01_port),
+                *mode,
                 "--ready-file",
                 str(ready),
             ],
@@ -143,8 +172,13 @@ class LocalEnvironment:
         for operator in self.operators:
             operator.stop()
         self.operators.clear()
+        if self.traefik:
+            self.traefik.stop()
         if self.solverhost:
             self.solverhost.stop()
+        if self.pod_network:
+            self.pod_network.remove()
+            self.pod_network = None
         self.pebble.stop()
         self.controlplane.stop()
 

@@ -22,7 +22,7 @@ from evercert_devenv.binaries import REPO, binary
 from evercert_devenv.environment import LOCAL_ISSUER, LocalEnvironment
 from evercert_devenv.processes import Server, free_port, listen_port
 
-from ..conftest import condition, wait_for
+from ..conftest import announce, condition, wait_for
 
 CHART = REPO / "deploy" / "helm" / "evercert"
 RELEASE = "evercert"
@@ -137,10 +137,11 @@ def wait_issuer_ready(env: LocalEnvironment, operator: ChartOperator) -> None:
 
 
 @pytest.fixture(scope="package")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
+def env(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[LocalEnvironment]:
     """Overrides the session environment for tests/e2e: a fresh one, with no CRDs and no operator."""
     with LocalEnvironment(tmp_path_factory.mktemp("e2e"), with_crds=False) as environment:
-        print(f"\n[e2e] local environment up in {environment.started_in:.1f} s")
+        up = f"local environment up in {environment.started_in:.1f} s"
+        announce(pytestconfig, f"[e2e] {up}; {environment.routing}")
         yield environment
 
 

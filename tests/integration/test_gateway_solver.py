@@ -1,7 +1,7 @@
 """HTTP-01 through the Gateway API: an Issuer whose solver is a gatewayHTTPRoute, against the real servers.
 
-The test bed's solver host plays the gateway controller: it serves HTTPRoutes attached to a Gateway
-that exists, as it serves Ingresses."""
+Traefik's Gateway API provider serves the HTTPRoutes attached to the Gateway (the solver host's own
+routing where the test bed runs without Traefik)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ from .helpers import assert_valid_tls_secret, certificate, solver_objects, wait_
 from .watching import Watch
 
 
-def gateway(namespace: str, name: str) -> dict[str, Any]:
+def gateway(env: LocalEnvironment, namespace: str, name: str) -> dict[str, Any]:
     return {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "Gateway",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
             "gatewayClassName": "local",
-            "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}],
+            # The port Pebble validates against: Traefik serves the listener on its entry point there.
+            "listeners": [{"name": "http", "protocol": "HTTP", "port": env.http01_gateway_port}],
         },
     }
 
@@ -47,7 +48,7 @@ def gateway_issuer(env: LocalEnvironment, namespace: str, name: str, route: dict
 def test_issues_through_a_temporary_httproute_on_the_named_gateway(
     env: LocalEnvironment, operator: Server, namespace: str
 ) -> None:
-    env.apply(gateway(namespace, "edge"))
+    env.apply(gateway(env, namespace, "edge"))
     route = {"parentRefs": [{"name": "edge", "sectionName": "http"}], "labels": {"team": "edge"}}
     env.apply(gateway_issuer(env, namespace, "through-gateway", route))
     wait_for(
