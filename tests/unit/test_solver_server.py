@@ -17,7 +17,7 @@ import pytest
 
 from evercert.solver import server as solver_server
 from evercert.solver.server import host_of, make_server
-from evercert_devenv.solverhost import matching_service
+from evercert_devenv.solverrouting import matching_service
 
 HOST = "www.example.com"
 TOKEN = "-LdZ3qL_tok3n"
