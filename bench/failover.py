@@ -98,6 +98,7 @@ async def leader(bench: Bench) -> None:
         killed = time.monotonic()
         last = await bench.tracker.wait_ready([(namespace, n) for n in names], 300)
         taken = await holders(bench.api, 1)
+        await _quiet(bench, standby)
     finally:
         bench.cluster.stop_replicas()
     after = sorted(t for (ns, _), t in bench.tracker.ready_at.items() if ns == namespace and t > killed)
@@ -132,6 +133,8 @@ async def shards(bench: Bench) -> None:
         survivors = set(names) - {victim}
         served = await wait_held(bench.api, SHARDS, survivors, 120)
         last = await bench.tracker.wait_ready(keys, 300)
+        for name in survivors:  # their looks after the issuances (ARI) end before they stop
+            await _quiet(bench, bench.cluster.replicas[name])
     finally:
         bench.cluster.stop_replicas()
         bench.cluster.start_operator()
