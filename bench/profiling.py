@@ -1,8 +1,8 @@
 """Where the operator's CPU goes: py-spy samples the running process, this sums the samples up.
 
 py-spy (a PyPI wheel with its own binary) reads the process's memory from outside, so the operator
-runs unchanged; `--nonblocking` does not even pause it to sample. Idle threads are left out, so the
-samples are the time spent on a CPU (or holding the GIL) by the operator's own code and libraries."""
+runs unchanged; it pauses the process for each sample, which lets it leave idle threads out (so the
+samples are time on a CPU). Innermost frames that still mean waiting are left out here as well."""
 
 from __future__ import annotations
 
@@ -16,9 +16,14 @@ from pathlib import Path
 from typing import Any
 
 RATE = 100  # samples per second
-# Innermost Python frames of a thread that waits (py-spy's idle filter misses some without pausing):
-# the event loop in epoll, an idle worker of a thread pool. Left out of the shares.
-WAITING = {("select", "selectors.py"), ("_worker", "concurrent/futures/thread.py")}
+# Innermost Python frames of a thread that waits (py-spy's idle filter misses some): the event loop in
+# epoll, an idle worker of a thread pool, the ACME client waiting for an answer or between two polls.
+WAITING = {
+    ("select", "selectors.py"),
+    ("_worker", "concurrent/futures/thread.py"),
+    ("read", "ssl.py"),  # SSLSocket.read: a blocking socket (requests); asyncio's are SSLObject's
+    ("_poll", "evercert/acme/order.py"),  # its pause between two polls
+}
 # "function (path/to/file.py:123)" in py-spy's raw (collapsed) format
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
@@ -41,7 +46,7 @@ class Profile:
         binary = py_spy()
         if binary is None:
             return False
-        command = [binary, "record", "--pid", str(self.pid), "--rate", str(RATE), "--nonblocking"]
+        command = [binary, "record", "--pid", str(self.pid), "--rate", str(RATE)]
         command += ["--format", "raw", "--output", str(self.output)]
         log = self.output.with_suffix(".log").open("wb")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -80,7 +85,7 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
         count = int(count_text)
         frames = [_frame(f) for f in stack.split(";")]
         function, file = frames[-1]
-        if (function.rsplit(".", 1)[-1], file) in WAITING:
+        if (function.rsplit(".", 1)[-1], file) in WAITING and function != "SSLObject.read":
             waiting += count
             continue
         total += count
