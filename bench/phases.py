@@ -219,8 +219,11 @@ class Bench:
         await create_namespace(self.api, "bench-rest")
         await self.settle()
         self.pods.reset_peak()
+        cpu_before = self._cpu()
         started, last = await self._issue("bench-rest", self.sizes.thousand, 900)
+        cpu = {name: round(seconds - cpu_before.get(name, 0), 1) for name, seconds in self._cpu().items()}
         self.results.update(
+            thousand_cpu_seconds_by_process=cpu,
             thousand_ready_seconds=round(last - started, 1),
             thousand_peak_solver_pods=self.pods.peak,
             max_concurrent_issuances=self.concurrency,
