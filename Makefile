@@ -43,7 +43,7 @@ dev-up: venv testbin
 dev-down:
 	$(PY) -m evercert_devenv down --dir $(DEV_DIR)
 
-# Figures on this machine (about 13 minutes); e.g. `make bench BENCH_ARGS=--quick` for a 2-minute try.
+# Figures on this machine (under 30 minutes); e.g. `make bench BENCH_ARGS=--quick` for a 5-minute try.
 bench: venv testbin
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -25,6 +25,8 @@ class BenchCluster:
     operator_env: dict[str, str] = field(default_factory=dict)
     operator: Server | None = None
     starts: int = 0
+    # Operators with leader election (the failover phases), by their POD_NAME.
+    replicas: dict[str, Server] = field(default_factory=dict)
 
     @property
     def kubeconfig(self) -> Path:
@@ -70,6 +72,18 @@ class BenchCluster:
         if self.operator is not None:
             self.operator.stop(timeout=30)
 
+    def start_replica(self, name: str, shards: int) -> Server:
+        """A replica with leader election and `shards` shard Leases (15 s Leases, the default)."""
+        settings = {"EVERCERT_LEADER_ELECTION": "true", "EVERCERT_SHARDS": str(shards), "POD_NAME": name}
+        server = self.env.start_operator(name, self.kubeconfig, {**self.operator_env, **settings})
+        self.replicas[name] = server
+        return server
+
+    def stop_replicas(self) -> None:
+        for server in self.replicas.values():
+            server.stop(timeout=30)
+        self.replicas.clear()
+
     @property
     def operator_pid(self) -> int:
         assert self.operator is not None and self.operator.process is not None, "operator not running"
@@ -80,6 +94,10 @@ class BenchCluster:
         servers = [*self.env.controlplane.servers, *self.env.pebble.servers, self.env.solverhost]
         pids = {s.name: s.process.pid for s in servers if s is not None and s.process is not None}
         return {**pids, "operator": self.operator_pid}
+
+    def metrics_url(self) -> str:
+        assert self.operator is not None
+        return self.env.metrics_url(self.operator)
 
     def check_operator(self) -> None:
         """Fail loudly (with its log) when the operator died."""

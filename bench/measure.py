@@ -99,7 +99,7 @@ async def wait_idle(audit: AuditLog, pid: int, since: float, quiet: float, timeo
     """Wait until the operator made no API request and used (almost) no CPU for `quiet` s.
 
     Returns when it was last active. Requests alone don't tell: a starting operator computes
-    for seconds before its first request."""
+    for seconds before its first request. Lease requests are the leader election's heartbeat, not work."""
     deadline = time.time() + timeout
     last_busy, before, cpu_before = since, time.time(), cpu_seconds(pid)
     while time.time() < deadline:
@@ -108,7 +108,7 @@ async def wait_idle(audit: AuditLog, pid: int, since: float, quiet: float, timeo
         if cpu - cpu_before > IDLE_CPU_SHARE * (now - before):
             last_busy = now
         before, cpu_before = now, cpu
-        last = max([last_busy, *(r.at for r in audit.between(since))])
+        last = max([last_busy, *(r.at for r in audit.between(since) if r.resource != "leases")])
         if now - last >= quiet:
             return last
     raise TimeoutError(f"the operator was still busy after {timeout:.0f} s")
@@ -169,3 +169,11 @@ class SolverPods:
         else:
             self.alive.add(key)
             self.peak = max(self.peak, len(self.alive))
+
+
+async def scrape(url: str, prefix: str) -> dict[str, float]:
+    """The series of a Prometheus endpoint whose names start with `prefix`, by name (labels included)."""
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        text = await response.text()
+    series = (line.rsplit(" ", 1) for line in text.splitlines() if line.startswith(prefix))
+    return {name: float(value) for name, value in series}

@@ -24,7 +24,16 @@ from fleet.simulation import Fleet
 from phases import Bench, Sizes, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-QUICK = Sizes(single=3, many=20, total=60, batch=20, secrets=500, idle_seconds=20)
+QUICK = Sizes(
+    single=3,
+    many=20,
+    thousand=60,
+    secrets=500,
+    idle_seconds=20,
+    failover=10,
+    shard_certificates=20,
+    seeded_total=500,
+)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -33,8 +42,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
     parser.add_argument("--single", type=int, help=f"Certificates timed one by one ({default.single})")
     parser.add_argument("--many", type=int, help=f"Certificates applied at once ({default.many})")
-    parser.add_argument("--total", type=int, help=f"Ready Certificates at rest ({default.total})")
-    parser.add_argument("--batch", type=int, help=f"Certificates per batch up to --total ({default.batch})")
+    parser.add_argument("--many-runs", type=int, help=f"bursts of --many ({default.many_runs})")
+    parser.add_argument(
+        "--thousand", type=int, help=f"Certificates applied at once later ({default.thousand})"
+    )
+    parser.add_argument("--failover", type=int, help=f"issuing when the leader dies ({default.failover})")
+    parser.add_argument(
+        "--shard-certificates",
+        type=int,
+        help=f"issuing when a shard holder dies ({default.shard_certificates})",
+    )
+    parser.add_argument(
+        "--seeded-total", type=int, help=f"Ready Certificates, the rest seeded ({default.seeded_total})"
+    )
+    parser.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="no py-spy")
     parser.add_argument("--secrets", type=int, help=f"unrelated Secrets ({default.secrets})")
     parser.add_argument("--secret-kib", type=int, help=f"size of each ({default.secret_kib} KiB)")
     parser.add_argument("--idle-seconds", type=float, help=f"idle window ({default.idle_seconds:g} s)")

@@ -79,11 +79,15 @@ def _ready(obj: dict[str, Any]) -> bool:
 
 @dataclass
 class CertificateTracker:
-    """Watches every Certificate; remembers when each was first seen Ready and its status.revision."""
+    """Watches every Certificate; remembers when each was first seen Ready, its status.revision, the
+    order URLs its status named (one per issuance, unless an order was placed twice) and which have an
+    order in flight now."""
 
     api: client.ApiClient
     ready_at: dict[Key, float] = field(default_factory=dict)
     revisions: dict[Key, int] = field(default_factory=dict)
+    orders: dict[Key, set[str]] = field(default_factory=dict)
+    ordering: set[Key] = field(default_factory=set)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
@@ -110,7 +114,14 @@ class CertificateTracker:
 
     def _see(self, obj: dict[str, Any]) -> None:
         key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
-        self.revisions[key] = int((obj.get("status") or {}).get("revision") or 0)
+        status = obj.get("status") or {}
+        self.revisions[key] = int(status.get("revision") or 0)
+        url = (status.get("order") or {}).get("url")
+        if url:
+            self.orders.setdefault(key, set()).add(url)
+            self.ordering.add(key)
+        else:
+            self.ordering.discard(key)
         if key not in self.ready_at and _ready(obj):
             self.ready_at[key] = time.monotonic()
             self.changed.set()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 _LIFETIME = datetime.timedelta(days=30)
@@ -68,23 +69,38 @@ class LocalCA:
     ) -> KeyPair:
         """A leaf for a server (hosts as SANs) or a client (CN = user, O = group)."""
         key = ec.generate_private_key(ec.SECP256R1())
+        cert_pem = self.sign(
+            key.public_key(), common_name, organization=organization, hosts=hosts, server=server
+        )
+        return KeyPair(cert_pem, _key_pem(key))
+
+    def sign(
+        self,
+        public_key: CertificatePublicKeyTypes,
+        common_name: str,
+        *,
+        organization: str | None = None,
+        hosts: tuple[str, ...] = (),
+        server: bool = True,
+        lifetime: datetime.timedelta = _LIFETIME,
+    ) -> bytes:
+        """A leaf (PEM) for a key made elsewhere: many leaves may share one key where keys cost too much."""
         now = datetime.datetime.now(datetime.UTC)
         builder = (
             x509.CertificateBuilder()
             .subject_name(_name(common_name, organization))
             .issuer_name(self._cert.subject)
-            .public_key(key.public_key())
+            .public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + _LIFETIME)
+            .not_valid_after(now + lifetime)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         )
         usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         if hosts:
             builder = builder.add_extension(x509.SubjectAlternativeName(_san(hosts)), critical=False)
-        cert = builder.sign(self._key, hashes.SHA256())
-        return KeyPair(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
+        return builder.sign(self._key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
 def _san(hosts: tuple[str, ...]) -> list[x509.GeneralName]:

@@ -10,6 +10,14 @@ from dataclasses import dataclass, field
 from . import __version__, constants
 from .scheduling.settings import SchedulingSettings
 
+# Each issuance holds an ACME thread while it polls (the blocking client sleeps between two polls), so
+# the pool has a thread per issuance slot, and a few more for renewal-information checks meanwhile.
+ACME_WORKERS_SPARE = 8
+
+
+def default_acme_workers(scheduling: SchedulingSettings) -> int:
+    return scheduling.max_concurrent_issuances + ACME_WORKERS_SPARE
+
 
 def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
@@ -56,12 +64,13 @@ class Settings:
         cluster_resource_namespace = os.environ.get(
             "EVERCERT_CLUSTER_RESOURCE_NAMESPACE", os.environ.get("POD_NAMESPACE", "evercert")
         )
+        scheduling = SchedulingSettings.from_env()
         return cls(
             solver_image=os.environ.get("EVERCERT_SOLVER_IMAGE", f"evercert/evercert:{__version__}"),
             self_check_address=os.environ.get("EVERCERT_SELF_CHECK_ADDRESS") or None,
             cluster_resource_namespace=cluster_resource_namespace,
             namespaces=tuple(n.strip() for n in namespaces.split(",") if n.strip()),
-            acme_workers=int(os.environ.get("EVERCERT_ACME_WORKERS", "16")),
+            acme_workers=int(os.environ.get("EVERCERT_ACME_WORKERS") or default_acme_workers(scheduling)),
             certificate_owner_ref=_flag("EVERCERT_CERTIFICATE_OWNER_REF"),
             issuance_deadline_seconds=float(os.environ.get("EVERCERT_ISSUANCE_DEADLINE_SECONDS", "180")),
             log_format=os.environ.get("EVERCERT_LOG_FORMAT", "json"),
@@ -76,7 +85,7 @@ class Settings:
                 os.environ.get("EVERCERT_API_TIMEOUT_SECONDS", constants.API_TIMEOUT_SECONDS)
             ),
             watch_inactivity_seconds=float(os.environ.get("EVERCERT_WATCH_INACTIVITY_SECONDS", "70")),
-            scheduling=SchedulingSettings.from_env(),
+            scheduling=scheduling,
             leader_election=_flag("EVERCERT_LEADER_ELECTION"),
             shards=max(1, int(os.environ.get("EVERCERT_SHARDS", "1"))),
             lease_duration_seconds=float(os.environ.get("EVERCERT_LEASE_DURATION_SECONDS", "15")),

@@ -5,6 +5,7 @@ before a crash and the order made for it stays usable."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Mapping
 from typing import Any
@@ -39,7 +40,9 @@ async def next_private_key(
         labels = (stored.get("metadata") or {}).get("labels") or {}
         if key_pem and labels.get(constants.LABEL_NEXT_KEY) == "true":
             return key_pem, load_private_key_pem(key_pem)
-    key = generate_private_key(spec.private_key.algorithm, spec.private_key.size)
+    # An RSA key takes tens of milliseconds; cryptography releases the GIL meanwhile, so in a thread it
+    # keeps the event loop (every other look and issuance) going, on the other core if there is one.
+    key = await asyncio.to_thread(generate_private_key, spec.private_key.algorithm, spec.private_key.size)
     key_pem = private_key_to_pem(key)
     await create_or_replace_secret(kube, spec.namespace, next_key_secret(spec, key_pem, stored))
     return key_pem, key

@@ -1,0 +1,21 @@
+"""Operator settings read from the environment (settings.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evercert.settings import Settings
+
+
+def test_the_acme_pool_has_a_thread_per_issuance_slot_and_a_few_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVERCERT_ACME_WORKERS", raising=False)
+    monkeypatch.setenv("EVERCERT_MAX_CONCURRENT_ISSUANCES", "10")
+    assert Settings.from_env().acme_workers == 18
+    monkeypatch.delenv("EVERCERT_MAX_CONCURRENT_ISSUANCES")
+    assert Settings.from_env().acme_workers == 40
+
+
+def test_an_explicit_acme_pool_size_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVERCERT_ACME_WORKERS", "5")
+    monkeypatch.setenv("EVERCERT_MAX_CONCURRENT_ISSUANCES", "10")
+    assert Settings.from_env().acme_workers == 5
