@@ -37,6 +37,7 @@ class Sizes:
     shard_certificates: int = 100
     seeded_total: int = 10000
     profile: bool = True
+    phases: tuple[str, ...] = ()  # only these steps (names as in Bench.run); () runs them all
 
 
 def say(text: str) -> None:
@@ -66,20 +67,24 @@ class Bench:
 
     async def run(self) -> dict[str, Any]:
         watchers = [asyncio.create_task(self.tracker.run()), asyncio.create_task(self.pods.run())]
-        steps = [
-            self.single,
-            self.many,
-            self.profile_many,
-            self.thousand,
-            self.idle,
-            self.restart,
-            lambda: failover.leader(self),
-            lambda: failover.shards(self),
-            lambda: scale.ten_thousand(self),
-        ]
+        steps = {
+            "single": self.single,
+            "many": self.many,
+            "profile": self.profile_many,
+            "thousand": self.thousand,
+            "idle": self.idle,
+            "restart": self.restart,
+            "failover": lambda: failover.leader(self),
+            "shards": lambda: failover.shards(self),
+            "ten_thousand": lambda: scale.ten_thousand(self),
+        }
+        unknown = set(self.sizes.phases) - set(steps)
+        if unknown:
+            raise ValueError(f"unknown phases {sorted(unknown)}; choose from {list(steps)}")
         try:
-            for step in steps:
-                await step()
+            for name, step in steps.items():
+                if not self.sizes.phases or name in self.sizes.phases:
+                    await step()
         finally:
             for task in watchers:
                 task.cancel()

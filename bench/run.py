@@ -55,6 +55,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--seeded-total", type=int, help=f"Ready Certificates, the rest seeded ({default.seeded_total})"
     )
+    parser.add_argument(
+        "--phases",
+        type=lambda text: tuple(text.split(",")),
+        help="only these steps, comma-separated: single,many,profile,thousand,idle,restart,"
+        "failover,shards,ten_thousand (the figures of an earlier step may be missing then)",
+    )
     parser.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="no py-spy")
     parser.add_argument("--secrets", type=int, help=f"unrelated Secrets ({default.secrets})")
     parser.add_argument("--secret-kib", type=int, help=f"size of each ({default.secret_kib} KiB)")

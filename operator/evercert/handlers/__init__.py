@@ -1,5 +1,9 @@
 """kopf wiring only: importing this package registers every handler."""
 
-from . import certificates, issuers, secrets, shims, startup, workloads
+from . import readiness
+
+readiness.install()
+
+from . import certificates, issuers, secrets, shims, startup, workloads  # noqa: E402
 
 __all__ = ["certificates", "issuers", "secrets", "shims", "startup", "workloads"]
