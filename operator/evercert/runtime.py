@@ -1,5 +1,6 @@
 """What every part of the operator shares: the API client, settings, the clock, the Event recorder,
-the ACME thread pool, the Certificates the watch keeps, and the scheduler that looks at them."""
+the ACME thread pool, the Certificates and tls Secrets the watches keep, and the scheduler that looks
+at them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 
 from .certificates.driver import Indexes
 from .certificates.own_writes import OwnWrites
+from .certificates.secret_store import SecretStore
 from .certificates.store import CertificateStore, Key
 from .clock import Clock, SystemClock
 from .events import EventRecorder, KopfEvents
@@ -36,6 +38,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     events: EventRecorder = field(default_factory=KopfEvents)
     certificates: CertificateStore = field(default_factory=CertificateStore)
+    secrets: SecretStore = field(default_factory=SecretStore)
     indexes: Indexes = field(default_factory=Indexes)
     own_writes: OwnWrites = field(default_factory=OwnWrites)
     # Made at start-up (its work function needs this Runtime); one look per Certificate at a time.

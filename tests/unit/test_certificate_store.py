@@ -75,3 +75,28 @@ def test_a_forgotten_certificate_is_gone_and_new_again() -> None:
     store.forget(("shop", "web"))
     assert store.get(("shop", "web")) is None and len(store) == 0
     assert store.observe(body())
+
+
+def test_the_shims_read_a_namespace_with_the_controller_reference_kept() -> None:
+    store = CertificateStore()
+    owned = body()
+    owned["metadata"]["ownerReferences"] = [
+        {"kind": "Ingress", "apiVersion": "v1", "uid": "i-1", "name": "web", "controller": True},
+        {"kind": "Team", "apiVersion": "example.org/v1", "uid": "t-1", "name": "shop"},
+    ]
+    store.observe(owned)
+    other = body()
+    other["metadata"].update(name="api", uid="u-2")
+    store.observe(other)
+    elsewhere = body()
+    elsewhere["metadata"].update(namespace="blog", uid="u-3")
+    store.observe(elsewhere)
+
+    shop = {b["metadata"]["name"]: b for b in store.in_namespace("shop")}
+    assert sorted(shop) == ["api", "web"]
+    assert [r["uid"] for r in shop["web"]["metadata"]["ownerReferences"]] == ["i-1"]
+    assert "ownerReferences" not in shop["api"]["metadata"]
+    store.forget(("shop", "web"))
+    store.forget(("shop", "api"))
+    assert store.in_namespace("shop") == []
+    assert [b["metadata"]["namespace"] for b in store.in_namespace("blog")] == ["blog"]

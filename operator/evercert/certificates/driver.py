@@ -14,7 +14,6 @@ from ..api.issuer import IssuerKey
 from ..issuers.lookup import first_in_index
 from .loop import reconcile
 from .store import Key
-from .tls_secret import SecretContents
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -28,18 +27,13 @@ Index = Mapping[Any, Iterable[Any]]
 
 @dataclass
 class Indexes:
-    """kopf's in-memory indexes the looks read (kopf fills them before any handler runs)."""
+    """kopf's in-memory indexes of Issuers the looks read (kopf fills them before any handler runs)."""
 
     issuers: Index = field(default_factory=dict)
     cluster_issuers: Index = field(default_factory=dict)
-    tls_secrets: Index = field(default_factory=dict)
 
     def issuer(self, key: IssuerKey) -> Mapping[str, Any] | None:
         return first_in_index(self.cluster_issuers if key.kind == "ClusterIssuer" else self.issuers, key)
-
-    def served(self, namespace: str, secret_name: str) -> SecretContents | None:
-        found = first_in_index(self.tls_secrets, (namespace, secret_name))
-        return found if isinstance(found, SecretContents) else None
 
 
 def work_for(runtime: Runtime) -> Callable[[Key], Any]:
@@ -53,11 +47,13 @@ def work_for(runtime: Runtime) -> Callable[[Key], Any]:
         )
         if not caught_up:
             log.warning("status writes not seen in time", extra={"certificate": f"{namespace}/{name}"})
+        # After a start, the Secrets' facts are complete once the watch has brought every one.
+        await runtime.secrets.priming.wait()
         body = runtime.certificates.looking(key)
         if body is None:
             return None
         try:
-            return await reconcile(runtime, body, runtime.indexes.issuer, runtime.indexes.served)
+            return await reconcile(runtime, body, runtime.indexes.issuer, runtime.secrets.served)
         finally:
             runtime.heap.work_done()
             if runtime.scheduler is not None:

@@ -1,6 +1,6 @@
 """What the watch keeps of each Certificate: a trimmed body (no managedFields, labels or kopf's own
 annotations), and what its last look saw, so that only a change of spec or a renew request (not the
-look's own status writes) asks for another look."""
+look's own status writes) asks for another look. The shims read a namespace's Certificates here too."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .. import constants
+from ..kube.priming import Priming
 from .loop import pending_renew_request
 
 Key = tuple[str, str]
 
 
 def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a Certificate the lifecycle reads: name, uid, generation, evercert's annotations,
-    spec and status."""
+    """The parts of a Certificate the lifecycle and the shims read: name, uid, generation, evercert's
+    annotations, the controller reference, spec and status."""
     meta = body.get("metadata") or {}
     ours = f"{constants.GROUP}/"
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k.startswith(ours)}
+    controller = [ref for ref in meta.get("ownerReferences") or [] if ref.get("controller")]
     return {
         "apiVersion": body.get("apiVersion", constants.API_VERSION),
         "kind": body.get("kind", constants.CERTIFICATE_KIND),
@@ -29,6 +31,7 @@ def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
             "generation": meta.get("generation"),
             "creationTimestamp": meta.get("creationTimestamp"),  # first come, first served for orders
             "annotations": annotations,
+            **({"ownerReferences": controller} if controller else {}),
         },
         "spec": dict(body.get("spec") or {}),
         "status": dict(body.get("status") or {}),
@@ -44,12 +47,17 @@ class CertificateStore:
     def __init__(self) -> None:
         self._bodies: dict[Key, dict[str, Any]] = {}
         self._seen: dict[Key, tuple[int | None, str | None]] = {}
+        self._names: dict[str, set[str]] = {}  # namespace → names
+        # Complete once every Certificate listed at start has come through the watch.
+        self.priming = Priming("Certificates")
 
     def observe(self, body: Mapping[str, Any]) -> bool:
         """Keep the body; True when the Certificate should be looked at (new, or changed since its look)."""
         meta = body.get("metadata") or {}
         key = (meta["namespace"], meta["name"])
         kept = self._bodies[key] = trimmed(body)
+        self._names.setdefault(key[0], set()).add(key[1])
+        self.priming.delivered(key)
         return self._seen.get(key) != looked_at(kept)
 
     def get(self, key: Key) -> dict[str, Any] | None:
@@ -62,9 +70,18 @@ class CertificateStore:
             self._seen[key] = looked_at(body)
         return body
 
+    def in_namespace(self, namespace: str) -> list[dict[str, Any]]:
+        return [self._bodies[(namespace, name)] for name in self._names.get(namespace, ())]
+
     def forget(self, key: Key) -> None:
         self._bodies.pop(key, None)
         self._seen.pop(key, None)
+        names = self._names.get(key[0])
+        if names is not None:
+            names.discard(key[1])
+            if not names:
+                del self._names[key[0]]
+        self.priming.delivered(key)
 
     def __iter__(self) -> Iterator[Key]:
         return iter(list(self._bodies))

@@ -23,12 +23,10 @@ async def certificate_event(
     memo: kopf.Memo,
     issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
     cluster_issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
-    tls_secrets_index: kopf.Index[tuple[str, str], Any],
     **_: Any,
 ) -> None:
     runtime: Runtime = memo.runtime
     runtime.indexes.issuers, runtime.indexes.cluster_issuers = issuers_index, cluster_issuers_index
-    runtime.indexes.tls_secrets = tls_secrets_index
     key = (body.metadata.namespace, body.metadata.name)
     if type == "DELETED":
         runtime.certificates.forget(key)

@@ -1,5 +1,5 @@
-"""Managed Secrets (label-filtered watch, no change handlers): what each tls Secret holds, as facts,
-for the looks; a change (a hand edit, say) asks its Certificate to look again and repair it."""
+"""Managed tls Secrets (label-filtered watch, no change handlers, no kopf index): what each holds, as
+facts, in the SecretStore; a change (a hand edit, say) asks its Certificate to look again and repair it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 import kopf
 
 from .. import constants
-from ..certificates.tls_secret import SecretContents, read_contents
 from ..runtime import Runtime
 
 MANAGED = {constants.LABEL_MANAGED_BY: constants.MANAGED_BY}
@@ -18,9 +17,14 @@ def _is_tls(body: kopf.Body, **_: Any) -> bool:
     return body.get("type") == constants.TLS_SECRET_TYPE
 
 
-@kopf.index("", "v1", "secrets", labels=MANAGED, when=_is_tls)
-async def tls_secrets_index(body: kopf.Body, **_: Any) -> dict[tuple[str, str], SecretContents]:
-    return {(body.metadata.namespace, body.metadata.name): read_contents(body)}
+@kopf.on.event("", "v1", "secrets", labels=MANAGED, when=_is_tls)
+async def tls_secret_event(body: kopf.Body, memo: kopf.Memo, type: str | None, **_: Any) -> None:
+    runtime: Runtime = memo.runtime
+    namespace, name = body.metadata.namespace, body.metadata.name
+    if type == "DELETED":
+        runtime.secrets.forget(namespace, name)
+    else:
+        runtime.secrets.observe(body)
 
 
 @kopf.on.event("", "v1", "secrets", labels=MANAGED)

@@ -1,8 +1,10 @@
 """The wiring of the ingress-shim and the gateway-shim. Users' Ingresses and Gateways are only indexed
-and watched, never written to: no kopf change handlers, so kopf puts no annotations or finalizers on them."""
+and watched, never written to: no kopf change handlers, so kopf puts no annotations or finalizers on them.
+The Certificates a plan compares with are the CertificateStore's (no kopf index of every Certificate)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import kopf
@@ -30,7 +32,17 @@ GATEWAYS = (constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, constants.GATEWA
 CERTIFICATES = (constants.GROUP, constants.VERSION, constants.CERTIFICATES)
 
 Requests = kopf.Index[str, ShimRequest]
-Certificates = kopf.Index[str, ExistingCertificate]
+
+
+class StoredCertificates:
+    """namespace → what the shim for `source` needs of each Certificate there, read from the store."""
+
+    def __init__(self, runtime: Runtime, source: Source) -> None:
+        self.runtime, self.source = runtime, source
+
+    def get(self, namespace: str, default: Collection[ExistingCertificate] = ()) -> list[ExistingCertificate]:
+        bodies = self.runtime.certificates.in_namespace(namespace)
+        return [existing_certificate(body, self.source) for body in bodies] or list(default)
 
 
 @kopf.on.startup()
@@ -62,66 +74,56 @@ async def gateway_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[s
     return {} if request is None else {body.metadata.namespace: request}
 
 
-@kopf.index(*CERTIFICATES)
-async def ingress_certificates(body: kopf.Body, **_: Any) -> dict[str, ExistingCertificate]:
-    return {body.metadata.namespace: existing_certificate(body, INGRESS)}
-
-
-@kopf.index(*CERTIFICATES)
-async def gateway_certificates(body: kopf.Body, **_: Any) -> dict[str, ExistingCertificate]:
-    return {body.metadata.namespace: existing_certificate(body, GATEWAY)}
-
-
 @kopf.on.event(*INGRESSES, labels=USERS_INGRESSES)
-async def ingress_changed(
-    body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, ingress_certificates: Certificates, **_: Any
-) -> None:
-    memo.shim_indexes[INGRESS.kind] = (ingress_requests, ingress_certificates)
-    if _serves(memo, body.metadata.namespace):
-        await _shim(memo, INGRESS).owner_changed(body, ingress_requests, ingress_certificates)
+async def ingress_changed(body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, **_: Any) -> None:
+    memo.shim_indexes[INGRESS.kind] = ingress_requests
+    if await _serves(memo, body.metadata.namespace):
+        await _shim(memo, INGRESS).owner_changed(body, ingress_requests, _certificates(memo, INGRESS))
 
 
 @kopf.on.event(*GATEWAYS)
-async def gateway_changed(
-    body: kopf.Body, memo: kopf.Memo, gateway_requests: Requests, gateway_certificates: Certificates, **_: Any
-) -> None:
-    memo.shim_indexes[GATEWAY.kind] = (gateway_requests, gateway_certificates)
-    if _serves(memo, body.metadata.namespace):
-        await _shim(memo, GATEWAY).owner_changed(body, gateway_requests, gateway_certificates)
+async def gateway_changed(body: kopf.Body, memo: kopf.Memo, gateway_requests: Requests, **_: Any) -> None:
+    memo.shim_indexes[GATEWAY.kind] = gateway_requests
+    if await _serves(memo, body.metadata.namespace):
+        await _shim(memo, GATEWAY).owner_changed(body, gateway_requests, _certificates(memo, GATEWAY))
 
 
+# Registered after handlers/certificates.py's handler, which puts the body into the store first.
 @kopf.on.event(*CERTIFICATES)
 async def shim_certificate_changed(
-    body: kopf.Body,
-    memo: kopf.Memo,
-    ingress_requests: Requests,
-    ingress_certificates: Certificates,
-    gateway_requests: Requests,
-    gateway_certificates: Certificates,
-    **_: Any,
+    body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, gateway_requests: Requests, **_: Any
 ) -> None:
-    memo.shim_indexes[INGRESS.kind] = (ingress_requests, ingress_certificates)
-    memo.shim_indexes[GATEWAY.kind] = (gateway_requests, gateway_certificates)
-    if _serves(memo, body.metadata.namespace):
-        await _shim(memo, INGRESS).certificate_changed(body, ingress_requests, ingress_certificates)
-        await _shim(memo, GATEWAY).certificate_changed(body, gateway_requests, gateway_certificates)
+    memo.shim_indexes[INGRESS.kind] = ingress_requests
+    memo.shim_indexes[GATEWAY.kind] = gateway_requests
+    if await _serves(memo, body.metadata.namespace):
+        await _shim(memo, INGRESS).certificate_changed(body, ingress_requests, _certificates(memo, INGRESS))
+        await _shim(memo, GATEWAY).certificate_changed(body, gateway_requests, _certificates(memo, GATEWAY))
 
 
-def _serves(memo: kopf.Memo, namespace: str) -> bool:
-    """A shim plans a whole namespace at once: one replica serves each namespace (its shard)."""
+async def _serves(memo: kopf.Memo, namespace: str) -> bool:
+    """A shim plans a whole namespace at once: one replica serves each namespace (its shard). After a
+    start, it plans once the store holds every Certificate (else it would make ones that exist)."""
     runtime: Runtime = memo.runtime
     runtime.start()
-    return runtime.serving.serves(None, namespace)
+    if not runtime.serving.serves(None, namespace):
+        return False
+    await runtime.certificates.priming.wait()
+    return True
+
+
+def _certificates(memo: kopf.Memo, source: Source) -> StoredCertificates:
+    return StoredCertificates(memo.runtime, source)
 
 
 async def resync(memo: kopf.Memo, shards: frozenset[int]) -> None:
     """After shards were gained: plan every namespace with annotated Ingresses or Gateways in them."""
     runtime: Runtime = memo.runtime
+    await runtime.certificates.priming.wait()
     for source in (INGRESS, GATEWAY):
-        requests, certificates = memo.shim_indexes.get(source.kind, ({}, {}))
+        requests = memo.shim_indexes.get(source.kind, {})
         for namespace in list(requests):
             if runtime.serving.shard(None, namespace) in shards:
-                await _shim(memo, source).sync(namespace, requests, certificates)
+                await _shim(memo, source).sync(namespace, requests, _certificates(memo, source))
 
 
 def _shim(memo: kopf.Memo, source: Source) -> Shim:

@@ -13,6 +13,7 @@ import kopf
 from .. import constants, metrics
 from ..certificates.driver import work_for
 from ..issuers.registration import register_unready
+from ..kube import listing
 from ..kube.client import Kube
 from ..leadership import serving
 from ..leadership.elector import Elector
@@ -23,6 +24,9 @@ from ..runtime import Runtime
 from ..scheduling import IssuanceSlots, Scheduler
 from ..settings import Settings
 from . import shims
+
+# How long readers of the stores wait for the watch to deliver what a LIST at start named.
+PRIMING_DEADLINE_SECONDS = 60.0
 
 
 @kopf.on.startup()
@@ -50,6 +54,10 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
         executor=concurrent.futures.ThreadPoolExecutor(config.acme_workers, thread_name_prefix="acme"),
         slots=IssuanceSlots(config.scheduling.max_concurrent_issuances),
     )
+    # Before kopf's watches start: what they are to deliver, so that readers know when it has come.
+    kube, namespaces = runtime.kube, config.namespaces
+    runtime.certificates.priming.start(listing.certificates(kube, namespaces), PRIMING_DEADLINE_SECONDS)
+    runtime.secrets.priming.start(listing.managed_tls_secrets(kube, namespaces), PRIMING_DEADLINE_SECONDS)
     # Started by the first Certificate event: its tasks must run in kopf's context to post Events.
     runtime.scheduler = Scheduler(work_for(runtime), runtime.clock, workers=config.scheduling.workers)
     runtime.serving = Serving(config.shards)
@@ -71,6 +79,8 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
 @kopf.on.cleanup()
 async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
+    runtime.certificates.priming.stop()
+    runtime.secrets.priming.stop()
     if runtime.scheduler is not None:
         await runtime.scheduler.stop()
     if runtime.serving.elector is not None:

@@ -3,7 +3,7 @@ watched (no kopf change handlers, so kopf writes no annotations or finalizers on
 is evercert's own Pod-template patch (evercert.reload).
 
 A new certificate in a managed Secret, or a change to an annotated workload, re-plans the workloads
-concerned from the two indexes.
+concerned from kopf's index of workloads and the SecretStore's certificates.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ REASON_RESTARTED = "RestartedForRenewal"
 RETRY_AFTER_API_ERROR = 10.0
 
 Workloads = kopf.Index[str, Workload]
-Certificates = kopf.Index[str, IssuedCertificate]
 
 
 @dataclass
@@ -64,13 +63,6 @@ async def reloadable_workloads(body: kopf.Body, resource: kopf.Resource, **_: An
     return {} if found is None else {body.metadata.namespace: found}
 
 
-@kopf.index("", "v1", "secrets", labels=MANAGED)
-async def reload_certificates(body: kopf.Body, **_: Any) -> dict[str, IssuedCertificate]:
-    """namespace → the certificate of each managed tls Secret (next-key Secrets hold none)."""
-    found = reload.issued_certificate(body)
-    return {} if found is None else {body.metadata.namespace: found}
-
-
 @kopf.on.event(*DEPLOYMENTS, annotations=ANNOTATED)
 @kopf.on.event(*STATEFUL_SETS, annotations=ANNOTATED)
 @kopf.on.event(*DAEMON_SETS, annotations=ANNOTATED)
@@ -79,14 +71,15 @@ async def workload_changed(
     memo: kopf.Memo,
     type: str | None,
     reloadable_workloads: Workloads,
-    reload_certificates: Certificates,
     **_: Any,
 ) -> None:
     if type == "DELETED":
         return
     namespace, uid = body.metadata.namespace, body.metadata.uid
     workloads = [w for w in reloadable_workloads.get(namespace, []) if w.uid == uid]
-    await sync(memo, namespace, workloads, reloadable_workloads, reload_certificates)
+    runtime: Runtime = memo.runtime
+    await runtime.secrets.priming.wait()  # after a start: plan with every Secret's certificate
+    await sync(memo, namespace, workloads, reloadable_workloads)
 
 
 @kopf.on.event("", "v1", "secrets", labels=MANAGED)
@@ -95,19 +88,12 @@ async def reload_secret_changed(
     memo: kopf.Memo,
     type: str | None,
     reloadable_workloads: Workloads,
-    reload_certificates: Certificates,
     **_: Any,
 ) -> None:
     if type is None or type == "DELETED":  # the initial listing: each workload's own event plans it
         return
     namespace = body.metadata.namespace
-    await sync(
-        memo,
-        namespace,
-        list(reloadable_workloads.get(namespace, [])),
-        reloadable_workloads,
-        reload_certificates,
-    )
+    await sync(memo, namespace, list(reloadable_workloads.get(namespace, [])), reloadable_workloads)
 
 
 async def sync(
@@ -115,13 +101,12 @@ async def sync(
     namespace: str,
     workloads: Iterable[Workload],
     all_workloads: Workloads,
-    certificates: Certificates,
 ) -> None:
-    """Restart those of `workloads` that need it, planned from the indexes as they are now."""
+    """Restart those of `workloads` that need it, planned from the index and the store as they are now."""
     runtime: Runtime = memo.runtime
     state: ReloadState = memo.reload
     async with state.locks.setdefault(namespace, asyncio.Lock()):
-        current = {c.secret: c for c in certificates.get(namespace, [])}
+        current: dict[str, IssuedCertificate] = runtime.secrets.issued_in(namespace)
         try:
             done = await reload.reload_workloads(runtime.kube, workloads, current)
         except ApiException as exc:
@@ -129,22 +114,20 @@ async def sync(
                 "Kubernetes API error while restarting workloads; retrying soon",
                 extra={"namespace": namespace, "status": exc.status},
             )
-            _retry_later(memo, state, namespace, all_workloads, certificates)
+            _retry_later(memo, state, namespace, all_workloads)
             return
     for restarted in done:
         message = f"Restarting for the renewed certificate in {', '.join(restarted.renewed)}"
         kopf.event(restarted.workload.event_target(), type="Normal", reason=REASON_RESTARTED, message=message)
 
 
-def _retry_later(
-    memo: kopf.Memo, state: ReloadState, namespace: str, workloads: Workloads, certificates: Certificates
-) -> None:
+def _retry_later(memo: kopf.Memo, state: ReloadState, namespace: str, workloads: Workloads) -> None:
     if namespace in state.retries:
         return
 
     async def retry() -> None:
         await asyncio.sleep(RETRY_AFTER_API_ERROR)
         del state.retries[namespace]
-        await sync(memo, namespace, list(workloads.get(namespace, [])), workloads, certificates)
+        await sync(memo, namespace, list(workloads.get(namespace, [])), workloads)
 
     state.retries[namespace] = asyncio.create_task(retry())

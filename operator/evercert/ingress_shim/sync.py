@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
@@ -23,9 +23,12 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_API_ERROR = 10.0
 
-# namespace → values: kopf's indexes, read afresh at every sync
+# namespace → values, read afresh at every sync: kopf's index of requests, the Certificates in the store
 Requests = Mapping[str, Collection[ShimRequest]]
-Certificates = Mapping[str, Collection[ExistingCertificate]]
+
+
+class Certificates(Protocol):
+    def get(self, namespace: str, default: Any = ..., /) -> Collection[ExistingCertificate]: ...
 
 
 @dataclass

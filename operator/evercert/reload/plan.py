@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import constants
-from ..pki import certificate_info, parse_pem_chain
+from ..pki import CertificateInfo, certificate_info, parse_pem_chain
 
 AUTO = "auto"
 KINDS = {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet"}
@@ -139,14 +139,20 @@ def workload(plural: str, body: Mapping[str, Any]) -> Workload | None:
 
 
 def issued_certificate(secret: Mapping[str, Any]) -> IssuedCertificate | None:
-    """The Secret's certificate, or None when it holds none that parses (a next-key Secret, say).
-
-    Written at: the last write of tls.crt (the API's managedFields), as the CA may backdate notBefore."""
-    metadata = secret.get("metadata") or {}
+    """The Secret's certificate, or None when it holds none that parses (a next-key Secret, say)."""
     try:
         pem = base64.b64decode((secret.get("data") or {}).get(CERTIFICATE_FIELD) or "")
         info = certificate_info(parse_pem_chain(pem)[0])
     except (ValueError, binascii.Error):
+        return None
+    return issued_from(secret.get("metadata") or {}, info)
+
+
+def issued_from(metadata: Mapping[str, Any], info: CertificateInfo | None) -> IssuedCertificate | None:
+    """The Secret's certificate from its parsed facts (None: it holds none).
+
+    Written at: the last write of tls.crt (the API's managedFields), as the CA may backdate notBefore."""
+    if info is None:
         return None
     written = _certificate_written(metadata.get("managedFields") or [])
     return IssuedCertificate(metadata["name"], info.serial_hex, max([info.not_before, *written]))

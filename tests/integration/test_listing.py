@@ -1,0 +1,73 @@
+"""The start-up listings (kube/listing.py) against the real kube-apiserver: metadata only, page by page,
+evercert's tls Secrets and every Certificate, in one namespace or cluster-wide."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from kubernetes_asyncio import client, config
+
+from evercert.kube import listing
+from evercert.kube.client import Kube
+from evercert_devenv.environment import LocalEnvironment
+
+pytestmark = pytest.mark.integration
+
+MANAGED = {"app.kubernetes.io/managed-by": "evercert"}
+TLS = {"tls.crt": "", "tls.key": ""}
+
+
+@pytest.fixture
+async def kube(env: LocalEnvironment) -> AsyncIterator[Kube]:
+    configuration = client.Configuration()
+    await config.load_kube_config(
+        str(env.kubeconfig), client_configuration=configuration, persist_config=False
+    )
+    connected = Kube(client.ApiClient(configuration))
+    yield connected
+    await connected.close()
+
+
+async def secret(kube: Kube, namespace: str, name: str, kind: str, labels: dict[str, str]) -> None:
+    body = {
+        "metadata": {"name": name, "labels": labels},
+        "type": kind,
+        "stringData": TLS if "tls" in kind else {},
+    }
+    await kube.core.create_namespaced_secret(namespace, body)
+
+
+async def certificate(kube: Kube, namespace: str, name: str) -> None:
+    body = {
+        "apiVersion": "evercert.dev/v1",
+        "kind": "Certificate",
+        "metadata": {"name": name},
+        "spec": {"secretName": f"{name}-tls", "dnsNames": ["a.example"], "issuerRef": {"name": "x"}},
+    }
+    await kube.custom.create_namespaced_custom_object("evercert.dev", "v1", namespace, "certificates", body)
+
+
+async def test_lists_managed_tls_secrets_and_certificates_over_several_pages(
+    kube: Kube, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "CHUNK", 2)  # five objects: three pages
+    for i in range(5):
+        await secret(kube, namespace, f"ours-{i}", "kubernetes.io/tls", MANAGED)
+    await secret(kube, namespace, "next-key", "Opaque", MANAGED)
+    await secret(kube, namespace, "users", "kubernetes.io/tls", {})
+    for i in range(3):
+        await certificate(kube, namespace, f"c{i}")
+
+    ours = {(namespace, f"ours-{i}") for i in range(5)}
+    assert await listing.managed_tls_secrets(kube, [namespace]) == ours
+    everywhere = await listing.managed_tls_secrets(kube)
+    assert (
+        ours <= everywhere
+        and (namespace, "users") not in everywhere
+        and (namespace, "next-key") not in everywhere
+    )
+    certificates = {(namespace, f"c{i}") for i in range(3)}
+    assert await listing.certificates(kube, [namespace]) == certificates
+    assert certificates <= await listing.certificates(kube)
+    assert await listing.certificates(kube, ["no-such-namespace"]) == set()

@@ -1,0 +1,61 @@
+"""Priming (kube/priming.py): readers wait until every object listed at start came through the watch."""
+
+from __future__ import annotations
+
+import asyncio
+
+from evercert.kube.priming import Priming
+
+
+async def listing(keys: set[tuple[str, str]], answered: asyncio.Event) -> set[tuple[str, str]]:
+    await answered.wait()
+    return keys
+
+
+async def test_never_started_means_nobody_waits() -> None:
+    priming = Priming("things")
+    assert priming.done
+    await asyncio.wait_for(priming.wait(), timeout=5)
+
+
+async def test_done_once_every_listed_object_was_delivered_before_or_after_the_listing() -> None:
+    priming, answered = Priming("things"), asyncio.Event()
+    priming.start(listing({("a", "1"), ("a", "2"), ("b", "3")}, answered), deadline=3600)
+    priming.delivered(("a", "1"))  # the watch may be faster than the listing
+    answered.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert not priming.done
+    priming.delivered(("a", "2"))
+    priming.delivered(("x", "new"))  # created after the listing: nobody waits for it
+    assert not priming.done
+    waiter = asyncio.create_task(priming.wait())
+    priming.delivered(("b", "3"))  # a deletion counts as delivered too
+    await asyncio.wait_for(waiter, timeout=5)
+    assert priming.done
+    priming.stop()
+
+
+async def test_an_empty_listing_is_done_at_once() -> None:
+    priming, answered = Priming("things"), asyncio.Event()
+    answered.set()
+    priming.start(listing(set(), answered), deadline=3600)
+    await asyncio.wait_for(priming.wait(), timeout=5)
+
+
+async def test_a_failed_listing_stops_the_waiting() -> None:
+    async def failing() -> set[tuple[str, str]]:
+        raise OSError("apiserver away")
+
+    priming = Priming("things")
+    priming.start(failing(), deadline=3600)
+    assert not priming.done
+    await asyncio.wait_for(priming.wait(), timeout=5)
+
+
+async def test_the_deadline_ends_waiting_for_objects_that_never_come() -> None:
+    priming, answered = Priming("things"), asyncio.Event()
+    answered.set()
+    priming.start(listing({("a", "deleted-before-the-watch")}, answered), deadline=0.01)
+    await asyncio.wait_for(priming.wait(), timeout=5)
+    assert priming.done
