@@ -59,3 +59,18 @@ async def test_the_deadline_ends_waiting_for_objects_that_never_come() -> None:
     priming.start(listing({("a", "deleted-before-the-watch")}, answered), deadline=0.01)
     await asyncio.wait_for(priming.wait(), timeout=5)
     assert priming.done
+
+
+async def test_those_that_did_not_wait_are_called_once_when_done() -> None:
+    priming, answered = Priming("things"), asyncio.Event()
+    calls: list[str] = []
+    priming.on_done.append(lambda: calls.append("caught up"))
+    priming.start(listing({("a", "1")}, answered), deadline=3600)
+    answered.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert calls == []
+    priming.delivered(("a", "1"))
+    priming.delivered(("a", "1"))
+    await asyncio.wait_for(priming.wait(), timeout=5)
+    assert calls == ["caught up"]

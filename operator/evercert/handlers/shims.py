@@ -102,13 +102,17 @@ async def shim_certificate_changed(
 
 async def _serves(memo: kopf.Memo, namespace: str) -> bool:
     """A shim plans a whole namespace at once: one replica serves each namespace (its shard). After a
-    start, it plans once the store holds every Certificate (else it would make ones that exist)."""
+    start, only once the store holds every Certificate (else it would make ones that exist): the
+    events before that are caught up by one resync (`primed`), not held, each with its body."""
     runtime: Runtime = memo.runtime
     runtime.start()
-    if not runtime.serving.serves(None, namespace):
-        return False
-    await runtime.certificates.priming.wait()
-    return True
+    return runtime.serving.serves(None, namespace) and runtime.certificates.priming.done
+
+
+def primed(memo: kopf.Memo) -> None:
+    """The store holds every Certificate now: plan every namespace this replica serves."""
+    runtime: Runtime = memo.runtime
+    runtime.serving.spawn(resync(memo, frozenset(range(runtime.serving.count))))
 
 
 def _certificates(memo: kopf.Memo, source: Source) -> StoredCertificates:
@@ -122,7 +126,7 @@ async def resync(memo: kopf.Memo, shards: frozenset[int]) -> None:
     for source in (INGRESS, GATEWAY):
         requests = memo.shim_indexes.get(source.kind, {})
         for namespace in list(requests):
-            if runtime.serving.shard(None, namespace) in shards:
+            if runtime.serving.shard(None, namespace) in shards and runtime.serving.serves(None, namespace):
                 await _shim(memo, source).sync(namespace, requests, _certificates(memo, source))
 
 

@@ -23,7 +23,7 @@ from ..leadership.shards import new_identity
 from ..runtime import Runtime
 from ..scheduling import IssuanceSlots, Scheduler
 from ..settings import Settings
-from . import shims
+from . import shims, workloads
 
 LIST_PAGE = 200
 WORKER_IDLE_SECONDS = 1.0
@@ -65,6 +65,8 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     kube, namespaces = runtime.kube, config.namespaces
     runtime.certificates.priming.start(listing.certificates(kube, namespaces), PRIMING_DEADLINE_SECONDS)
     runtime.secrets.priming.start(listing.managed_tls_secrets(kube, namespaces), PRIMING_DEADLINE_SECONDS)
+    runtime.certificates.priming.on_done.append(partial(shims.primed, memo))
+    runtime.secrets.priming.on_done.append(partial(workloads.primed, memo))
     # Started by the first Certificate event: its tasks must run in kopf's context to post Events.
     runtime.scheduler = Scheduler(work_for(runtime), runtime.clock, workers=config.scheduling.workers)
     runtime.serving = Serving(config.shards)

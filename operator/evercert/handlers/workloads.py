@@ -40,6 +40,8 @@ class ReloadState:
 
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     retries: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    # Namespaces with workload events before the SecretStore was complete, planned once it is.
+    deferred: dict[str, Workloads] = field(default_factory=dict)
 
 
 @kopf.on.startup()
@@ -78,8 +80,20 @@ async def workload_changed(
     namespace, uid = body.metadata.namespace, body.metadata.uid
     workloads = [w for w in reloadable_workloads.get(namespace, []) if w.uid == uid]
     runtime: Runtime = memo.runtime
-    await runtime.secrets.priming.wait()  # after a start: plan with every Secret's certificate
+    if not runtime.secrets.priming.done:  # after a start: plan with every Secret's certificate
+        state: ReloadState = memo.reload
+        state.deferred[namespace] = reloadable_workloads
+        return
     await sync(memo, namespace, workloads, reloadable_workloads)
+
+
+def primed(memo: kopf.Memo) -> None:
+    """The SecretStore is complete: plan the namespaces whose workload events came before."""
+    state: ReloadState = memo.reload
+    runtime: Runtime = memo.runtime
+    deferred, state.deferred = state.deferred, {}
+    for namespace, workloads in deferred.items():
+        runtime.serving.spawn(sync(memo, namespace, list(workloads.get(namespace, [])), workloads))
 
 
 @kopf.on.event("", "v1", "secrets", labels=MANAGED)

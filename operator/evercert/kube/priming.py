@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ class Priming:
         self._done = asyncio.Event()
         self._done.set()
         self._task: asyncio.Task[None] | None = None
+        self._began = 0.0
+        # Called once when it is done: readers that did not wait catch up then.
+        self.on_done: list[Callable[[], object]] = []
 
     @property
     def done(self) -> bool:
@@ -53,6 +56,7 @@ class Priming:
         listing and the deliveries."""
         self._done.clear()
         self._delivered = set()
+        self._began = asyncio.get_running_loop().time()
         self._task = asyncio.create_task(self._run(listing, deadline))
 
     async def _run(self, listing: Awaitable[set[Hashable]], deadline: float) -> None:
@@ -69,8 +73,14 @@ class Priming:
             self._finish()
 
     def _finish(self) -> None:
+        if self._done.is_set():
+            return
         self._pending, self._delivered = set(), None
         self._done.set()
+        seconds = asyncio.get_running_loop().time() - self._began
+        log.info("start-up listing delivered", extra={"what": self.what, "seconds": round(seconds, 1)})
+        for callback in self.on_done:
+            callback()
 
     async def wait(self) -> None:
         if not self._done.is_set():
