@@ -100,3 +100,17 @@ def test_the_shims_read_a_namespace_with_the_controller_reference_kept() -> None
     store.forget(("shop", "api"))
     assert store.in_namespace("shop") == []
     assert [b["metadata"]["namespace"] for b in store.in_namespace("blog")] == ["blog"]
+
+
+def test_repeated_words_are_shared_between_certificates_but_times_are_not() -> None:
+    import json
+
+    status = {
+        "conditions": [{"type": "Ready", "reason": "Ready", "lastTransitionTime": "2026-01-01T00:00:00Z"}]
+    }
+    first, second = (trimmed(json.loads(json.dumps(body(status=status)))) for _ in range(2))
+    one, other = first["status"]["conditions"][0], second["status"]["conditions"][0]
+    assert one == other == status["conditions"][0]
+    assert one["reason"] is other["reason"]
+    assert [k for k in one] == [k for k in other] and all(a is b for a, b in zip(one, other, strict=True))
+    assert one["lastTransitionTime"] is not other["lastTransitionTime"]

@@ -14,7 +14,7 @@ from .tls_secret import SecretContents, read_contents
 Key = tuple[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredSecret:
     contents: SecretContents
     issued: IssuedCertificate | None  # None: it holds no certificate that parses

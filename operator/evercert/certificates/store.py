@@ -4,6 +4,7 @@ look's own status writes) asks for another look. The shims read a namespace's Ce
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -12,6 +13,18 @@ from ..kube.priming import Priming
 from .loop import pending_renew_request
 
 Key = tuple[str, str]
+
+
+def compact(value: Any) -> Any:
+    """A copy that shares repeated strings: every key, and values that are words, not numbers or times
+    (reasons, kinds, issuer names, messages repeat across Certificates; serials and times do not)."""
+    if isinstance(value, Mapping):
+        return {sys.intern(str(k)): compact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [compact(v) for v in value]
+    if isinstance(value, str) and len(value) <= 100 and not any(c.isdigit() for c in value):
+        return sys.intern(value)
+    return value
 
 
 def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -30,11 +43,11 @@ def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
             "uid": meta.get("uid"),
             "generation": meta.get("generation"),
             "creationTimestamp": meta.get("creationTimestamp"),  # first come, first served for orders
-            "annotations": annotations,
+            "annotations": compact(annotations),
             **({"ownerReferences": controller} if controller else {}),
         },
-        "spec": dict(body.get("spec") or {}),
-        "status": dict(body.get("status") or {}),
+        "spec": compact(body.get("spec") or {}),
+        "status": compact(body.get("status") or {}),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,12 @@ from ..pki import (
 )
 
 ALLOW_TAKEOVER = constants.ANNOTATION_ALLOW_TAKEOVER
+READ_ANNOTATIONS = (
+    constants.ANNOTATION_CERTIFICATE_NAME,
+    constants.ANNOTATION_ISSUER_NAME,
+    constants.ANNOTATION_ISSUER_KIND,
+    ALLOW_TAKEOVER,
+)
 TLS_SECRET_TYPE = constants.TLS_SECRET_TYPE
 
 
@@ -38,7 +45,7 @@ class SecretContents:
     has_key: bool
     key_matches: bool
     key_type: tuple[str, int] | None
-    annotations: Mapping[str, str]  # evercert's own only
+    annotations: Mapping[str, str]  # only those the looks read (READ_ANNOTATIONS)
     ari_id: str | None = None  # the certificate's ACME Renewal Information ID
     resource_version: str | None = None
 
@@ -59,8 +66,9 @@ def read_contents(secret: Mapping[str, Any]) -> SecretContents:
     except ValueError:
         key = None
     metadata = secret.get("metadata") or {}
-    ours = f"{constants.GROUP}/"
-    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k.startswith(ours)}
+    given = metadata.get("annotations") or {}
+    # Kept for every managed Secret: the few the looks read, their values shared (issuer names repeat).
+    annotations = {k: sys.intern(str(given[k])) for k in READ_ANNOTATIONS if k in given}
     return SecretContents(
         info=certificate_info(leaf) if leaf is not None else None,
         has_key=bool(key_pem),

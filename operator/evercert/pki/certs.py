@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from evercert.pki.keys import load_private_key_pem
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CertificateInfo:
     """The facts about one certificate that renewal and status reporting need."""
 
@@ -49,7 +50,7 @@ def certificate_info(cert: x509.Certificate) -> CertificateInfo:
         not_after=cert.not_valid_after_utc,
         dns_names=_sans(cert, x509.DNSName),
         common_name=_common_name(cert.subject),
-        issuer_common_name=_common_name(cert.issuer),
+        issuer_common_name=_shared(_common_name(cert.issuer)),  # the same few CAs for every certificate
         ip_addresses=tuple(str(address) for address in _sans(cert, x509.IPAddress)),
     )
 
@@ -135,3 +136,7 @@ def _common_name(name: x509.Name) -> str | None:
 
 def _to_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _shared(text: str | None) -> str | None:
+    return sys.intern(text) if text is not None else None

@@ -24,7 +24,7 @@ KINDS = {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets
 CERTIFICATE_FIELD = "tls.crt"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssuedCertificate:
     """What one of evercert's tls Secrets holds: its certificate's serial, and when it was written there."""
 
