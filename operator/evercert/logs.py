@@ -10,6 +10,7 @@ from typing import Any
 
 _PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
 # Record attributes that are not ours to print: logging's own, and kopf's internals (its settings).
+KOPF_OBJECTS = "kopf.objects"
 _SKIPPED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "settings", "k8s_skip"}
 
 
@@ -58,3 +59,7 @@ def configure(log_format: str, level: str) -> None:
     # Third-party chatter (urllib3, acme) at WARNING: it can include request bodies at DEBUG.
     for noisy in ("urllib3", "acme", "josepy", "requests", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # kopf's per-object lines ("Handler 'x' succeeded.") come once per handler and watch event: about 16
+    # for each certificate issued, each a JSON line to format. Its warnings and errors still show.
+    kopf_objects_level = logging.WARNING if root.level > logging.DEBUG else logging.NOTSET
+    logging.getLogger(KOPF_OBJECTS).setLevel(kopf_objects_level)

@@ -32,9 +32,9 @@ from .helpers import assert_valid_tls_secret, certificate, event_reasons, solver
 # Measured at commit 0443ebd, alike in every run: 29 API requests, 3 of them GETs of the tls Secret
 # (to decide, again before writing it, again after writing it), and 12 ACME requests, 3 of them
 # polls. The API bound takes off the two needless reads of the tls Secret. No request goes to the CA
-# twice (the directory is cached per process, and the renewal information of the new certificate is
-# asked for in the look after the issuance), so the ACME bound only leaves room for asking for it
-# within the issuance. Polls follow the CA's pace: their bound only catches polling without a pause.
+# twice (the directory is cached per process); the renewal information of the new certificate is
+# asked for within the issuance, over its session (10 besides polls since then). Polls follow the
+# CA's pace: their bound only catches polling without a pause.
 MAX_API_REQUESTS = 27
 MAX_TLS_SECRET_READS = 1
 MAX_ACME_REQUESTS = 10  # besides polls

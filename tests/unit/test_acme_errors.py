@@ -163,7 +163,7 @@ def test_unusable_retry_after_headers_are_ignored(header):
 
 def _network_rejecting(monkeypatch: pytest.MonkeyPatch, codes: list[str]) -> tuple[Network, list[int]]:
     """A network whose first sends are answered with these problem codes, then with success."""
-    network = Network(key=jwk_from_pem(generate_account_key()))
+    network = Network("https://ca.example/dir", key=jwk_from_pem(generate_account_key()))
     sent: list[int] = []
 
     def post_once(*args: Any, **kwargs: Any) -> requests.Response:

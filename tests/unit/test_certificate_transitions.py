@@ -151,6 +151,16 @@ def test_issued_counts_a_revision_ends_the_attempt_and_says_so() -> None:
     assert "0a1b" in t.event.message  # type: ignore[union-attr]
 
 
+def test_issued_keeps_the_cas_window_asked_for_the_new_certificate() -> None:
+    record = RenewalInfo("0a1b", NOW + timedelta(hours=12))
+    t = transitions.issued(parse_status({"revision": 1}), look(renewal_info=record), NOW)
+    assert t.patch["renewalInfo"] == record.to_status()
+    assert t.wake == NOW + timedelta(hours=12)
+    # The look that the written Secret wakes then finds the status in line: nothing to write.
+    after = parse_status(t.patch)
+    assert transitions.ready(after, look(renewal_info=record), NOW).patch == {}
+
+
 def attempt_failed(reason: str = reasons.ACME_VALIDATION_FAILED, **kw: Any) -> AcmeFailure:
     return AcmeFailure(reason, "the CA said no", **kw)
 

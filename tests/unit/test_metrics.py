@@ -312,7 +312,7 @@ def _count(scrape: bytes, family: str, **labels: str) -> float:
 
 def test_the_acme_network_reports_each_http_request(answering_server: str, directories: None) -> None:
     host = answering_server.removeprefix("http://")
-    net = Network(user_agent="evercert-test", timeout=5)
+    net = Network(f"{answering_server}/dir", user_agent="evercert-test", timeout=5)
     net.head(f"{answering_server}/acme/new-order")
     net.head(f"{answering_server}/acme/authz/1")
     scrape = metrics.render()
@@ -325,7 +325,7 @@ def test_the_acme_network_reports_each_http_request(answering_server: str, direc
 def test_a_request_that_gets_no_answer_is_counted_as_999() -> None:
     with http.server.HTTPServer(("127.0.0.1", 0), _Answers) as closed:
         port = closed.server_port  # nothing listens there once closed
-    net = Network(user_agent="evercert-test", timeout=5)
+    net = Network(f"http://127.0.0.1:{port}/dir", user_agent="evercert-test", timeout=5)
     with pytest.raises(Exception):  # noqa: B017  requests' ConnectionError
         net.head(f"http://127.0.0.1:{port}/acme/new-nonce")
     scrape = metrics.render()

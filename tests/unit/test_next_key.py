@@ -10,17 +10,19 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from evercert.api.certificate import parse_certificate
 from evercert.certificates import next_key
 from evercert.pki import generate_private_key
+from tests.support.kube_answers import Answer
 
 
 class FakeCore:
     def __init__(self) -> None:
         self.created: list[dict[str, Any]] = []
 
-    async def read_namespaced_secret(self, name: str, namespace: str) -> None:
+    async def read_namespaced_secret(self, name: str, namespace: str, **_: Any) -> None:
         raise ApiException(status=404)
 
-    async def create_namespaced_secret(self, namespace: str, body: dict[str, Any]) -> None:
+    async def create_namespaced_secret(self, namespace: str, body: dict[str, Any], **_: Any) -> Answer:
         self.created.append(body)
+        return Answer(201, body)
 
 
 class FakeKube:

@@ -14,6 +14,7 @@ from acme import messages
 from requests.utils import parse_header_links
 
 from evercert import metrics, reasons
+from evercert.acme.connections import environment_verify, pool_for
 from evercert.acme.errors import acme_call, remember_response, translate
 from evercert.acme.keys import jwk_from_pem, signature_algorithm
 from evercert.acme.settings import AccountSettings
@@ -33,7 +34,15 @@ _directories_lock = threading.Lock()
 class Network(acme_client.ClientNetwork):
     """The library's network, but its errors keep the HTTP status, Retry-After and problem document,
     a rejected nonce is retried until the CA takes one (the library retries once), and every HTTP
-    request is counted and timed in the metrics."""
+    request is counted and timed in the metrics. Its connections are the CA's shared pool."""
+
+    def __init__(self, server: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session.close()
+        self.session = pool_for(server)
+
+    def __del__(self) -> None:
+        """The library closes its session here; the shared pool outlives any one client."""
 
     def _send_request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         started = time.monotonic()
@@ -69,9 +78,10 @@ class Network(acme_client.ClientNetwork):
 def network(settings: AccountSettings, key: jose.JWK) -> Network:
     """A network that signs with `key`, verifies TLS as configured and times out."""
     return Network(
+        settings.server,
         key=key,
         alg=signature_algorithm(key),
-        verify_ssl=settings.verify,  # type: ignore[arg-type]  # requests takes a CA bundle path too
+        verify_ssl=environment_verify(settings.verify),  # type: ignore[arg-type]  # or a CA bundle path
         user_agent=settings.user_agent,
         timeout=NETWORK_TIMEOUT_SECONDS,
     )

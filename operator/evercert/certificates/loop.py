@@ -135,7 +135,9 @@ async def reconcile(
                 )
             finally:
                 order_quota.leave()
-        issued = transitions.issued(status, look_at_issued(spec, written), runtime.clock.now(), renew_request)
+        # The CA's window for the new certificate (ARI) is asked now, over the session already open.
+        issued_look = await take_look(spec, written, status, session, runtime.clock.now())
+        issued = transitions.issued(status, issued_look, runtime.clock.now(), renew_request)
         await apply(runtime, body, issued)
         reporting.issuance_ended(True, look.reason or reasons.ISSUED)
         return issued.wake

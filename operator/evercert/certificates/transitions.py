@@ -42,13 +42,9 @@ def ready(status: CertificateStatus, look: Look, now: datetime.datetime) -> Tran
     assert look.served is not None and look.served.info is not None
     renew_at = look.renew_at or now
     desired = _serving(status, look, renew_at, now)
-    if look.renewal_info is not None:
-        desired[fields.RENEWAL_INFO] = look.renewal_info.to_status()
     if status.attempt_pending:
         desired.update(fields.cleared_attempt_fields())
-    next_check = look.renewal_info.next_check if look.renewal_info else None
-    wake = min(renew_at, next_check) if next_check else renew_at
-    return Transition(desired if _differs(status, desired) else {}, None, wake)
+    return Transition(desired if _differs(status, desired) else {}, None, _next_look(look, renew_at))
 
 
 def finished_before_crash(status: CertificateStatus, look: Look) -> bool:
@@ -102,7 +98,7 @@ def issued(
         f"certificate issued, serial {look.served.info.serial_hex}, "
         f"valid until {desired[fields.NOT_AFTER]}, renewal at {desired[fields.RENEWAL_TIME]}"
     )
-    return Transition(desired, Event("Normal", reasons.ISSUED, message), renew_at)
+    return Transition(desired, Event("Normal", reasons.ISSUED, message), _next_look(look, renew_at))
 
 
 def failed(
@@ -167,7 +163,7 @@ def failed(
 def _serving(
     status: CertificateStatus, look: Look, renew_at: datetime.datetime, now: datetime.datetime
 ) -> dict[str, Any]:
-    """Status fields for a Secret that holds a good certificate."""
+    """Status fields for a Secret that holds a good certificate (and the CA's window for it, if asked)."""
     assert look.served is not None and look.served.info is not None
     info = look.served.info
     conds = conditions.with_condition(
@@ -179,7 +175,7 @@ def _serving(
         look.spec.generation,
         now,
     )
-    return {
+    desired: dict[str, Any] = {
         fields.CONDITIONS: conditions.without_condition(conds, reasons.ISSUING),
         fields.NOT_BEFORE: timestamp(info.not_before),
         fields.NOT_AFTER: timestamp(info.not_after),
@@ -191,6 +187,15 @@ def _serving(
             look.served.annotations.get(constants.ANNOTATION_ISSUER_KIND),
         ),
     }
+    if look.renewal_info is not None:
+        desired[fields.RENEWAL_INFO] = look.renewal_info.to_status()
+    return desired
+
+
+def _next_look(look: Look, renew_at: datetime.datetime) -> datetime.datetime:
+    """At the renewal time, or at the CA's next renewal-window check when that comes first."""
+    next_check = look.renewal_info.next_check if look.renewal_info else None
+    return min(renew_at, next_check) if next_check else renew_at
 
 
 def _differs(status: CertificateStatus, desired: Mapping[str, Any]) -> bool:

@@ -10,7 +10,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from .. import constants
 from ..errors import SolverIngressNotFound
-from .client import Kube
+from .client import Kube, answer
 
 
 async def create_solver_objects(
@@ -33,7 +33,7 @@ async def create_solver_objects(
         creations.append((kube.networking.create_namespaced_ingress, route))
     for create, body in creations:
         try:
-            await create(namespace, body)
+            await answer(create(namespace, body, _preload_content=False))
         except ApiException as exc:
             if exc.status != 409:
                 raise
@@ -65,8 +65,7 @@ async def edit_ingress(
 
 
 async def solver_service_names(kube: Kube, namespace: str, label_selector: str) -> set[str]:
-    listed = await kube.core.list_namespaced_service(namespace, label_selector=label_selector)
-    return {item.metadata.name for item in listed.items}
+    return set(await _names(kube.core.list_namespaced_service)(namespace, label_selector))
 
 
 async def delete_solver_objects(
@@ -85,7 +84,7 @@ async def delete_solver_objects(
         for name in await list_names(namespace, label_selector):
             found += 1
             try:
-                await delete(name, namespace, grace_period_seconds=0)
+                await answer(delete(name, namespace, grace_period_seconds=0, _preload_content=False))
             except ApiException as exc:
                 if exc.status != 404:
                     raise
@@ -94,8 +93,8 @@ async def delete_solver_objects(
 
 def _names(lister: Callable[..., Awaitable[Any]]) -> Callable[[str, str], Awaitable[list[str]]]:
     async def names(namespace: str, label_selector: str) -> list[str]:
-        listed = await lister(namespace, label_selector=label_selector)
-        return [item.metadata.name for item in listed.items]
+        listed = await answer(lister(namespace, label_selector=label_selector, _preload_content=False))
+        return [item["metadata"]["name"] for item in listed["items"]]
 
     return names
 
@@ -117,18 +116,13 @@ async def _httproute_names(kube: Kube, namespace: str, label_selector: str) -> l
     return [item["metadata"]["name"] for item in listed["items"]]
 
 
-async def _create_httproute(kube: Kube, namespace: str, body: Mapping[str, Any]) -> None:
-    await kube.custom.create_namespaced_custom_object(
-        constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, namespace, constants.HTTPROUTES, body
+def _create_httproute(kube: Kube, namespace: str, body: Mapping[str, Any], **options: Any) -> Awaitable[Any]:
+    return kube.custom.create_namespaced_custom_object(
+        constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, namespace, constants.HTTPROUTES, body, **options
     )
 
 
-async def _delete_httproute(kube: Kube, name: str, namespace: str, grace_period_seconds: int) -> None:
-    await kube.custom.delete_namespaced_custom_object(
-        constants.GATEWAY_GROUP,
-        constants.GATEWAY_VERSION,
-        namespace,
-        constants.HTTPROUTES,
-        name,
-        grace_period_seconds=grace_period_seconds,
+def _delete_httproute(kube: Kube, name: str, namespace: str, **options: Any) -> Awaitable[Any]:
+    return kube.custom.delete_namespaced_custom_object(
+        constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, namespace, constants.HTTPROUTES, name, **options
     )
