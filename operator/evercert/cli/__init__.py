@@ -29,10 +29,10 @@ def build_parser(prog: str = "evercert") -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, prog: str = "evercert") -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["solve"]:
-        from .serve import solve
+    if args[:1] == ["solve"]:  # the solver Pod: nothing but the server is imported
+        from ..solver.server import run_from_args
 
-        return solve(args[1:])
+        return run_from_args(args[1:])
     options = build_parser(prog).parse_args(args)
     return int(options.handler(options))
 

@@ -37,9 +37,3 @@ def run_operator(options: argparse.Namespace) -> int:
         liveness_endpoint=options.liveness or None,
     )
     return 0
-
-
-def solve(argv: list[str]) -> int:
-    from ..solver.server import run_from_args
-
-    return run_from_args(argv)

@@ -1,21 +1,31 @@
 """HTTP-01: pure builders of the solver Pod, Service and Ingress, and the server inside the Pod.
 
-The server lives in `evercert.solver.server` and is not imported here, so the operator never loads it.
+Loaded on first use: the solver Pod imports only `evercert.solver.server` (no cryptography, no API
+models), so that it starts in a few milliseconds; the operator never loads the server.
 """
 
-from evercert.solver.challenge import SolverRequest, owner_reference, solver_labels, solver_name
-from evercert.solver.ingress import add_challenge_path, build_ingress, remove_challenge_path
-from evercert.solver.pod import build_pod
-from evercert.solver.service import build_service
+from __future__ import annotations
 
-__all__ = [
-    "SolverRequest",
-    "add_challenge_path",
-    "build_ingress",
-    "build_pod",
-    "build_service",
-    "owner_reference",
-    "remove_challenge_path",
-    "solver_labels",
-    "solver_name",
-]
+import importlib
+from typing import Any
+
+_HOMES = {
+    "SolverRequest": "challenge",
+    "owner_reference": "challenge",
+    "solver_labels": "challenge",
+    "solver_name": "challenge",
+    "add_challenge_path": "ingress",
+    "build_ingress": "ingress",
+    "remove_challenge_path": "ingress",
+    "build_pod": "pod",
+    "build_service": "service",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
