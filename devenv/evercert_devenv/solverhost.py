@@ -52,6 +52,7 @@ class SolverHost:
     host_address: str = ""
     free_addresses: list[str] = field(default_factory=list)
     solvers: dict[tuple[str, str], RunningSolver] = field(default_factory=dict)
+    ending: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def watch_pods(self) -> None:
         """List solver Pods, start what is missing and stop what is gone, then follow a watch."""
@@ -80,10 +81,10 @@ class SolverHost:
     async def on_pod(self, pod: Any, deleted: bool) -> None:
         key = (pod.metadata.namespace, pod.metadata.name)
         if deleted or pod.metadata.deletion_timestamp:
-            await self.stop_solver(key)
-            if not deleted and self.netns:
-                # A kubelet confirms a bound Pod's end; until then its deletion waits.
-                await kubelet.confirm_deletion(self.api, pod)
+            # As a kubelet does, each Pod on its own: stopping one must not hold up starting the next.
+            ending = asyncio.create_task(self.end(key, pod, deleted))
+            self.ending.add(ending)
+            ending.add_done_callback(self.ending.discard)
         elif key not in self.solvers:
             container = pod.spec.containers[0]
             if list(container.command or []) != SOLVER_COMMAND:
@@ -91,6 +92,15 @@ class SolverHost:
                 return
             solver = self.solvers[key] = RunningSolver(key[0], key[1], dict(pod.metadata.labels or {}))
             solver.task = asyncio.create_task(self.run(solver, pod))
+
+    async def end(self, key: tuple[str, str], pod: Any, deleted: bool) -> None:
+        await self.stop_solver(key)
+        if not deleted and self.netns:
+            # A kubelet confirms a bound Pod's end; until then its deletion waits.
+            try:
+                await kubelet.confirm_deletion(self.api, pod)
+            except client.ApiException as exc:
+                log.warning("confirming the deletion of %s/%s: %s", *key, exc.reason)
 
     async def run(self, solver: RunningSolver, pod: Any) -> None:
         """Run the Pod's solver until it exits with 0 (restartPolicy OnFailure) or the Pod goes."""
@@ -187,6 +197,7 @@ class SolverHost:
             await asyncio.gather(solver.task, return_exceptions=True)
 
     async def stop_all(self) -> None:
+        await asyncio.gather(*self.ending, return_exceptions=True)
         for key in list(self.solvers):
             await self.stop_solver(key)
 
