@@ -20,7 +20,7 @@ from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuo
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import fallback, issuing, quota, renewal_info, reporting, transitions
+from . import fallback, issuing, ordering, quota, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
@@ -214,21 +214,29 @@ async def _issue(
     same_issuer: bool,
     order_quota: quota.OrderQuota,
 ) -> SecretContents:
-    async def record_order(order: StoredOrder) -> None:
-        await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
+    def write_order(order: StoredOrder) -> None:  # blocking: from the ACME thread (see OrderRecorder)
+        runtime.kube.prompt.patch_certificate_status(spec.namespace, spec.name, order_field(order))
+
+    async def wrote_order(order: StoredOrder, written: bool) -> None:
+        if written:
+            runtime.own_writes.wrote(spec.namespace, spec.name, order_field(order))
+        else:
+            await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
+
+    recorder = ordering.OrderRecorder(write_order, wrote_order)
 
     # ARI's `replaces` only means something to the CA that issued the certificate replaced.
     replaces = renewal_info.replaces_id(look.renewal_info, look.served) if same_issuer else None
     try:
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
         )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
         )
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from .. import constants
+from .prompt import MERGE_PATCH, PromptWriter
 
-MERGE_PATCH = "application/merge-patch+json"
 # Enough for the API's few-millisecond answers; each idle TLS connection holds ~256 KB of buffers,
 # and the library's default (100) fills up when a restart has a thousand Certificates look at once.
 MAX_CONNECTIONS = 8
@@ -59,8 +59,15 @@ class Kube:
         configuration.connection_pool_maxsize = MAX_CONNECTIONS
         return cls(client.ApiClient(configuration), timeout)
 
+    # Status writes from a worker thread (see prompt.py); it connects on first use.
+    prompt: PromptWriter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.prompt = PromptWriter(self.api.configuration, self.timeout)
+
     async def close(self) -> None:
         await self.api.close()
+        self.prompt.close()
 
     @property
     def core(self) -> client.CoreV1Api:
