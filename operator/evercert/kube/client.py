@@ -47,6 +47,11 @@ class Kube:
 
     api: client.ApiClient
     timeout: float = constants.API_TIMEOUT_SECONDS
+    # Status writes from a worker thread (see prompt.py); it connects on first use.
+    prompt: PromptWriter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.prompt = PromptWriter(self.api.configuration, self.timeout)
 
     @classmethod
     async def connect(cls, timeout: float = constants.API_TIMEOUT_SECONDS) -> Kube:
@@ -58,12 +63,6 @@ class Kube:
             await config.load_kube_config(client_configuration=configuration, persist_config=False)
         configuration.connection_pool_maxsize = MAX_CONNECTIONS
         return cls(client.ApiClient(configuration), timeout)
-
-    # Status writes from a worker thread (see prompt.py); it connects on first use.
-    prompt: PromptWriter = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.prompt = PromptWriter(self.api.configuration, self.timeout)
 
     async def close(self) -> None:
         await self.api.close()

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
+from requests.adapters import HTTPAdapter
 
 from .. import constants
 
@@ -79,7 +80,7 @@ def _session(conf: client.Configuration) -> requests.Session:
         session.cert = (conf.cert_file, conf.key_file)
     if conf.proxy:
         session.proxies = {"https": conf.proxy, "http": conf.proxy}
-    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=CONNECTIONS)
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=CONNECTIONS)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
