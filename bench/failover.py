@@ -117,6 +117,7 @@ async def shards(bench: Bench) -> None:
     """Three replicas share four shards; the one holding most is SIGKILLed while its Certificates issue."""
     count, namespace = bench.sizes.shard_certificates, "bench-shards"
     bench.phase("shards")
+    bench.cluster.stop_operator()  # already stopped after the failover step, not when run alone
     names = [f"shard-{r}" for r in range(REPLICAS)]
     replicas = [bench.cluster.start_replica(name, SHARDS) for name in names]
     await wait_held(bench.api, SHARDS, set(names), 120)

@@ -1,7 +1,8 @@
 """Several operator replicas against one apiserver: Leases decide who works on what.
 
 Leases last 4 s here (EVERCERT_LEASE_DURATION_SECONDS) instead of 15 s, so a takeover after a
-SIGKILL takes seconds; every Certificate must still get exactly one order and one key."""
+SIGKILL takes seconds; every Certificate must still get exactly one order and one key, counted on
+the Certificates' status and, through a proxy in front of Pebble, at the CA itself."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..conftest import condition, get, wait_for
+from .caproxy import NEW_ORDER_PATH, CaProxy
 from .helpers import assert_valid_tls_secret, certificate, event_reasons, wait_ready
 from .watching import Watch, mismatched_versions, order_urls, private_keys
 
@@ -28,6 +30,14 @@ def session_operator_stopped(operator: Server) -> Iterator[None]:
     operator.stop()
     yield
     operator.start()
+
+
+@pytest.fixture
+def ca_proxy(env: LocalEnvironment) -> Iterator[CaProxy]:
+    """Pebble behind a proxy that counts the orders the CA made (answered 201)."""
+    server = CaProxy(env.pebble, env.pebble.ca)
+    yield server
+    server.stop()
 
 
 def replica(env: LocalEnvironment, name: str, shards: int = 1, **extra: str) -> Server:
@@ -99,7 +109,7 @@ def test_only_the_leader_issues_a_standby_finishes_after_a_crash_and_sigterm_han
 
 
 def test_four_shards_over_three_replicas_each_certificate_once_and_a_dead_replicas_shards_move(
-    env: LocalEnvironment, session_operator_stopped: None, namespace: str
+    env: LocalEnvironment, session_operator_stopped: None, namespace: str, ca_proxy: CaProxy
 ) -> None:
     shards = 4
     names = [f"c{i}" for i in range(12)]
@@ -115,8 +125,10 @@ def test_four_shards_over_three_replicas_each_certificate_once_and_a_dead_replic
                 30,
                 "a fair share each (2/1/1)",
             )
+            env.apply(ca_proxy.issuer("sharded", namespace))
+            wait_for(lambda: condition(env, "issuer", namespace, "sharded", "Ready") == "True", 30, "Issuer")
             for name in names[:8]:
-                env.apply(certificate(namespace, name, [f"{name}.example.org"]))
+                env.apply(sharded_certificate(namespace, name))
             for name in names[:8]:
                 wait_ready(env, namespace, name)
             victim = next(r for r in range(3) if list(holders(env, shards).values()).count(f"shard-{r}"))
@@ -132,7 +144,7 @@ def test_four_shards_over_three_replicas_each_certificate_once_and_a_dead_replic
             )
             print(f"\nSIGKILL -> its shards served again: {time.monotonic() - killed_at:.1f} s")
             for name in names[8:]:
-                env.apply(certificate(namespace, name, [f"{name}.example.org"]))
+                env.apply(sharded_certificate(namespace, name))
             for name in names:
                 wait_ready(env, namespace, name)
         finally:
@@ -143,3 +155,10 @@ def test_four_shards_over_three_replicas_each_certificate_once_and_a_dead_replic
         assert len(order_urls(versions)) == 1, f"{name}: more than one order"
         cert = get(env, "certificate", namespace, name)
         assert cert is not None and cert["status"]["revision"] == 1, name
+    # An order the CA made but no status named (placed, then lost) shows only here.
+    made = [s for s in ca_proxy.requests() if s.path == NEW_ORDER_PATH and s.status == 201]
+    assert len(made) == len(names), "the CA made orders beyond one per Certificate"
+
+
+def sharded_certificate(namespace: str, name: str) -> dict[str, object]:
+    return certificate(namespace, name, [f"{name}.example.org"], issuer="sharded", kind="Issuer")

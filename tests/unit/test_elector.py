@@ -119,6 +119,27 @@ async def test_a_joining_member_gets_its_share_from_a_member_over_its_own() -> N
     assert set().union(*given_up) == held["b"]
 
 
+async def test_a_shard_given_up_is_written_free_only_once_the_work_on_it_has_ended() -> None:
+    store, clock = MemoryLeases(), ManualClock()
+    work_ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    a = Elector(store, "a", clock, count=2, on_lost=lambda _shards: work_ended)
+    b = Elector(store, "b", clock, count=2)
+    await a.step()
+    await b.step()  # b is counted now: a's share drops to one shard
+    giving_up = asyncio.ensure_future(a.step())
+    while len(a.held) == 2:
+        await asyncio.sleep(0)
+    [released] = {0, 1} - a.held
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not giving_up.done() and store.holder(shard_lease_name(released, 2)) == "a"
+    work_ended.set_result(None)
+    await giving_up
+    assert store.holder(shard_lease_name(released, 2)) == ""
+    await b.step()
+    assert b.holds(released)
+
+
 async def test_a_request_that_hangs_loses_the_shards_at_the_renew_deadline() -> None:
     store, clock, lost = Flaky(MemoryLeases()), ManualClock(), asyncio.Event()
 

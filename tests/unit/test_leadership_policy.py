@@ -127,3 +127,17 @@ def test_a_member_lease_unrenewed_for_two_durations_by_its_own_clock_is_stale() 
     assert not policy.stale(spec, renewed + datetime.timedelta(seconds=30))
     assert policy.stale(spec, renewed + datetime.timedelta(seconds=31))
     assert not policy.stale(LeaseSpec("new-1", 15), renewed)  # never renewed: not judged stale
+
+
+@pytest.mark.parametrize("timing", [Timing(), Timing(4, 4 * 2 / 3, 4 * 2 / 15), Timing(60, 40, 8)])
+def test_a_write_finished_within_the_grace_after_the_renew_deadline_lands_before_anyone_may_take_over(
+    timing: Timing,
+) -> None:
+    clock = ManualClock()
+    renewed_at = clock.now()
+    spec = policy.renewed(held_by(ME, renewed_at, timing.duration_seconds), renewed_at, timing)
+    stopped_at = policy.holding_until(renewed_at, timing)
+    written_by = stopped_at + datetime.timedelta(seconds=policy.hand_over_grace(timing))
+    # Even a member that saw the renewal at the very instant it was sent may not take the Lease yet.
+    assert not policy.may_take(spec, OTHER, renewed_at, written_by)
+    assert policy.hand_over_grace(timing) > 0

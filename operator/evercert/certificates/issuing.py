@@ -32,7 +32,7 @@ async def issue(
     spec: CertificateSpec,
     stored_order: StoredOrder | None,
     secret: Mapping[str, Any] | None,
-    record_order: ordering.RecordOrder,
+    recorder: ordering.OrderRecorder,
     replaces: str | None = None,
     quota: OrderQuota | None = None,
 ) -> SecretContents:
@@ -44,7 +44,7 @@ async def issue(
     faults.checkpoint("key-created")
     csr_pem = build_csr(key, spec.dns_names, spec.common_name, spec.ip_addresses)
     order = await ordering.resume_or_create(
-        session, spec, stored_order, csr_pem, public_key_id(key), replaces, record_order, quota
+        session, spec, stored_order, csr_pem, public_key_id(key), replaces, recorder, quota
     )
     faults.checkpoint("order-created")
     deadline = runtime.clock.now() + datetime.timedelta(seconds=runtime.settings.issuance_deadline_seconds)

@@ -5,6 +5,7 @@ acts and applies. It returns when to look again."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuo
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import fallback, issuing, quota, renewal_info, reporting, transitions
+from . import fallback, issuing, ordering, quota, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
@@ -216,21 +217,34 @@ async def _issue(
     same_issuer: bool,
     order_quota: quota.OrderQuota,
 ) -> SecretContents:
-    async def record_order(order: StoredOrder) -> None:
-        await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
+    loop = asyncio.get_running_loop()
+
+    def write_order(order: StoredOrder) -> None:  # blocking: from the ACME thread (see OrderRecorder)
+        # Started on the loop at once, through the one API client, without waiting for this thread's
+        # result to travel back through the executor and the look's coroutine first.
+        patch = patch_certificate_status(runtime.kube, spec.namespace, spec.name, order_field(order))
+        asyncio.run_coroutine_threadsafe(patch, loop).result(timeout=runtime.kube.timeout)
+
+    async def wrote_order(order: StoredOrder, written: bool) -> None:
+        if written:
+            runtime.own_writes.wrote(spec.namespace, spec.name, order_field(order))
+        else:
+            await _patch_status(runtime, spec.namespace, spec.name, order_field(order))
+
+    recorder = ordering.OrderRecorder(write_order, wrote_order)
 
     # ARI's `replaces` only means something to the CA that issued the certificate replaced.
     replaces = renewal_info.replaces_id(look.renewal_info, look.served) if same_issuer else None
     try:
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
         )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, record_order, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import inspect
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -15,6 +16,7 @@ from .policy import Lease, Timing
 
 log = logging.getLogger(__name__)
 
+# on_lost may return an awaitable: the work on those shards ending (a released Lease waits for it).
 Listener = Callable[[frozenset[int]], object]
 
 
@@ -185,9 +187,12 @@ class Elector:
         return True
 
     async def _release(self, shard: int, current: Lease | None) -> None:
-        """Stop work first, then write the Lease free. A renewal cut short may have moved its version on:
-        then read it once more (if it fails again, the Lease just expires)."""
-        self._drop({shard})
+        """Stop work first and wait until it has ended, then write the Lease free (whoever takes it
+        next may start at once). A renewal cut short may have moved its version on: then read it
+        once more (if it fails again, the Lease just expires)."""
+        stopping = self._drop({shard})
+        if inspect.isawaitable(stopping):
+            await stopping
         for attempt in range(2):
             if current is None or current.spec.holder != self.identity:
                 return
@@ -211,14 +216,16 @@ class Elector:
     def _expire_overdue(self) -> None:
         self._drop(set(self._renewed_at) - self.held)
 
-    def _drop(self, lost: set[int]) -> None:
+    def _drop(self, lost: set[int]) -> object:
+        """Forget the shards and tell on_lost; returns what it returned."""
         lost &= set(self._renewed_at)
         for shard in lost:
             del self._renewed_at[shard]
             self._written.pop(shard, None)
-        if lost:
-            log.info("shards lost", extra={"identity": self.identity, "shards": sorted(lost)})
-            self._on_lost(frozenset(lost))
+        if not lost:
+            return None
+        log.info("shards lost", extra={"identity": self.identity, "shards": sorted(lost)})
+        return self._on_lost(frozenset(lost))
 
     def _budget(self, now: datetime.datetime) -> float:
         """Seconds a round may take: never past the earliest renew deadline of a held shard."""

@@ -123,6 +123,12 @@ def still_holds(renewed_at: datetime.datetime, now: datetime.datetime, timing: T
     return now < holding_until(renewed_at, timing)
 
 
+def hand_over_grace(timing: Timing) -> float:
+    """Seconds that work stopped at the renew deadline may still take to finish a write it began (an
+    ACME order made must reach the status): half the margin before another member may take the Lease."""
+    return (timing.lease_duration - timing.renew_deadline) / 2
+
+
 def micro_time(moment: datetime.datetime) -> str:
     """The API's MicroTime: RFC 3339 in UTC with exactly six fraction digits."""
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from .elector import Elector
-from .policy import Timing
+from .policy import Timing, hand_over_grace
 from .shards import shard_of
 
 if TYPE_CHECKING:
@@ -55,6 +55,10 @@ class Serving:
     def shard(self, namespace: str | None, name: str) -> int:
         return shard_of(namespace, name, self.count)
 
+    def write_grace(self) -> float:
+        """How long a look stopped mid-write may still finish it (see policy.hand_over_grace)."""
+        return hand_over_grace(self.elector.timing if self.elector is not None else Timing())
+
 
 def lease_timing(duration: float) -> Timing:
     """client-go's proportions (15 s / 10 s / 2 s) for a Lease of `duration` seconds."""
@@ -70,13 +74,19 @@ def gained(runtime: Runtime, shards: frozenset[int]) -> None:
         runtime.serving.spawn(listener(shards))
 
 
-def lost(runtime: Runtime, shards: frozenset[int]) -> None:
-    """Stop work on the shards lost, before their Leases can be taken over. With one shard (a leader
-    and standbys) the replica then ends, so that Kubernetes starts it again as a standby."""
+def lost(runtime: Runtime, shards: frozenset[int]) -> asyncio.Future[object] | None:
+    """Stop work on the shards lost, before their Leases can be taken over; returns the wait for that
+    work to end (a look placing an order finishes recording it first, within the write grace). With
+    one shard (a leader and standbys) the replica then ends, so that Kubernetes starts it again as a
+    standby."""
+    stopping = []
     if runtime.scheduler is not None:
         for key in runtime.scheduler.working_on():
             if runtime.serving.shard(*key) in shards:
-                runtime.scheduler.cancel(key)
+                stopping.extend(runtime.scheduler.cancel(key))
     if runtime.serving.count == 1 and not runtime.serving.stopping:
         log.error("leadership lost; stopping so that a fresh start stands by")
         os.kill(os.getpid(), signal.SIGTERM)
+    if not stopping:
+        return None
+    return asyncio.ensure_future(asyncio.wait(stopping, timeout=runtime.serving.write_grace()))

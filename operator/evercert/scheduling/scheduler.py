@@ -77,11 +77,14 @@ class Scheduler(Generic[K]):
         self.queue.forget(key)
         self._failures.pop(key, None)
 
-    def cancel(self, key: K) -> None:
-        """Stop the work on `key` now, if any (this replica lost it); the key is looked at again later."""
+    def cancel(self, key: K) -> list[asyncio.Task[None]]:
+        """Stop the work on `key` now, if any (this replica lost it); the key is looked at again later.
+        Returns the work cancelled, to wait for its end."""
         task = self._working.get(key)
-        if task is not None:
-            task.cancel()
+        if task is None:
+            return []
+        task.cancel()
+        return [task]
 
     def working_on(self) -> list[K]:
         return list(self._working)
