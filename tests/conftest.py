@@ -6,11 +6,12 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
+from evercert.kube.client import Kube
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
@@ -50,6 +51,20 @@ def start_operator_with_issuer(env: LocalEnvironment) -> Server:
         process,
     )
     return process
+
+
+@pytest.fixture
+async def kube(env: LocalEnvironment) -> AsyncIterator[Kube]:
+    """The operator's client, as the admin."""
+    from kubernetes_asyncio import client, config  # after evercert's kube/lazy.py
+
+    configuration = client.Configuration()
+    await config.load_kube_config(
+        str(env.kubeconfig), client_configuration=configuration, persist_config=False
+    )
+    connected = Kube(client.ApiClient(configuration))
+    yield connected
+    await connected.close()
 
 
 @pytest.fixture

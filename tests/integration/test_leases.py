@@ -11,13 +11,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from kubernetes_asyncio import client, config
 
 from evercert.clock import SystemClock
 from evercert.kube.client import Kube
 from evercert.leadership import Elector, KubeLeases, Timing, new_identity
 from evercert.leadership.shards import shard_lease_name
-from evercert_devenv.environment import LocalEnvironment
 
 pytestmark = pytest.mark.integration
 
@@ -84,18 +82,6 @@ class Fleet:
     def stop(self) -> None:
         for task in self.tasks.values():
             task.cancel()
-
-
-@pytest.fixture
-async def kube(env: LocalEnvironment) -> AsyncIterator[Kube]:
-    """The operator's client as the admin (KUBECONFIG is read when kubernetes_asyncio is imported)."""
-    configuration = client.Configuration()
-    await config.load_kube_config(
-        str(env.kubeconfig), client_configuration=configuration, persist_config=False
-    )
-    connected = Kube(client.ApiClient(configuration))
-    yield connected
-    await connected.close()
 
 
 @pytest.fixture

@@ -3,30 +3,15 @@ evercert's tls Secrets and every Certificate, in one namespace or cluster-wide."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from kubernetes_asyncio import client, config
 
 from evercert.kube import listing
 from evercert.kube.client import Kube
-from evercert_devenv.environment import LocalEnvironment
 
 pytestmark = pytest.mark.integration
 
 MANAGED = {"app.kubernetes.io/managed-by": "evercert"}
 TLS = {"tls.crt": "", "tls.key": ""}
-
-
-@pytest.fixture
-async def kube(env: LocalEnvironment) -> AsyncIterator[Kube]:
-    configuration = client.Configuration()
-    await config.load_kube_config(
-        str(env.kubeconfig), client_configuration=configuration, persist_config=False
-    )
-    connected = Kube(client.ApiClient(configuration))
-    yield connected
-    await connected.close()
 
 
 async def secret(kube: Kube, namespace: str, name: str, kind: str, labels: dict[str, str]) -> None:
