@@ -5,7 +5,6 @@ acts and applies. It returns when to look again."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import logging
 from collections.abc import Callable, Mapping
@@ -217,13 +216,11 @@ async def _issue(
     same_issuer: bool,
     order_quota: quota.OrderQuota,
 ) -> SecretContents:
-    loop = asyncio.get_running_loop()
-
     def write_order(order: StoredOrder) -> None:  # blocking: from the ACME thread (see OrderRecorder)
-        # Started on the loop at once, through the one API client, without waiting for this thread's
-        # result to travel back through the executor and the look's coroutine first.
-        patch = patch_certificate_status(runtime.kube, spec.namespace, spec.name, order_field(order))
-        asyncio.run_coroutine_threadsafe(patch, loop).result(timeout=runtime.kube.timeout)
+        # Not through the operator's busy loop: see kube/side_writes.py.
+        runtime.kube.side.run(
+            lambda kube: patch_certificate_status(kube, spec.namespace, spec.name, order_field(order))
+        )
 
     async def wrote_order(order: StoredOrder, written: bool) -> None:
         if written:

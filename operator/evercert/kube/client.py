@@ -6,7 +6,7 @@ import functools
 import json
 import os
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from kubernetes_asyncio import client, config
@@ -14,6 +14,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.client.rest import RESTResponse
 
 from .. import constants
+from .side_writes import SideWrites
 
 MERGE_PATCH = "application/merge-patch+json"
 # Enough for the API's few-millisecond answers; each idle TLS connection holds ~256 KB of buffers,
@@ -49,6 +50,14 @@ class Kube:
 
     api: client.ApiClient
     timeout: float = constants.API_TIMEOUT_SECONDS
+    # A few writes from worker threads, on a loop and connection of their own (see side_writes.py).
+    _side: SideWrites | None = field(default=None, init=False, repr=False)
+
+    @property
+    def side(self) -> SideWrites:
+        if self._side is None:
+            self._side = SideWrites(self.api.configuration, self.timeout)
+        return self._side
 
     @classmethod
     async def connect(cls, timeout: float = constants.API_TIMEOUT_SECONDS) -> Kube:
@@ -62,6 +71,8 @@ class Kube:
         return cls(ignoring_environment(client.ApiClient(configuration)), timeout)
 
     async def close(self) -> None:
+        if self._side is not None:
+            await self._side.close()
         await self.api.close()
 
     @property
