@@ -13,15 +13,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import json
 import logging
 import os
 import signal
 import sys
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
-from kubernetes_asyncio import client, config, watch
+from kubernetes_asyncio import client, config
 
 from . import kubelet
 from .podnetwork import POD_INTERFACE, pod_addresses
@@ -65,18 +67,35 @@ class SolverHost:
                     await self.stop_solver(key)
                 for pod in listed.items:
                     await self.on_pod(pod, deleted=False)
-                async with watch.Watch().stream(
-                    core.list_pod_for_all_namespaces,
+                # Raw events: a Pod is turned into a model only when it concerns this host (a new
+                # Pod, or one ending), not for each of its status updates.
+                response = await core.list_pod_for_all_namespaces(
                     label_selector=SOLVER_LABEL,
                     resource_version=listed.metadata.resource_version,
                     timeout_seconds=300,
-                ) as stream:
-                    async for event in stream:
-                        await self.on_pod(event["object"], deleted=event["type"] == "DELETED")
+                    watch=True,
+                    _preload_content=False,
+                )
+                async with response:
+                    async for line in response.content:
+                        if line.strip():
+                            await self.on_event(json.loads(line))
             except (TimeoutError, aiohttp.ClientError, client.ApiException) as exc:
                 # The apiserver restarting (a test does that) must not end the watch for good.
                 log.warning("pod watch broke (%s); listing again", exc)
                 await asyncio.sleep(1)
+
+    async def on_event(self, event: dict[str, Any]) -> None:
+        kind, raw = event.get("type"), event.get("object") or {}
+        if kind == "ERROR":  # e.g. 410 Gone: list again
+            raise client.ApiException(status=raw.get("code"), reason=raw.get("message"))
+        if kind not in ("ADDED", "MODIFIED", "DELETED"):
+            return
+        meta = raw.get("metadata") or {}
+        ending = kind == "DELETED" or bool(meta.get("deletionTimestamp"))
+        if ending or (meta.get("namespace"), meta.get("name")) not in self.solvers:
+            pod = self.api.deserialize(SimpleNamespace(data=json.dumps(raw)), "V1Pod")
+            await self.on_pod(pod, deleted=kind == "DELETED")
 
     async def on_pod(self, pod: Any, deleted: bool) -> None:
         key = (pod.metadata.namespace, pod.metadata.name)
