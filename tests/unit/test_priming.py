@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Hashable
 
+import pytest
+
+from evercert.kube import priming as priming_module
 from evercert.kube.priming import Priming
 
 
-async def listing(keys: set[tuple[str, str]], answered: asyncio.Event) -> set[tuple[str, str]]:
-    await answered.wait()
-    return keys
+def listing(keys: set[tuple[str, str]], answered: asyncio.Event) -> Callable[[], Awaitable[set[Hashable]]]:
+    async def run() -> set[Hashable]:
+        await answered.wait()
+        return set(keys)
+
+    return run
 
 
 async def test_never_started_means_nobody_waits() -> None:
@@ -44,11 +51,11 @@ async def test_an_empty_listing_is_done_at_once() -> None:
 
 
 async def test_a_failed_listing_stops_the_waiting() -> None:
-    async def failing() -> set[tuple[str, str]]:
+    async def failing() -> set[Hashable]:
         raise OSError("apiserver away")
 
     priming = Priming("things")
-    priming.start(failing(), deadline=3600)
+    priming.start(failing, deadline=3600)
     assert not priming.done
     await asyncio.wait_for(priming.wait(), timeout=5)
 
@@ -74,3 +81,22 @@ async def test_those_that_did_not_wait_are_called_once_when_done() -> None:
     priming.delivered(("a", "1"))
     await asyncio.wait_for(priming.wait(), timeout=5)
     assert calls == ["caught up"]
+
+
+async def test_objects_deleted_before_the_watch_began_are_no_longer_awaited_once_deliveries_stall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(priming_module, "STALL_SECONDS", 0.01)
+    answers = [{("a", "1"), ("a", "gone")}, {("a", "1")}]
+    lists = 0
+
+    async def listing_twice() -> set[Hashable]:
+        nonlocal lists
+        lists += 1
+        return set(answers[min(lists, len(answers)) - 1])
+
+    priming = Priming("things")
+    priming.start(listing_twice, deadline=3600)
+    priming.delivered(("a", "1"))
+    await asyncio.wait_for(priming.wait(), timeout=5)
+    assert lists == 2 and priming.done

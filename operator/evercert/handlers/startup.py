@@ -63,8 +63,12 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     )
     # Before kopf's watches start: what they are to deliver, so that readers know when it has come.
     kube, namespaces = runtime.kube, config.namespaces
-    runtime.certificates.priming.start(listing.certificates(kube, namespaces), PRIMING_DEADLINE_SECONDS)
-    runtime.secrets.priming.start(listing.managed_tls_secrets(kube, namespaces), PRIMING_DEADLINE_SECONDS)
+    runtime.certificates.priming.start(
+        partial(listing.certificates, kube, namespaces), PRIMING_DEADLINE_SECONDS
+    )
+    runtime.secrets.priming.start(
+        partial(listing.managed_tls_secrets, kube, namespaces), PRIMING_DEADLINE_SECONDS
+    )
     runtime.certificates.priming.on_done.append(partial(shims.primed, memo))
     runtime.secrets.priming.on_done.append(partial(workloads.primed, memo))
     # Started by the first Certificate event: its tasks must run in kopf's context to post Events.

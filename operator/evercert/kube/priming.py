@@ -10,10 +10,18 @@ from collections.abc import Awaitable, Callable, Hashable
 log = logging.getLogger(__name__)
 
 
+# With nothing delivered for this long, the objects still awaited are listed again: those deleted
+# between the first LIST and the watch's own never come, and are no longer awaited.
+STALL_SECONDS = 2.0
+
+Listing = Callable[[], Awaitable[set[Hashable]]]
+
+
 class Priming:
-    """The objects listed at start that the watch has not delivered yet. Readers wait on `wait()`;
-    when the listing fails or some never come (deleted before the watch began), `deadline` ends it:
-    then a reader misses only what it would otherwise have read from the API itself.
+    """The objects listed at start that the watch has not delivered yet. Readers wait on `wait()`.
+    An object deleted before the watch began never comes: when deliveries stall, a new LIST drops
+    what is gone. When the listing fails, or `deadline` passes, waiting ends: then a reader misses
+    only what it would otherwise have read from the API itself.
 
     Done until `start()`: a store that was never primed has nobody waiting on it."""
 
@@ -25,6 +33,7 @@ class Priming:
         self._done.set()
         self._task: asyncio.Task[None] | None = None
         self._began = 0.0
+        self._progress = 0.0  # loop time of the last delivery that was awaited
         # Called once when it is done: readers that did not wait catch up then.
         self.on_done: list[Callable[[], object]] = []
 
@@ -39,7 +48,9 @@ class Priming:
         if self._delivered is not None:
             self._delivered.add(key)
             return
-        self._pending.discard(key)
+        if key in self._pending:
+            self._pending.discard(key)
+            self._progress = asyncio.get_running_loop().time()
         if not self._pending:
             self._finish()
 
@@ -51,18 +62,25 @@ class Priming:
         if not self._pending:
             self._finish()
 
-    def start(self, listing: Awaitable[set[Hashable]], deadline: float) -> None:
-        """List now (before the watch starts); stop waiting at most `deadline` seconds after each of the
-        listing and the deliveries."""
+    def start(self, listing: Listing, deadline: float) -> None:
+        """List now (before the watch starts); stop waiting at most `deadline` seconds later."""
         self._done.clear()
         self._delivered = set()
-        self._began = asyncio.get_running_loop().time()
+        self._began = self._progress = asyncio.get_running_loop().time()
         self._task = asyncio.create_task(self._run(listing, deadline))
 
-    async def _run(self, listing: Awaitable[set[Hashable]], deadline: float) -> None:
+    async def _run(self, listing: Listing, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            self.listed(await asyncio.wait_for(listing, deadline))
-            await asyncio.wait_for(self._done.wait(), deadline)
+            async with asyncio.timeout(deadline):
+                self.listed(await listing())
+                self._progress = loop.time()
+                while not self._done.is_set():
+                    try:
+                        await asyncio.wait_for(self._done.wait(), STALL_SECONDS)
+                    except TimeoutError:
+                        if loop.time() - self._progress >= STALL_SECONDS:
+                            self.still_there(await listing())
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # any failure only means that readers stop waiting
@@ -70,6 +88,15 @@ class Priming:
                 "start-up listing incomplete; reading from the API where needed",
                 extra={"what": self.what, "pending": len(self._pending), "error": type(exc).__name__},
             )
+            self._finish()
+
+    def still_there(self, keys: set[Hashable]) -> None:
+        """What a new LIST names: awaited objects that are no longer there will not come."""
+        if self._done.is_set() or self._delivered is not None:
+            return
+        self._pending &= keys
+        self._progress = asyncio.get_running_loop().time()
+        if not self._pending:
             self._finish()
 
     def _finish(self) -> None:
