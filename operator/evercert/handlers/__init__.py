@@ -1,7 +1,8 @@
 """kopf wiring only: importing this package registers every handler."""
 
-from . import readiness
+from . import memories, readiness
 
+memories.install()
 readiness.install()
 
 from . import certificates, issuers, secrets, shims, startup, workloads  # noqa: E402

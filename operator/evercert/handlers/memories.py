@@ -1,0 +1,67 @@
+"""kopf's per-object memory, kept only where kopf reads it again.
+
+kopf keeps a record of every object it has seen (a memo, an error throttler, daemon and indexing
+state, about 0.9 KB) until the object is deleted. For a resource that has nothing but event handlers
+(evercert's Certificates and tls Secrets, 10,000 of each on a large fleet) kopf never reads that record
+after the event is handled, so it is dropped then, unless it still throttles errors. A resource with
+an index, a daemon, a timer or a change handler keeps kopf's records as they are. Installed once,
+when the handlers are imported (kopf binds its event processor later, in `kopf.run`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kopf._cogs.structs import references
+from kopf._core.intents.registries import OperatorRegistry
+from kopf._core.reactor import inventory, processing
+
+_process = processing.process_resource_event
+
+
+def events_only(registry: OperatorRegistry, resource: references.Resource) -> bool:
+    """True when `resource` has event handlers and no handler that reads kopf's memory again."""
+    others = (registry._indexing, registry._spawning, registry._changing, registry._webhooks)
+    return registry._watching.has_handlers(resource) and not any(r.has_handlers(resource) for r in others)
+
+
+def idle(memory: inventory.ResourceMemory, memobase: Any) -> bool:
+    """Nothing in the record outlives the event: no error backoff, patch or daemon, and the memo is
+    still the operator's own (kopf gives each object a copy of it)."""
+    daemons = memory.daemons_memory
+    memo = memory.memo
+    return (
+        memory.error_throttler.active_until is None
+        and memory.error_throttler.source_of_delays is None
+        and memory.remaining_patch is None
+        and not daemons.running_daemons
+        and not daemons.forever_stopped
+        and daemons.live_fresh_body is None
+        and isinstance(memo, dict)
+        and isinstance(memobase, dict)
+        and memo.keys() == memobase.keys()
+        and all(memo[key] is memobase[key] for key in memo)
+    )
+
+
+async def _process_then_forget(
+    *,
+    registry: OperatorRegistry,
+    memories: inventory.ResourceMemories,
+    resource: references.Resource,
+    raw_event: Any,
+    **kwargs: Any,
+) -> str | None:
+    try:
+        return await _process(
+            registry=registry, memories=memories, resource=resource, raw_event=raw_event, **kwargs
+        )
+    finally:
+        body = raw_event.get("object") or {}
+        memory = memories._items.get(memories._build_key(body)) if body.get("metadata") else None
+        if memory is not None and events_only(registry, resource) and idle(memory, kwargs.get("memobase")):
+            await memories.forget(body)
+
+
+def install() -> None:
+    processing.process_resource_event = _process_then_forget  # type: ignore[assignment]
