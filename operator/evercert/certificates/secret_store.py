@@ -4,7 +4,7 @@ what a Secret serves; reload reads which certificate each Secret of a namespace 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,15 +86,36 @@ class SecretStore:
         packed = self._namespaces.get(namespace, {}).get(name)
         return unpack_contents(packed) if packed is not None else None
 
-    def issued_in(self, namespace: str) -> dict[str, IssuedCertificate]:
-        """Secret name → the certificate it holds, for the Secrets of one namespace that hold one."""
-        issued = {
-            name: unpack_issued(name, packed) for name, packed in self._namespaces.get(namespace, {}).items()
-        }
-        return {name: certificate for name, certificate in issued.items() if certificate is not None}
+    def issued_in(self, namespace: str) -> Mapping[str, IssuedCertificate]:
+        """Secret name → the certificate it holds, for the Secrets of one namespace that hold one. A view:
+        only the Secrets asked for are unpacked (reload asks for the few its workloads follow)."""
+        return IssuedIn(dict(self._namespaces.get(namespace, {})))
 
     def __len__(self) -> int:
         return sum(len(secrets) for secrets in self._namespaces.values())
+
+
+class IssuedIn(Mapping[str, IssuedCertificate]):
+    """The certificates a namespace's Secrets hold, unpacked on access (see SecretStore.issued_in)."""
+
+    def __init__(self, secrets: dict[str, bytes]) -> None:
+        self._secrets = secrets
+
+    def __getitem__(self, name: str) -> IssuedCertificate:
+        packed = self._secrets.get(name)
+        issued = unpack_issued(name, packed) if packed is not None else None
+        if issued is None:
+            raise KeyError(name)
+        return issued
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._secrets if name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _seconds(moment: datetime) -> float:

@@ -41,10 +41,11 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
         prefix=constants.GROUP, key="last-handled-configuration"
     )
-    # Only the Secrets evercert manages reach the operator: never every Secret in the cluster.
+    # Only the Secrets evercert manages reach the operator: never every Secret in the cluster, nor the
+    # next-key Secrets of issuances under way (made and deleted by the looks themselves, read by name).
     # The key is (version, plural): a "v1/secrets" string would mean the API group "v1" and match nothing.
     settings.watching.label_selectors["v1", "secrets"] = (
-        f"{constants.LABEL_MANAGED_BY}={constants.MANAGED_BY}"
+        f"{constants.LABEL_MANAGED_BY}={constants.MANAGED_BY},!{constants.LABEL_NEXT_KEY}"
     )
     # Memory at scale: list in pages (one LIST of 10,000 Secrets is ~60 MB of JSON, ~200 MB decoded,
     # and the heap keeps the pages after), and let an object's worker go (with the last body it

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +107,9 @@ async def reload_secret_changed(
     if type is None or type == "DELETED":  # the initial listing: each workload's own event plans it
         return
     namespace = body.metadata.namespace
-    await sync(memo, namespace, list(reloadable_workloads.get(namespace, [])), reloadable_workloads)
+    workloads = list(reloadable_workloads.get(namespace, []))
+    if workloads:  # most namespaces have no annotated workload: nothing to plan
+        await sync(memo, namespace, workloads, reloadable_workloads)
 
 
 async def sync(
@@ -120,7 +122,7 @@ async def sync(
     runtime: Runtime = memo.runtime
     state: ReloadState = memo.reload
     async with state.locks.setdefault(namespace, asyncio.Lock()):
-        current: dict[str, IssuedCertificate] = runtime.secrets.issued_in(namespace)
+        current: Mapping[str, IssuedCertificate] = runtime.secrets.issued_in(namespace)
         try:
             done = await reload.reload_workloads(runtime.kube, workloads, current)
         except ApiException as exc:

@@ -71,24 +71,69 @@ async def solver_service_names(kube: Kube, namespace: str, label_selector: str) 
 async def delete_solver_objects(
     kube: Kube, namespace: str, label_selector: str, *, httproutes: bool = True
 ) -> int:
-    """Delete every solver object matching the selector (HTTPRoutes too, if asked); returns how many."""
+    """Delete every solver object matching the selector (HTTPRoutes too, if asked); returns how many.
+
+    One DeleteCollection request per kind; where the API has none for a kind (405), each object found
+    by a LIST is deleted on its own."""
     kinds = [
-        (_names(kube.networking.list_namespaced_ingress), kube.networking.delete_namespaced_ingress),
-        (_names(kube.core.list_namespaced_service), kube.core.delete_namespaced_service),
-        (_names(kube.core.list_namespaced_pod), kube.core.delete_namespaced_pod),
+        (
+            kube.networking.delete_collection_namespaced_ingress,
+            _names(kube.networking.list_namespaced_ingress),
+            kube.networking.delete_namespaced_ingress,
+        ),
+        (
+            kube.core.delete_collection_namespaced_service,
+            _names(kube.core.list_namespaced_service),
+            kube.core.delete_namespaced_service,
+        ),
+        (
+            kube.core.delete_collection_namespaced_pod,
+            _names(kube.core.list_namespaced_pod),
+            kube.core.delete_namespaced_pod,
+        ),
     ]
     if httproutes:
-        kinds.insert(0, (partial(_httproute_names, kube), partial(_delete_httproute, kube)))
+        kinds.insert(
+            0,
+            (
+                partial(_delete_httproutes, kube),
+                partial(_httproute_names, kube),
+                partial(_delete_httproute, kube),
+            ),
+        )
     found = 0
-    for list_names, delete in kinds:
-        for name in await list_names(namespace, label_selector):
-            found += 1
-            try:
-                await answer(delete(name, namespace, grace_period_seconds=0, _preload_content=False))
-            except ApiException as exc:
-                if exc.status != 404:
-                    raise
+    for delete_all, list_names, delete in kinds:
+        try:
+            deleted = await answer(
+                delete_all(
+                    namespace, label_selector=label_selector, grace_period_seconds=0, _preload_content=False
+                )
+            )
+        except ApiException as exc:
+            if exc.status == 404:  # no such kind here (the Gateway API is not installed)
+                continue
+            if exc.status != 405:
+                raise
+            found += await _delete_each(namespace, label_selector, list_names, delete)
+            continue
+        found += len(deleted.get("items") or []) if isinstance(deleted, dict) else 0
     return found
+
+
+async def _delete_each(
+    namespace: str,
+    label_selector: str,
+    list_names: Callable[[str, str], Awaitable[list[str]]],
+    delete: Callable[..., Awaitable[Any]],
+) -> int:
+    names = await list_names(namespace, label_selector)
+    for name in names:
+        try:
+            await answer(delete(name, namespace, grace_period_seconds=0, _preload_content=False))
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+    return len(names)
 
 
 def _names(lister: Callable[..., Awaitable[Any]]) -> Callable[[str, str], Awaitable[list[str]]]:
@@ -119,6 +164,12 @@ async def _httproute_names(kube: Kube, namespace: str, label_selector: str) -> l
 def _create_httproute(kube: Kube, namespace: str, body: Mapping[str, Any], **options: Any) -> Awaitable[Any]:
     return kube.custom.create_namespaced_custom_object(
         constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, namespace, constants.HTTPROUTES, body, **options
+    )
+
+
+def _delete_httproutes(kube: Kube, namespace: str, **options: Any) -> Awaitable[Any]:
+    return kube.custom.delete_collection_namespaced_custom_object(
+        constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, namespace, constants.HTTPROUTES, **options
     )
 
 
