@@ -10,6 +10,8 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+from kubernetes_asyncio.client.exceptions import ApiException
+
 from .. import constants
 from ..api.certificate import CertificateSpec
 from ..kube.client import Kube, create_or_replace_secret, delete_secret, read_secret
@@ -29,21 +31,29 @@ async def next_private_key(
 ) -> tuple[bytes, PrivateKey]:
     """Reused per rotationPolicy Never, else the one kept in its Secret, else a new one stored there.
 
-    Keys read back from a Secret are loaded with all checks; a fresh one needs none (they cost ~45 ms)."""
+    The new key's Secret is created first: only when one exists already (an issuance resumed after a
+    crash) is it read, and its key taken, so an issuance costs no read. Keys read back from a Secret are
+    loaded with all checks; a fresh one needs none (they cost ~45 ms)."""
     reusable = key_reusable(secret, spec)
     if reusable:
         return reusable, load_private_key_pem(reusable)
-    name = next_key_secret_name(spec.name)
-    stored = await read_secret(kube, spec.namespace, name)
-    if stored is not None:
-        key_pem = decode_field(stored, constants.PRIVATE_KEY_FIELD)
-        labels = (stored.get("metadata") or {}).get("labels") or {}
-        if key_pem and labels.get(constants.LABEL_NEXT_KEY) == "true":
-            return key_pem, load_private_key_pem(key_pem)
     # An RSA key takes tens of milliseconds; cryptography releases the GIL meanwhile, so in a thread it
     # keeps the event loop (every other look and issuance) going, on the other core if there is one.
     key = await asyncio.to_thread(generate_private_key, spec.private_key.algorithm, spec.private_key.size)
     key_pem = private_key_to_pem(key)
+    try:
+        await create_or_replace_secret(kube, spec.namespace, next_key_secret(spec, key_pem, None))
+        return key_pem, key
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+    stored = await read_secret(kube, spec.namespace, next_key_secret_name(spec.name))
+    if stored is not None:
+        kept = decode_field(stored, constants.PRIVATE_KEY_FIELD)
+        labels = (stored.get("metadata") or {}).get("labels") or {}
+        if kept and labels.get(constants.LABEL_NEXT_KEY) == "true":
+            return kept, load_private_key_pem(kept)
+    # Not a next key (or gone meanwhile): the fresh one takes its place.
     await create_or_replace_secret(kube, spec.namespace, next_key_secret(spec, key_pem, stored))
     return key_pem, key
 
