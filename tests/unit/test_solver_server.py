@@ -1,5 +1,6 @@
 """The solver's HTTP server, run for real on a loopback port."""
 
+import email.utils
 import http.client
 import json
 import os
@@ -16,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from evercert.solver import server as solver_server
-from evercert.solver.server import host_of, make_server
+from evercert.solver.server import host_of, http_date, make_server
 from evercert_devenv.solverrouting import matching_service
 
 HOST = "www.example.com"
@@ -164,6 +165,36 @@ def test_oversized_headers_are_refused(port: int) -> None:
 
 def test_garbage_is_a_bad_request(port: int) -> None:
     assert status_of(exchange(port, b"hello there my friend\r\n\r\n")) == 400
+
+
+def test_header_names_match_in_any_case(port: int) -> None:
+    reply = exchange(port, f"GET {CHALLENGE} HTTP/1.1\r\nhost: {HOST}\r\n\r\n".encode())
+    assert status_of(reply) == 200
+    assert reply.endswith(KEY_AUTHORIZATION.encode())
+
+
+def test_bare_line_feeds_are_read_as_line_ends(port: int) -> None:
+    reply = exchange(port, f"GET {CHALLENGE} HTTP/1.0\nHost: {HOST}\n\n".encode())
+    assert reply.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert reply.endswith(KEY_AUTHORIZATION.encode())
+
+
+@pytest.mark.parametrize(("version", "status"), [("HTTP/x.y", 400), ("HTTP/2.0", 505), ("", 400)])
+def test_a_request_line_with_a_bad_version_is_refused(port: int, version: str, status: int) -> None:
+    reply = exchange(port, f"GET {CHALLENGE} {version}\r\nHost: {HOST}\r\n\r\n".encode())
+    assert status_of(reply) == status
+    assert KEY_AUTHORIZATION.encode() not in reply
+
+
+def test_replies_carry_a_date_and_close_the_connection(port: int) -> None:
+    headers = fetch(port, "GET", "/nope").headers
+    assert email.utils.parsedate_to_datetime(headers["Date"]).tzinfo is not None
+    assert headers["Connection"] == "close"
+
+
+def test_http_date_is_english_gmt() -> None:
+    assert http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+    assert http_date(1_700_000_000.9) == "Tue, 14 Nov 2023 22:13:20 GMT"
 
 
 def test_each_connection_serves_one_request_then_closes(port: int) -> None:

@@ -8,23 +8,30 @@ operator pays only for the few classes it touches. It must run before anything i
 
 from __future__ import annotations
 
-import ast
 import importlib
 import importlib.util
 import sys
 import types
-from pathlib import Path
-from typing import Any
+
+# Annotations only: typing and pathlib stay unloaded, since every evercert process runs install().
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from os import PathLike
+    from typing import Any
 
 PACKAGE = "kubernetes_asyncio"
 # Packages whose __init__ only re-exports names from their submodules (or imports subpackages).
 REEXPORTING = (PACKAGE, f"{PACKAGE}.client", f"{PACKAGE}.client.api", f"{PACKAGE}.client.models")
 
 
-def reexports(init_file: Path) -> dict[str, str]:
+def reexports(init_file: str | PathLike[str]) -> dict[str, str]:
     """Each name the `__init__` file imports from another module, with that module's name."""
+    import ast  # here, not at the top: it is needed only on the first lookup of a lazy name
+
+    with open(init_file, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
     found: dict[str, str] = {}
-    for node in ast.parse(init_file.read_text(encoding="utf-8")).body:
+    for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module != "__future__":
             for alias in node.names:
                 found[alias.asname or alias.name] = node.module
@@ -36,7 +43,7 @@ def _lazy_module(name: str) -> types.ModuleType | None:
     if spec is None or spec.origin is None or spec.submodule_search_locations is None:
         return None
     module = importlib.util.module_from_spec(spec)
-    origin = Path(spec.origin)
+    origin = spec.origin
     table: dict[str, str] = {}
 
     def __getattr__(attribute: str) -> Any:

@@ -7,7 +7,10 @@ models), so that it starts in a few milliseconds; the operator never loads the s
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _HOMES = {
     "SolverRequest": "challenge",

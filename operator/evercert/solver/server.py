@@ -4,141 +4,112 @@ Standard library only, so the Pod stays small. The key authorization is public b
 fetches it over plain HTTP), so it may appear in args and logs.
 """
 
+from __future__ import annotations
+
 import argparse
-import functools
-import http.client
 import json
 import signal
 import socket
 import socketserver
 import sys
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from evercert.constants import ACME_CHALLENGE_PATH, SOLVER_PORT
+from evercert.solver.http_request import Request, RequestError, read_request
+
+# Annotations only: the solver loads neither typing nor http.server (http.client, email, ssl).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 SERVER_NAME = "evercert-solver"
-MAX_REQUEST_LINE = 1024
-MAX_HEADER_BYTES = 1024
 SOCKET_TIMEOUT_SECONDS = 10.0
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-@dataclass(frozen=True)
 class Challenge:
     """What the server answers: `body` at `path`, only when the Host header names `host`."""
 
-    host: str
-    path: str
-    body: bytes
+    __slots__ = ("body", "host", "path")
+
+    def __init__(self, host: str, path: str, body: bytes) -> None:
+        self.host = host
+        self.path = path
+        self.body = body
 
 
-class SolverServer(ThreadingHTTPServer):
-    """A threading HTTP server that binds IPv4 or IPv6 and skips the reverse DNS lookup at start."""
+class SolverServer(socketserver.ThreadingTCPServer):
+    """A server with a thread per connection, bound to an IPv4 or IPv6 address."""
+
+    allow_reuse_address = True
+    daemon_threads = True
 
     def __init__(self, bind: str, port: int, challenge: Challenge) -> None:
         self.address_family = socket.AF_INET6 if ":" in bind else socket.AF_INET
-        super().__init__((bind, port), functools.partial(ChallengeHandler, challenge=challenge))
+        self.challenge = challenge
+        super().__init__((bind, port), ChallengeHandler)
 
-    def server_bind(self) -> None:
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+    @property
+    def server_port(self) -> int:
+        return int(self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         _log(event="error", client=str(client_address[0]), error=repr(sys.exc_info()[1]))
 
 
-class ChallengeHandler(BaseHTTPRequestHandler):
-    """Answers GET/HEAD of the one challenge path; every request gets its own connection."""
+class ChallengeHandler(socketserver.StreamRequestHandler):
+    """Answers one request per connection, then closes it; a silent client is dropped at `timeout`."""
 
-    protocol_version = "HTTP/1.0"
-    # Replies to malformed requests still carry a status line, rather than HTTP/0.9's bare body.
-    default_request_version = "HTTP/1.0"
     timeout = SOCKET_TIMEOUT_SECONDS
-    error_content_type = "text/plain"
-    error_message_format = "%(code)d %(message)s\n"
+    server: SolverServer
 
-    def __init__(self, *args: Any, challenge: Challenge, **kwargs: Any) -> None:
-        self.challenge = challenge
-        super().__init__(*args, **kwargs)
-
-    def handle_one_request(self) -> None:
-        """Read the request head under small limits, then answer it."""
+    def handle(self) -> None:
         try:
-            self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
-            if len(self.raw_requestline) > MAX_REQUEST_LINE:
-                self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
-                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            try:
+                request = read_request(self.rfile)
+            except RequestError as error:
+                self._reply(error.status, error.method, error.target)
                 return
-            self.rfile = _HeadReader(self.rfile, MAX_HEADER_BYTES)  # type: ignore[assignment]
-            if self.raw_requestline and self.parse_request():
-                self._answer()
+            if request is not None:
+                self._reply(status_for(request, self.server.challenge), request.method, request.target)
         except TimeoutError:
-            self.close_connection = True
+            pass
 
-    def version_string(self) -> str:
-        return SERVER_NAME
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        _log(event="request", method=self.command, path=getattr(self, "path", None), status=int(code))
-
-    def log_error(self, format: str, *args: Any) -> None:
-        """Silent: every error is also a response, and log_request already reports that."""
-
-    def _answer(self) -> None:
-        status = self._status()
-        if status is HTTPStatus.OK:
-            self._reply(status, self.challenge.body)
-        elif status is HTTPStatus.METHOD_NOT_ALLOWED:
-            self._reply(status, _status_body(status), {"Allow": "GET, HEAD"})
-        else:
-            self._reply(status, _status_body(status))
-
-    def _status(self) -> HTTPStatus:
-        if self.command not in ("GET", "HEAD"):
-            return HTTPStatus.METHOD_NOT_ALLOWED
-        if self.headers.get("Transfer-Encoding") or self.headers.get("Content-Length", "0").strip() != "0":
-            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-        # The raw target: parse_request rewrites a leading '//' to '/', and we serve one exact path.
-        target = self.requestline.split()[1]
-        if target != self.challenge.path or not self._host_matches():
-            return HTTPStatus.NOT_FOUND
-        return HTTPStatus.OK
-
-    def _host_matches(self) -> bool:
-        hosts = self.headers.get_all("Host") or []
-        return len(hosts) == 1 and host_of(hosts[0]) == self.challenge.host
-
-    def _reply(self, status: HTTPStatus, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in {"Content-Type": "text/plain", **(headers or {})}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    def _reply(self, status: HTTPStatus, method: str | None, target: str | None) -> None:
+        _log(event="request", method=method, path=target, status=status.value)
+        body = self.server.challenge.body if status is HTTPStatus.OK else _status_body(status)
+        allow = "Allow: GET, HEAD\r\n" if status is HTTPStatus.METHOD_NOT_ALLOWED else ""
+        head = (
+            f"HTTP/1.0 {status.value} {status.phrase}\r\nServer: {SERVER_NAME}\r\n"
+            f"Date: {http_date(time.time())}\r\nContent-Type: text/plain\r\n{allow}"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1")
+        self.wfile.write(head if method == "HEAD" else head + body)
 
 
-class _HeadReader:
-    """Hands out lines of a request head until `budget` bytes; then fails as a too-long header."""
+def status_for(request: Request, challenge: Challenge) -> HTTPStatus:
+    """The answer to a well-formed request: 200 only for GET/HEAD of the exact path on the host."""
+    if request.method not in ("GET", "HEAD"):
+        return HTTPStatus.METHOD_NOT_ALLOWED
+    if request.header("Transfer-Encoding") or any(n != "0" for n in request.header("Content-Length")):
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    hosts = request.header("Host")
+    if request.target != challenge.path or len(hosts) != 1 or host_of(hosts[0]) != challenge.host:
+        return HTTPStatus.NOT_FOUND
+    return HTTPStatus.OK
 
-    def __init__(self, stream: Any, budget: int) -> None:
-        self._stream = stream
-        self._left = budget
 
-    def readline(self, limit: int = -1) -> bytes:
-        line: bytes = self._stream.readline(self._left + 1)
-        self._left -= len(line)
-        if self._left < 0:
-            raise http.client.LineTooLong("request headers")
-        return line
-
-    def close(self) -> None:
-        self._stream.close()
+def http_date(seconds: float) -> str:
+    """An HTTP Date header value (RFC 9110 5.6.7), in English whatever the locale."""
+    t = time.gmtime(seconds)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )
 
 
 def host_of(host: str) -> str:
@@ -179,13 +150,25 @@ def serve(
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse the arguments of `evercert solve`."""
-    parser = argparse.ArgumentParser(prog="evercert solve", description="Answer one ACME HTTP-01 challenge.")
+    parser = argparse.ArgumentParser(
+        prog="evercert solve",
+        description="Answer one ACME HTTP-01 challenge.",
+        formatter_class=_HelpFormatter,
+    )
     parser.add_argument("--port", type=int, default=SOLVER_PORT)
     parser.add_argument("--host", required=True, help="the DNS name being validated")
     parser.add_argument("--token", required=True)
     parser.add_argument("--key-authorization", required=True)
     parser.add_argument("--bind", default="0.0.0.0", help="address to listen on; '::' for IPv6")
     return parser.parse_args(argv)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """A fixed width: argparse makes a formatter per argument, and asking the terminal's width
+    imports shutil (with zlib, bz2 and lzma) at every start. A Pod has no terminal anyway."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=100)
 
 
 def run_from_args(argv: Sequence[str]) -> int:
