@@ -16,10 +16,11 @@ import ipaddress
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -55,23 +56,27 @@ class SolverHost:
     free_addresses: list[str] = field(default_factory=list)
     solvers: dict[tuple[str, str], RunningSolver] = field(default_factory=dict)
     ending: set[asyncio.Task[None]] = field(default_factory=set)
+    # The solvers' compiled bytecode, kept between starts as an image holds it: with
+    # PYTHONDONTWRITEBYTECODE set, every start would compile evercert's modules again.
+    pycache: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="evercert-solver-pycache-"))
 
     async def watch_pods(self) -> None:
         """List solver Pods, start what is missing and stop what is gone, then follow a watch."""
         core = client.CoreV1Api(self.api)
         while True:
             try:
-                listed = await core.list_pod_for_all_namespaces(label_selector=SOLVER_LABEL)
-                alive = {(p.metadata.namespace, p.metadata.name) for p in listed.items}
+                listed = await _json(
+                    core.list_pod_for_all_namespaces(label_selector=SOLVER_LABEL, _preload_content=False)
+                )
+                pods = [kubelet.Pod.from_json(item) for item in listed.get("items") or []]
+                alive = {(pod.namespace, pod.name) for pod in pods}
                 for key in set(self.solvers) - alive:  # deleted while the watch was broken
                     await self.stop_solver(key)
-                for pod in listed.items:
+                for pod in pods:
                     await self.on_pod(pod, deleted=False)
-                # Raw events: a Pod is turned into a model only when it concerns this host (a new
-                # Pod, or one ending), not for each of its status updates.
                 response = await core.list_pod_for_all_namespaces(
                     label_selector=SOLVER_LABEL,
-                    resource_version=listed.metadata.resource_version,
+                    resource_version=(listed.get("metadata") or {}).get("resourceVersion"),
                     timeout_seconds=300,
                     watch=True,
                     _preload_content=False,
@@ -93,26 +98,25 @@ class SolverHost:
             return
         meta = raw.get("metadata") or {}
         ending = kind == "DELETED" or bool(meta.get("deletionTimestamp"))
+        # A Pod matters to this host when it is new or ending, not for each of its status updates.
         if ending or (meta.get("namespace"), meta.get("name")) not in self.solvers:
-            pod = self.api.deserialize(SimpleNamespace(data=json.dumps(raw)), "V1Pod")
-            await self.on_pod(pod, deleted=kind == "DELETED")
+            await self.on_pod(kubelet.Pod.from_json(raw), deleted=kind == "DELETED")
 
-    async def on_pod(self, pod: Any, deleted: bool) -> None:
-        key = (pod.metadata.namespace, pod.metadata.name)
-        if deleted or pod.metadata.deletion_timestamp:
+    async def on_pod(self, pod: kubelet.Pod, deleted: bool) -> None:
+        key = (pod.namespace, pod.name)
+        if deleted or pod.ending:
             # As a kubelet does, each Pod on its own: stopping one must not hold up starting the next.
             ending = asyncio.create_task(self.end(key, pod, deleted))
             self.ending.add(ending)
             ending.add_done_callback(self.ending.discard)
         elif key not in self.solvers:
-            container = pod.spec.containers[0]
-            if list(container.command or []) != SOLVER_COMMAND:
+            if pod.command != SOLVER_COMMAND:
                 log.error("refusing to run %s/%s: not evercert's solver", *key)
                 return
-            solver = self.solvers[key] = RunningSolver(key[0], key[1], dict(pod.metadata.labels or {}))
+            solver = self.solvers[key] = RunningSolver(key[0], key[1], pod.labels)
             solver.task = asyncio.create_task(self.run(solver, pod))
 
-    async def end(self, key: tuple[str, str], pod: Any, deleted: bool) -> None:
+    async def end(self, key: tuple[str, str], pod: kubelet.Pod, deleted: bool) -> None:
         await self.stop_solver(key)
         if not deleted and self.netns:
             # A kubelet confirms a bound Pod's end; until then its deletion waits.
@@ -121,16 +125,15 @@ class SolverHost:
             except client.ApiException as exc:
                 log.warning("confirming the deletion of %s/%s: %s", *key, exc.reason)
 
-    async def run(self, solver: RunningSolver, pod: Any) -> None:
+    async def run(self, solver: RunningSolver, pod: kubelet.Pod) -> None:
         """Run the Pod's solver until it exits with 0 (restartPolicy OnFailure) or the Pod goes."""
-        container = pod.spec.containers[0]
-        args = list(container.args or [])
+        args = pod.args
         restarts = 0
         try:
             if self.netns:
                 await kubelet.bind(self.api, pod)
                 solver.address = self.free_addresses.pop(0)
-                solver.port = container.ports[0].container_port
+                solver.port = pod.port
                 await ip("-n", self.netns, "addr", "add", f"{solver.address}/32", "dev", POD_INTERFACE)
             while True:
                 if not self.netns:
@@ -177,7 +180,9 @@ class SolverHost:
         else:
             solver.address = "127.0.0.1"
             command += [*without_bind(args, "--port"), f"--port={solver.port}", "--bind=127.0.0.1"]
-        return await asyncio.create_subprocess_exec(*command, stdin=asyncio.subprocess.DEVNULL)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = self.pycache
+        return await asyncio.create_subprocess_exec(*command, stdin=asyncio.subprocess.DEVNULL, env=env)
 
     def unused_port(self) -> int:
         # A solver still starting has not bound its port yet: free_port() may offer that port again.
@@ -226,6 +231,18 @@ def without_bind(args: list[str], *more: str) -> list[str]:
     return [a for a in args if not a.startswith(("--bind", *more))]
 
 
+async def _json(call: Any) -> dict[str, Any]:
+    """The JSON answer of a call made with `_preload_content=False`."""
+    response = await call
+    try:
+        body = await response.read()
+    finally:
+        response.release()
+    if not 200 <= response.status <= 299:
+        raise client.ApiException(status=response.status, reason=body.decode(errors="replace")[:200])
+    return dict(json.loads(body))
+
+
 async def ip(*args: str) -> None:
     process = await asyncio.create_subprocess_exec("ip", *args, stderr=asyncio.subprocess.PIPE)
     _, err = await process.communicate()
@@ -260,6 +277,7 @@ async def serve(options: argparse.Namespace) -> None:
         for watcher in watchers:
             watcher.cancel()
         await host.stop_all()
+        shutil.rmtree(host.pycache, ignore_errors=True)
         if runner:
             await runner.cleanup()
 
