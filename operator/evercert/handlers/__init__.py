@@ -1,8 +1,8 @@
 """kopf wiring only: importing this package registers every handler."""
 
-from . import memories, readiness
+from . import event_only, readiness
 
-memories.install()
+event_only.install()
 readiness.install()
 
 from . import certificates, issuers, secrets, shims, startup, workloads  # noqa: E402

@@ -12,6 +12,7 @@ from ..api.issuer import IssuerKey
 from ..certificates import reporting
 from ..runtime import Runtime
 from ..solver import presenting
+from . import shims
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ async def certificate_event(
     memo: kopf.Memo,
     issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
     cluster_issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
+    ingress_requests: shims.Requests,
+    gateway_requests: shims.Requests,
     **_: Any,
 ) -> None:
     runtime: Runtime = memo.runtime
@@ -36,7 +39,8 @@ async def certificate_event(
             runtime.scheduler.forget(key)
         # Garbage collection would remove them too (owner references), but only when it runs.
         await presenting.clean_up(runtime.kube, *key)
-        return
-    runtime.own_writes.body_changed(*key)
-    if runtime.certificates.observe(body):
-        runtime.look_again(key)
+    else:
+        runtime.own_writes.body_changed(*key)
+        if runtime.certificates.observe(body):
+            runtime.look_again(key)
+    await shims.certificate_changed(body, memo, ingress_requests, gateway_requests)

@@ -88,11 +88,11 @@ async def gateway_changed(body: kopf.Body, memo: kopf.Memo, gateway_requests: Re
         await _shim(memo, GATEWAY).owner_changed(body, gateway_requests, _certificates(memo, GATEWAY))
 
 
-# Registered after handlers/certificates.py's handler, which puts the body into the store first.
-@kopf.on.event(*CERTIFICATES)
-async def shim_certificate_changed(
-    body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, gateway_requests: Requests, **_: Any
+async def certificate_changed(
+    body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, gateway_requests: Requests
 ) -> None:
+    """A Certificate event, after handlers/certificates.py put the body into the store (one kopf handler
+    per Certificate event: kopf's cost is per handler called)."""
     memo.shim_indexes[INGRESS.kind] = ingress_requests
     memo.shim_indexes[GATEWAY.kind] = gateway_requests
     if await _serves(memo, body.metadata.namespace):

@@ -27,7 +27,6 @@ DEPLOYMENTS = ("apps", "v1", "deployments")
 STATEFUL_SETS = ("apps", "v1", "statefulsets")
 DAEMON_SETS = ("apps", "v1", "daemonsets")
 ANNOTATED = {constants.ANNOTATION_RELOAD_ON_RENEWAL: kopf.PRESENT}
-MANAGED = {constants.LABEL_MANAGED_BY: constants.MANAGED_BY}
 REASON_RESTARTED = "RestartedForRenewal"
 RETRY_AFTER_API_ERROR = 10.0
 
@@ -96,14 +95,10 @@ def primed(memo: kopf.Memo) -> None:
         runtime.serving.spawn(sync(memo, namespace, list(workloads.get(namespace, [])), workloads))
 
 
-@kopf.on.event("", "v1", "secrets", labels=MANAGED)
-async def reload_secret_changed(
-    body: kopf.Body,
-    memo: kopf.Memo,
-    type: str | None,
-    reloadable_workloads: Workloads,
-    **_: Any,
+async def secret_changed(
+    body: kopf.Body, memo: kopf.Memo, type: str | None, reloadable_workloads: Workloads
 ) -> None:
+    """A managed Secret's event (from handlers/secrets.py): re-plan the namespace's workloads."""
     if type is None or type == "DELETED":  # the initial listing: each workload's own event plans it
         return
     namespace = body.metadata.namespace

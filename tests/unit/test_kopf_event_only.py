@@ -1,19 +1,23 @@
-"""kopf's per-object records (handlers/memories.py): dropped after each event for resources that have
+"""kopf's per-object records (handlers/event_only.py): dropped after each event for resources that have
 nothing but event handlers, kept where kopf reads them again or where a handler or an error left
 something in them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import kopf
 import pytest
+from kopf._cogs.configs.configuration import OperatorSettings
 from kopf._cogs.structs import ephemera, references
+from kopf._core.actions import lifecycles
+from kopf._core.engines.indexing import OperatorIndexers
 from kopf._core.intents.registries import OperatorRegistry
-from kopf._core.reactor import inventory
+from kopf._core.reactor import inventory, processing
 
-from evercert.handlers import memories
+from evercert.handlers import event_only
 
 CERTIFICATES = references.Resource("evercert.dev", "v1", "certificates", namespaced=True)
 ISSUERS = references.Resource("evercert.dev", "v1", "issuers", namespaced=True)
@@ -46,12 +50,12 @@ def resumed(resource: references.Resource) -> Callable[[OperatorRegistry], Any]:
 
 def test_only_resources_with_nothing_but_event_handlers_qualify() -> None:
     registry = registry_with(on_event(CERTIFICATES), on_event(ISSUERS), resumed(ISSUERS))
-    assert memories.events_only(registry, CERTIFICATES)
-    assert not memories.events_only(registry, ISSUERS)
-    assert not memories.events_only(
+    assert event_only.events_only(registry, CERTIFICATES)
+    assert not event_only.events_only(registry, ISSUERS)
+    assert not event_only.events_only(
         registry_with(on_event(CERTIFICATES), indexed(CERTIFICATES)), CERTIFICATES
     )
-    assert not memories.events_only(registry_with(), CERTIFICATES)
+    assert not event_only.events_only(registry_with(), CERTIFICATES)
 
 
 def body(uid: str) -> dict[str, Any]:
@@ -75,8 +79,8 @@ async def handle(
     ) -> None:
         leave(await memories.recall(raw_event["object"], memobase=memobase))
 
-    monkeypatch.setattr(memories, "_process", process)
-    await memories._process_then_forget(
+    monkeypatch.setattr(event_only, "_process", process)
+    await event_only._process_then_forget(
         registry=registry,
         memories=store,
         resource=resource,
@@ -105,3 +109,44 @@ async def test_records_are_dropped_after_the_event_unless_something_is_left_in_t
     )
 
     assert set(store._items) == {"issuer", "memo", "backoff"}
+
+
+async def run_through_kopf(registry: OperatorRegistry, resource: references.Resource, uid: str) -> int:
+    """One event through kopf's own processing (with evercert's changes installed); how many times kopf
+    built an object's essence for diffing."""
+    settings = OperatorSettings()
+    built = 0
+    build = settings.persistence.diffbase_storage.build
+
+    def counted(**kwargs: Any) -> Any:
+        nonlocal built
+        built += 1
+        return build(**kwargs)
+
+    settings.persistence.diffbase_storage.build = counted  # type: ignore[method-assign]
+    await processing.process_resource_event(
+        lifecycle=lifecycles.all_at_once,
+        registry=registry,
+        settings=settings,
+        indexers=OperatorIndexers(),
+        memories=inventory.ResourceMemories(),
+        memobase=ephemera.Memo(),
+        resource=resource,
+        raw_event={"type": "MODIFIED", "object": body(uid)},
+        event_queue=asyncio.Queue(),
+    )
+    return built
+
+
+async def test_kopf_calls_the_event_handlers_without_diffing_kinds_that_have_nothing_else() -> None:
+    seen: list[tuple[str, str]] = []
+    registry = OperatorRegistry()
+    for resource in (CERTIFICATES, ISSUERS):
+        kopf.on.event(resource.group, resource.version, resource.plural, registry=registry)(
+            lambda body, resource=resource, **_: seen.append((resource.plural, body["metadata"]["uid"]))
+        )
+    kopf.on.resume(ISSUERS.group, ISSUERS.version, ISSUERS.plural, registry=registry)(lambda **_: None)
+
+    assert await run_through_kopf(registry, CERTIFICATES, "c1") == 0
+    assert await run_through_kopf(registry, ISSUERS, "i1") == 1
+    assert seen == [("certificates", "c1"), ("issuers", "i1")]

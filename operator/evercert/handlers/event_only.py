@@ -1,11 +1,14 @@
-"""kopf's per-object memory, kept only where kopf reads it again.
+"""Kinds with nothing but event handlers (evercert's Certificates and tls Secrets, 10,000 of each on a
+large fleet): kopf's work for change handlers and daemons, skipped where it has no reader.
 
-kopf keeps a record of every object it has seen (a memo, an error throttler, daemon and indexing
-state, about 0.9 KB) until the object is deleted. For a resource that has nothing but event handlers
-(evercert's Certificates and tls Secrets, 10,000 of each on a large fleet) kopf never reads that record
-after the event is handled, so it is dropped then, unless it still throttles errors. A resource with
-an index, a daemon, a timer or a change handler keeps kopf's records as they are. Installed once,
-when the handlers are imported (kopf binds its event processor later, in `kopf.run`).
+- kopf keeps a record of every object it has seen (a memo, an error throttler, daemon and indexing
+  state, about 0.9 KB) until the object is deleted. For these kinds it never reads it again after the
+  event is handled, so it is dropped then, unless it still throttles errors.
+- For every event kopf builds the object's "essence" (a deep copy) and diffs it with the last one it
+  handled, for change handlers and daemons only: for these kinds only the event's cause is detected.
+
+A kind with an index, a daemon, a timer or a change handler is handled by kopf as it is. Installed
+once, when the handlers are imported (kopf binds its event processor later, in `kopf.run`).
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from kopf._cogs.structs import references
+from kopf._core.intents import causes
 from kopf._core.intents.registries import OperatorRegistry
 from kopf._core.reactor import inventory, processing
 
 _process = processing.process_resource_event
+_detect_causes = processing._detect_causes
 
 
 def events_only(registry: OperatorRegistry, resource: references.Resource) -> bool:
@@ -63,5 +68,42 @@ async def _process_then_forget(
             await memories.forget(body)
 
 
+def _detect_event_cause(
+    *,
+    indexers: Any,
+    registry: OperatorRegistry,
+    resource: references.Resource,
+    raw_event: Any,
+    body: Any,
+    patch: Any,
+    memory: inventory.ResourceMemory,
+    local_logger: Any,
+    **kwargs: Any,
+) -> Any:
+    if not events_only(registry, resource):
+        return _detect_causes(
+            indexers=indexers,
+            registry=registry,
+            resource=resource,
+            raw_event=raw_event,
+            body=body,
+            patch=patch,
+            memory=memory,
+            local_logger=local_logger,
+            **kwargs,
+        )
+    watching = causes.detect_watching_cause(
+        raw_event=raw_event,
+        resource=resource,
+        indices=indexers.indices,
+        logger=local_logger,
+        patch=patch,
+        body=body,
+        memo=memory.memo,
+    )
+    return processing._Causes(watching, None, None)
+
+
 def install() -> None:
     processing.process_resource_event = _process_then_forget  # type: ignore[assignment]
+    processing._detect_causes = _detect_event_cause  # type: ignore[assignment]
