@@ -19,9 +19,10 @@ ISSUER = "local-pebble"
 Key = tuple[str, str]
 
 
-def certificate(namespace: str, name: str) -> dict[str, Any]:
-    """A plain one-name Certificate from the local Pebble, with the defaults users get (RSA 2048)."""
-    return {
+def certificate(namespace: str, name: str, private_key: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A plain one-name Certificate from the local Pebble, with the defaults users get (RSA 2048) unless
+    `private_key` (its spec.privateKey) says otherwise."""
+    manifest: dict[str, Any] = {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Certificate",
         "metadata": {"name": name, "namespace": namespace},
@@ -31,6 +32,9 @@ def certificate(namespace: str, name: str) -> dict[str, Any]:
             "issuerRef": {"name": ISSUER, "kind": "ClusterIssuer"},
         },
     }
+    if private_key is not None:
+        manifest["spec"]["privateKey"] = private_key
+    return manifest
 
 
 async def bounded(jobs: Iterable[Awaitable[Any]], concurrency: int) -> None:
@@ -52,10 +56,14 @@ async def create_namespace(api: client.ApiClient, name: str) -> None:
             raise
 
 
-async def create_certificates(api: client.ApiClient, namespace: str, names: list[str]) -> None:
+async def create_certificates(
+    api: client.ApiClient, namespace: str, names: list[str], private_key: dict[str, Any] | None = None
+) -> None:
     custom = client.CustomObjectsApi(api)
     jobs = (
-        custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, certificate(namespace, n))
+        custom.create_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, certificate(namespace, n, private_key)
+        )
         for n in names
     )
     await bounded(jobs, concurrency=16)
