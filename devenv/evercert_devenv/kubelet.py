@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,12 +136,18 @@ async def confirm_deletion(api: client.ApiClient, pod: Pod) -> None:
             raise
 
 
-async def _sent(call: Any) -> None:
-    """Await a call made with `_preload_content=False`: its answer is not read, only its status."""
+async def _sent(call: Any) -> bytes:
+    """The body of the answer to a call made with `_preload_content=False`; ApiException unless 2xx."""
     response = await call
     try:
-        body = await response.read()
+        body: bytes = await response.read()
     finally:
         response.release()
     if not 200 <= response.status <= 299:
         raise client.ApiException(status=response.status, reason=body.decode(errors="replace")[:200])
+    return body
+
+
+async def read_json(call: Any) -> dict[str, Any]:
+    """The JSON answer of a call made with `_preload_content=False`."""
+    return dict(json.loads(await _sent(call)))

@@ -8,8 +8,10 @@ addresses exist only on that pair: the host does not forward, and the namespace 
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import ipaddress
+import logging
 import os
 import shutil
 import subprocess
@@ -23,6 +25,8 @@ LOCK_DIR = Path("/run/evercert-podnetwork")
 POD_INTERFACE = "eth0"  # its name inside the namespace
 FIRST_POD_HOST = 16  # the host end is .1, the inner end .2; Pods get addresses from here on
 
+log = logging.getLogger("evercert_devenv.podnetwork")
+
 
 class PodNetworkUnavailable(RuntimeError):
     """The namespace cannot be made here (not root, no `ip`, no free slot, or the kernel refused)."""
@@ -33,6 +37,14 @@ def ip(*args: str) -> None:
     result = subprocess.run(["ip", *args], capture_output=True, text=True)
     if result.returncode != 0:
         raise PodNetworkUnavailable(f"ip {' '.join(args)}: {result.stderr.strip()}")
+
+
+async def run_ip(*args: str) -> None:
+    """`ip` with these arguments, from an event loop; a failure is logged, not raised."""
+    process = await asyncio.create_subprocess_exec("ip", *args, stderr=asyncio.subprocess.PIPE)
+    _, err = await process.communicate()
+    if process.returncode != 0:
+        log.warning("ip %s: %s", " ".join(args), err.decode().strip())
 
 
 def pod_addresses(subnet: ipaddress.IPv4Network) -> list[str]:

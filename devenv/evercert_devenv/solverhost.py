@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 from kubernetes_asyncio import client, config
 
-from . import kubelet
+from . import kubelet, podnetwork
 from .podnetwork import POD_INTERFACE, pod_addresses
 from .processes import free_port
 from .solverrouting import Router
@@ -65,7 +65,7 @@ class SolverHost:
         core = client.CoreV1Api(self.api)
         while True:
             try:
-                listed = await _json(
+                listed = await kubelet.read_json(
                     core.list_pod_for_all_namespaces(label_selector=SOLVER_LABEL, _preload_content=False)
                 )
                 pods = [kubelet.Pod.from_json(item) for item in listed.get("items") or []]
@@ -134,7 +134,9 @@ class SolverHost:
                 await kubelet.bind(self.api, pod)
                 solver.address = self.free_addresses.pop(0)
                 solver.port = pod.port
-                await ip("-n", self.netns, "addr", "add", f"{solver.address}/32", "dev", POD_INTERFACE)
+                await podnetwork.run_ip(
+                    "-n", self.netns, "addr", "add", f"{solver.address}/32", "dev", POD_INTERFACE
+                )
             while True:
                 if not self.netns:
                     solver.port = self.unused_port()
@@ -210,7 +212,9 @@ class SolverHost:
             solver.process.terminate()
             await solver.process.wait()
         if self.netns and solver.address:
-            await ip("-n", self.netns, "addr", "del", f"{solver.address}/32", "dev", POD_INTERFACE)
+            await podnetwork.run_ip(
+                "-n", self.netns, "addr", "del", f"{solver.address}/32", "dev", POD_INTERFACE
+            )
             self.free_addresses.append(solver.address)  # reused last: old EndpointSlices fade first
             solver.address = ""
 
@@ -229,25 +233,6 @@ class SolverHost:
 def without_bind(args: list[str], *more: str) -> list[str]:
     """The Pod's args without its listening address (and without the other flags named in `more`)."""
     return [a for a in args if not a.startswith(("--bind", *more))]
-
-
-async def _json(call: Any) -> dict[str, Any]:
-    """The JSON answer of a call made with `_preload_content=False`."""
-    response = await call
-    try:
-        body = await response.read()
-    finally:
-        response.release()
-    if not 200 <= response.status <= 299:
-        raise client.ApiException(status=response.status, reason=body.decode(errors="replace")[:200])
-    return dict(json.loads(body))
-
-
-async def ip(*args: str) -> None:
-    process = await asyncio.create_subprocess_exec("ip", *args, stderr=asyncio.subprocess.PIPE)
-    _, err = await process.communicate()
-    if process.returncode != 0:
-        log.warning("ip %s: %s", " ".join(args), err.decode().strip())
 
 
 async def serve(options: argparse.Namespace) -> None:
