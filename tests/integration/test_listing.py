@@ -3,10 +3,13 @@ evercert's tls Secrets and every Certificate, in one namespace or cluster-wide."
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from evercert.kube import listing
 from evercert.kube.client import Kube
+from evercert_devenv.environment import LocalEnvironment
 
 pytestmark = pytest.mark.integration
 
@@ -56,3 +59,24 @@ async def test_lists_managed_tls_secrets_and_certificates_over_several_pages(
     assert await listing.certificates(kube, [namespace]) == certificates
     assert certificates <= await listing.certificates(kube)
     assert await listing.certificates(kube, ["no-such-namespace"]) == set()
+
+
+async def test_namespace_patterns_list_cluster_wide_and_keep_what_kopf_would_watch(
+    kube: Kube, env: LocalEnvironment
+) -> None:
+    """`EVERCERT_NAMESPACES=team-*`: a LIST of `team-*` as a namespace would find nothing."""
+    run = uuid.uuid4().hex[:6]
+    matching, other = [f"glob-{run}-a", f"glob-{run}-b"], f"plain-{run}"
+    try:
+        for ns in [*matching, other]:
+            env.controlplane.kubectl("create", "namespace", ns)
+            await certificate(kube, ns, "web")
+            await secret(kube, ns, "web-tls", "kubernetes.io/tls", MANAGED)
+        patterns = [f"glob-{run}-*"]
+        assert await listing.certificates(kube, patterns) == {(ns, "web") for ns in matching}
+        assert await listing.managed_tls_secrets(kube, patterns) == {(ns, "web-tls") for ns in matching}
+        excluding = [f"glob-{run}-*, !glob-{run}-b"]  # one pattern of kopf's: globs, then exclusions
+        assert await listing.certificates(kube, excluding) == {(matching[0], "web")}
+    finally:
+        for ns in [*matching, other]:
+            env.controlplane.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found")

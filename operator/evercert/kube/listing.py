@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
+from kopf._cogs.structs.references import match_namespace, select_specific_namespaces
+
 from .. import constants
 from .client import Kube
 
@@ -39,17 +41,37 @@ async def names(list_call: Callable[..., Awaitable[Any]]) -> set[Key]:
 async def managed_tls_secrets(kube: Kube, namespaces: Iterable[str] = ()) -> set[Key]:
     """evercert's tls Secrets, cluster-wide or in the operator's namespaces."""
     core, selectors = kube.core, {"label_selector": MANAGED, "field_selector": TLS_SECRETS}
-    calls = [partial(core.list_namespaced_secret, ns, **selectors) for ns in namespaces]
-    return await _union(calls or [partial(core.list_secret_for_all_namespaces, **selectors)])
+    return await _in_scope(
+        namespaces,
+        lambda ns: partial(core.list_namespaced_secret, ns, **selectors),
+        partial(core.list_secret_for_all_namespaces, **selectors),
+    )
 
 
 async def certificates(kube: Kube, namespaces: Iterable[str] = ()) -> set[Key]:
     """Every Certificate, cluster-wide or in the operator's namespaces."""
     custom, kind = kube.custom, (constants.GROUP, constants.VERSION)
-    calls = [
-        partial(custom.list_namespaced_custom_object, *kind, ns, constants.CERTIFICATES) for ns in namespaces
-    ]
-    return await _union(calls or [partial(custom.list_cluster_custom_object, *kind, constants.CERTIFICATES)])
+    return await _in_scope(
+        namespaces,
+        lambda ns: partial(custom.list_namespaced_custom_object, *kind, ns, constants.CERTIFICATES),
+        partial(custom.list_cluster_custom_object, *kind, constants.CERTIFICATES),
+    )
+
+
+async def _in_scope(
+    namespaces: Iterable[str],
+    in_namespace: Callable[[str], Callable[..., Awaitable[Any]]],
+    everywhere: Callable[..., Awaitable[Any]],
+) -> set[Key]:
+    """One LIST per namespace when they are all names; one cluster-wide LIST when there are none, or
+    when one is a pattern (`team-*`, `!kube-*`: kopf watches what matches), kept to what matches."""
+    namespaces = list(namespaces)
+    if not namespaces:
+        return await names(everywhere)
+    if set(namespaces) == set(select_specific_namespaces(namespaces)):
+        return await _union(in_namespace(ns) for ns in namespaces)
+    found = await names(everywhere)
+    return {key for key in found if any(match_namespace(key[0], pattern) for pattern in namespaces)}
 
 
 async def _union(calls: Iterable[Callable[..., Awaitable[Any]]]) -> set[Key]:
