@@ -31,16 +31,19 @@ async def certificate_event(
     runtime: Runtime = memo.runtime
     runtime.indexes.issuers, runtime.indexes.cluster_issuers = issuers_index, cluster_issuers_index
     key = (body.metadata.namespace, body.metadata.name)
-    if type == "DELETED":
-        runtime.certificates.forget(key)
-        reporting.forget(*key)
-        runtime.own_writes.forget(*key)
-        if runtime.scheduler is not None:
-            runtime.scheduler.forget(key)
-        # Garbage collection would remove them too (owner references), but only when it runs.
-        await presenting.clean_up(runtime.kube, *key)
-    else:
-        runtime.own_writes.body_changed(*key)
-        if runtime.certificates.observe(body):
-            runtime.look_again(key)
-    await shims.certificate_changed(body, memo, ingress_requests, gateway_requests)
+    try:
+        if type == "DELETED":
+            runtime.certificates.forget(key)
+            reporting.forget(*key)
+            runtime.own_writes.forget(*key)
+            if runtime.scheduler is not None:
+                runtime.scheduler.forget(key)
+            # Garbage collection would remove them too (owner references), but only when it runs.
+            await presenting.clean_up(runtime.kube, *key)
+        else:
+            runtime.own_writes.body_changed(*key)
+            if runtime.certificates.observe(body):
+                runtime.look_again(key)
+    finally:
+        # The shims plan with the store as it is now, even when the clean-up above failed.
+        await shims.certificate_changed(body, memo, ingress_requests, gateway_requests)
