@@ -13,6 +13,7 @@ once, when the handlers are imported (kopf binds its event processor later, in `
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from kopf._cogs.structs import references
@@ -24,10 +25,20 @@ _process = processing.process_resource_event
 _detect_causes = processing._detect_causes
 
 
+# Asked twice per event; kopf's handlers are all registered when evercert.handlers is imported.
+_kinds: weakref.WeakKeyDictionary[OperatorRegistry, dict[references.Resource, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def events_only(registry: OperatorRegistry, resource: references.Resource) -> bool:
     """True when `resource` has event handlers and no handler that reads kopf's memory again."""
-    others = (registry._indexing, registry._spawning, registry._changing, registry._webhooks)
-    return registry._watching.has_handlers(resource) and not any(r.has_handlers(resource) for r in others)
+    known = _kinds.setdefault(registry, {})
+    if resource not in known:
+        others = (registry._indexing, registry._spawning, registry._changing, registry._webhooks)
+        watched = registry._watching.has_handlers(resource)
+        known[resource] = watched and not any(r.has_handlers(resource) for r in others)
+    return known[resource]
 
 
 def idle(memory: inventory.ResourceMemory, memobase: Any) -> bool:
