@@ -105,3 +105,13 @@ async def test_a_secret_of_that_name_without_a_next_key_is_replaced() -> None:
     assert key_pem.startswith(b"-----BEGIN PRIVATE KEY-----")
     assert kube.core.calls == ["create web-next-key", "get web-next-key", "replace web-next-key"]
     assert base64.b64decode(kube.core.secrets["web-next-key"]["data"]["tls.key"]) == key_pem
+
+
+async def test_an_issuance_resuming_its_order_reads_its_key_first_and_makes_none(monkeypatch: Any) -> None:
+    made: list[str] = []
+    monkeypatch.setattr(next_key, "generate_private_key", lambda *args: made.append("key"))
+    kept = pem_of(generate_private_key("ECDSA", 256))
+    kube = FakeKube(stored_secret({"evercert.dev/next-private-key": "true"}, kept))
+    key_pem, _ = await next_key.next_private_key(kube, parse_certificate(SPEC), None, resuming=True)  # type: ignore[arg-type]
+    assert key_pem == kept and made == []
+    assert kube.core.calls == ["get web-next-key"]

@@ -40,7 +40,8 @@ async def issue(
 
     `secret` is the tls Secret as read at the look (None: absent); it is written over only if it has
     not changed since (its resourceVersion goes with the write)."""
-    key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret)
+    resuming = stored_order is not None
+    key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret, resuming)
     faults.checkpoint("key-created")
     csr_pem = build_csr(key, spec.dns_names, spec.common_name, spec.ip_addresses)
     order = await ordering.resume_or_create(

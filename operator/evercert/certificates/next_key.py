@@ -27,35 +27,50 @@ def next_key_secret_name(certificate_name: str) -> str:
 
 
 async def next_private_key(
-    kube: Kube, spec: CertificateSpec, secret: Mapping[str, Any] | None
+    kube: Kube, spec: CertificateSpec, secret: Mapping[str, Any] | None, resuming: bool = False
 ) -> tuple[bytes, PrivateKey]:
     """Reused per rotationPolicy Never, else the one kept in its Secret, else a new one stored there.
 
-    The new key's Secret is created first: only when one exists already (an issuance resumed after a
-    crash) is it read, and its key taken, so an issuance costs no read. Keys read back from a Secret are
-    loaded with all checks; a fresh one needs none (they cost ~45 ms)."""
+    A new issuance creates the key's Secret without reading first: only when one exists already (a
+    crash after the key was made) is it read, and its key taken. An issuance `resuming` an order reads
+    first, as its key is most likely there. Keys read back from a Secret are loaded with all checks; a
+    fresh one needs none (they cost ~45 ms)."""
     reusable = key_reusable(secret, spec)
     if reusable:
         return reusable, load_private_key_pem(reusable)
+    stored = await read_secret(kube, spec.namespace, next_key_secret_name(spec.name)) if resuming else None
+    kept = _kept_key(stored)
+    if kept is not None:
+        return kept
     # An RSA key takes tens of milliseconds; cryptography releases the GIL meanwhile, so in a thread it
     # keeps the event loop (every other look and issuance) going, on the other core if there is one.
     key = await asyncio.to_thread(generate_private_key, spec.private_key.algorithm, spec.private_key.size)
     key_pem = private_key_to_pem(key)
-    try:
-        await create_or_replace_secret(kube, spec.namespace, next_key_secret(spec, key_pem, None))
-        return key_pem, key
-    except ApiException as exc:
-        if exc.status != 409:
-            raise
-    stored = await read_secret(kube, spec.namespace, next_key_secret_name(spec.name))
-    if stored is not None:
-        kept = decode_field(stored, constants.PRIVATE_KEY_FIELD)
-        labels = (stored.get("metadata") or {}).get("labels") or {}
-        if kept and labels.get(constants.LABEL_NEXT_KEY) == "true":
-            return kept, load_private_key_pem(kept)
-    # Not a next key (or gone meanwhile): the fresh one takes its place.
+    if not resuming:
+        try:
+            await create_or_replace_secret(kube, spec.namespace, next_key_secret(spec, key_pem, None))
+            return key_pem, key
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+        stored = await read_secret(kube, spec.namespace, next_key_secret_name(spec.name))
+        kept = _kept_key(stored)
+        if kept is not None:
+            return kept
+    # None there, or not a next key (or gone meanwhile): the fresh one takes its place.
     await create_or_replace_secret(kube, spec.namespace, next_key_secret(spec, key_pem, stored))
     return key_pem, key
+
+
+def _kept_key(stored: Mapping[str, Any] | None) -> tuple[bytes, PrivateKey] | None:
+    """The key a next-key Secret holds, if it is one."""
+    if stored is None:
+        return None
+    key_pem = decode_field(stored, constants.PRIVATE_KEY_FIELD)
+    labels = (stored.get("metadata") or {}).get("labels") or {}
+    if not key_pem or labels.get(constants.LABEL_NEXT_KEY) != "true":
+        return None
+    return key_pem, load_private_key_pem(key_pem)
 
 
 def next_key_secret(
