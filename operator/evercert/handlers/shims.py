@@ -29,7 +29,6 @@ from ..runtime import Runtime
 INGRESSES = (constants.INGRESS_GROUP, constants.INGRESS_VERSION, constants.INGRESSES)
 USERS_INGRESSES = {constants.LABEL_SOLVER: kopf.ABSENT}  # the solver's own Ingresses are not asking
 GATEWAYS = (constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, constants.GATEWAYS)
-CERTIFICATES = (constants.GROUP, constants.VERSION, constants.CERTIFICATES)
 
 Requests = kopf.Index[str, ShimRequest]
 
