@@ -66,11 +66,11 @@ async def _in_scope(
     """One LIST per namespace when they are all names; one cluster-wide LIST when there are none, or
     when one is a pattern (`team-*`, `!kube-*`: kopf watches what matches), kept to what matches."""
     namespaces = list(namespaces)
-    if not namespaces:
-        return await names(everywhere)
-    if set(namespaces) == set(select_specific_namespaces(namespaces)):
+    if namespaces and set(namespaces) == set(select_specific_namespaces(namespaces)):
         return await _union(in_namespace(ns) for ns in namespaces)
     found = await names(everywhere)
+    if not namespaces:
+        return found
     return {key for key in found if any(match_namespace(key[0], pattern) for pattern in namespaces)}
 
 
