@@ -24,6 +24,7 @@ PRIVATE_KEY_MISMATCH = "PrivateKeyMismatch"
 MANUALLY_TRIGGERED = "ManuallyTriggered"
 EXPIRED = "Expired"
 RENEWING = "Renewing"
+RENEWED_OUTSIDE_WINDOW = "RenewedOutsideWindow"  # spec.renewal.windows: none opened before the deadline
 ISSUANCE_TEXT = {
     DOES_NOT_EXIST: "the Secret does not exist yet",
     MISSING_DATA: "the Secret lacks a readable certificate or key",
@@ -34,9 +35,13 @@ ISSUANCE_TEXT = {
     MANUALLY_TRIGGERED: "a renewal was requested",
     EXPIRED: "the certificate has expired",
     RENEWING: "the renewal time has come",
+    RENEWED_OUTSIDE_WINDOW: (
+        "the renewal time has come and no renewal window opened before half the time to expiry had "
+        "passed: renewing outside the windows so that the certificate does not expire"
+    ),
 }
 # While these are the reason, the certificate in the Secret is still good to serve.
-STILL_SERVING = (RENEWING, MANUALLY_TRIGGERED)
+STILL_SERVING = (RENEWING, MANUALLY_TRIGGERED, RENEWED_OUTSIDE_WINDOW)
 
 # Errors a user or the outside world can cause (see errors.py)
 FAILED = "Failed"

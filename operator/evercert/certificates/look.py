@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .. import reasons
 from ..api.certificate import CertificateSpec
 from ..issuers.session import AcmeSession
-from . import renewal_info
+from . import renewal_info, windows
 from .status import CertificateStatus, RenewalInfo
 from .tls_secret import SecretContents
 from .trigger import certificate_renewal_time, issuance_reason
@@ -50,7 +50,7 @@ async def take_look(
         return Look(spec, served, reason, renew_at)
     default = certificate_renewal_time(spec, served)
     if session is None:
-        return Look(spec, served, reason, default)
+        return _look_in_windows(spec, served, default, now)
     record = renewal_info.stored_window(status.renewal_info, served.info.serial_hex, now)
     if record is None:
         record = await renewal_info.fetch_record(session, served, now)
@@ -58,4 +58,20 @@ async def take_look(
         record, f"{spec.namespace}/{spec.name}/{served.info.serial_hex}"
     )
     renew_at = min(suggested, served.info.not_after) if suggested else default
-    return Look(spec, served, issuance_reason(spec, served, now, renew_at), renew_at, record)
+    return _look_in_windows(spec, served, renew_at, now, record)
+
+
+def _look_in_windows(
+    spec: CertificateSpec,
+    served: SecretContents,
+    due: datetime.datetime,
+    now: datetime.datetime,
+    record: RenewalInfo | None = None,
+) -> Look:
+    """A good certificate due at `due`: its renewal waits for the spec's next renewal window."""
+    assert served.info is not None
+    timing = windows.renewal_timing(spec.renewal_windows, due, served.info.not_after, now)
+    reason = issuance_reason(spec, served, now, timing.renew_at)
+    if reason == reasons.RENEWING and timing.outside_window:
+        reason = reasons.RENEWED_OUTSIDE_WINDOW
+    return Look(spec, served, reason, timing.renew_at, record)

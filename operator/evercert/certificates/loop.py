@@ -20,7 +20,7 @@ from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuo
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import fallback, issuing, ordering, quota, renewal_info, reporting, transitions
+from . import fallback, issuing, ordering, quota, renewal_info, reporting, transitions, window_check
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
@@ -71,6 +71,7 @@ async def reconcile(
     generation = int(meta.get("generation") or 0)
     try:
         spec = parse_certificate(body)
+        window_check.check_windows(spec, status.not_before, status.not_after, runtime.clock.now())
     except InvalidSpec as exc:
         transition = transitions.failed(status, exc, runtime.clock.now(), generation, runtime.retry)
         await apply(runtime, body, transition)

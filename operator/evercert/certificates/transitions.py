@@ -63,6 +63,8 @@ def issuing(status: CertificateStatus, look: Look, now: datetime.datetime) -> Tr
         conds = conditions.with_condition(
             conds, reasons.READY, False, reason, message, look.spec.generation, now
         )
+    if look.reason == reasons.RENEWED_OUTSIDE_WINDOW:  # the user's windows are overruled: say so loudly
+        return Transition(fields.with_conditions(conds), Event("Warning", look.reason, message))
     return Transition(fields.with_conditions(conds), Event("Normal", reasons.ISSUING_EVENT, message))
 
 
