@@ -293,3 +293,12 @@ def test_a_renewal_waiting_for_the_order_quota_stays_ready() -> None:
     conds = waiting.patch["conditions"]
     assert condition(conds, "Ready")["status"] == "True"
     assert condition(conds, "Issuing")["reason"] == reasons.WAITING_FOR_ORDER_QUOTA
+
+
+def test_a_renewal_outside_the_windows_keeps_ready_and_warns() -> None:
+    status = parse_status({"conditions": [READY_TRUE]})
+
+    t = transitions.issuing(status, look(reasons.RENEWED_OUTSIDE_WINDOW), NOW)
+
+    check(t, Expect("True", "Ready", "True", ("Warning", reasons.RENEWED_OUTSIDE_WINDOW)))
+    assert t.event is not None and "no renewal window opened" in t.event.message
