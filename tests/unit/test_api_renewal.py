@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from evercert.api.certificate import parse_certificate
+from evercert.api.durations import GO_DURATION_PATTERN
+from evercert.api.renewal import MAX_WINDOWS, RENEWAL_POLICIES
 from evercert.errors import InvalidSpec
+
+from .test_crds import schema
 
 
 def parse(renewal: Any) -> Any:
@@ -75,3 +79,12 @@ def test_a_bad_renewal_section_names_the_field(renewal, says) -> None:
         parse(renewal)
 
     assert says in error.value.message
+
+
+def test_the_crd_admits_what_the_parser_reads() -> None:
+    renewal = schema("certificates", "spec", "renewal")
+    window = schema("certificates", "spec", "renewal", "windows", "items")
+    assert tuple(renewal["properties"]["policy"]["enum"]) == RENEWAL_POLICIES
+    assert renewal["properties"]["windows"]["maxItems"] == MAX_WINDOWS
+    assert window["properties"]["windowDuration"]["pattern"] == GO_DURATION_PATTERN
+    assert set(window["required"]) == {"cron", "windowDuration"}
