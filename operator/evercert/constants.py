@@ -47,6 +47,7 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 GATEWAY_VERSION = "v1"
 GATEWAY_API_VERSION = f"{GATEWAY_GROUP}/{GATEWAY_VERSION}"
 GATEWAYS = "gateways"
+LISTENER_SETS = "listenersets"  # standard channel (gateway.networking.k8s.io/v1) since Gateway API v1.5
 HTTPROUTES = "httproutes"
 
 # Annotations users set on Ingresses (the ingress-shim); the Certificate fields they set are named alike.

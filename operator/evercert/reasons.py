@@ -7,6 +7,7 @@ READY = "Ready"
 ISSUING = "Issuing"
 INGRESS_CONFLICT = "IngressConflict"
 GATEWAY_CONFLICT = "GatewayConflict"
+LISTENER_SET_CONFLICT = "ListenerSetConflict"
 
 # A Certificate in a good state, and its lifecycle Events
 UP_TO_DATE = "Ready"
@@ -79,6 +80,7 @@ ACCOUNT_REGISTERED_MESSAGE = "the ACME account is registered"
 SECRET_NAME_CONFLICT = "SecretNameConflict"
 INVALID_INGRESS = "InvalidIngress"
 INVALID_GATEWAY = "InvalidGateway"
+INVALID_LISTENER_SET = "InvalidListenerSet"
 
 
 def issuing_message(reason: str | None) -> str:

@@ -26,6 +26,7 @@ async def certificate_event(
     cluster_issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
     ingress_requests: shims.Requests,
     gateway_requests: shims.Requests,
+    listener_set_requests: shims.Requests,
     **_: Any,
 ) -> None:
     runtime: Runtime = memo.runtime
@@ -46,4 +47,4 @@ async def certificate_event(
                 runtime.look_again(key)
     finally:
         # The shims plan with the store as it is now, even when the clean-up above failed.
-        await shims.certificate_changed(body, memo, ingress_requests, gateway_requests)
+        await shims.certificate_changed(body, memo, ingress_requests, gateway_requests, listener_set_requests)
