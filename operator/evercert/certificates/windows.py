@@ -110,7 +110,7 @@ def instant(wall: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
             after = middle
         else:
             before = middle
-    return after.replace(microsecond=0) if after.microsecond else after
+    return after.replace(microsecond=0)  # clocks change on a whole second
 
 
 def _next_opening(window: RenewalWindow, at: datetime.datetime) -> Opening | None:
