@@ -76,6 +76,8 @@ def test_the_image_holds_the_dockerfiles_python_and_evercert_and_no_shell(image:
         assert (root / f"usr/local/lib/python{python}/dist-packages/evercert/cli/serve.py").is_file()
         assert f"nonroot:x:{SOLVER_UID}:{SOLVER_UID}:" in (root / "etc/passwd").read_text()
         assert (root / "etc/ssl/certs/ca-certificates.crt").stat().st_size > 100_000
+        # Renewal windows name IANA time zones: with no /usr/share/zoneinfo, zoneinfo reads `tzdata`.
+        assert (root / f"usr/local/lib/python{python}/dist-packages/tzdata/zoneinfo/Europe/Berlin").is_file()
         for absent in ("bin/sh", "bin/bash", "bin/dash", "usr/bin/dpkg", "usr/bin/apt-get", "root/.cache"):
             assert not (root / absent).exists(), absent
         assert not list((root / "usr/local/lib").glob("python*/dist-packages/pip"))
