@@ -125,7 +125,11 @@ class TestWhatAnIngressAsksFor:
         assert problem.startswith("evercert.dev/duration: '90 days' is not a duration")
 
     def test_a_key_size_that_does_not_fit_the_algorithm_is_a_problem(self) -> None:
-        annotations = {"evercert.dev/cluster-issuer": "le", "evercert.dev/private-key-size": "384"}
+        annotations = {
+            "evercert.dev/cluster-issuer": "le",
+            "evercert.dev/private-key-algorithm": "RSA",
+            "evercert.dev/private-key-size": "384",
+        }
         request = request_of(ingress(annotations))
         assert request.certificates == ()
         assert "384 is not a size for RSA keys" in request.problems[0]

@@ -110,6 +110,12 @@ def test_a_key_of_another_algorithm_than_asked_needs_a_new_one(issued_secret) ->
     assert issuance_reason(spec, read_contents(issued_secret()), EARLY) == "PrivateKeyMismatch"
 
 
+def test_a_key_of_another_type_stays_when_the_spec_names_none(issued_secret) -> None:
+    rsa_key = generate_private_key("RSA", 2048)
+    spec = parse_certificate(certificate_body(privateKey={}))
+    assert issuance_reason(spec, read_contents(issued_secret(key=rsa_key)), EARLY) is None
+
+
 def test_a_secret_without_a_readable_certificate_needs_one(issued_secret) -> None:
     secret = issued_secret()
     secret["data"]["tls.crt"] = base64.b64encode(b"garbage").decode()
