@@ -6,15 +6,21 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/operator:$(CURDIR)/devenv
 DEV_DIR ?= $(HOME)/.cache/evercert/dev
 
-.PHONY: demo test unit lint testbin image venv dev-up dev-down bench simulate clean
+.PHONY: demo test unit lint lock testbin image venv dev-up dev-down bench simulate clean
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, each checked against its hash; then evercert itself, editable.
+$(VENV)/.installed: pyproject.toml requirements-test.lock requirements-build.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r requirements-test.lock -r requirements-build.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(VENV)/.installed
+
+# Pins every Python dependency with hashes (requirements*.lock) after a change of pyproject.toml.
+lock:
+	@bash hack/lock.sh
 
 testbin:
 	@bash hack/testbin.sh
