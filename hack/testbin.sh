@@ -3,8 +3,12 @@
 # kubectl, etcd, helm, Pebble, promtool and prometheus, Traefik) from their Go modules, once, into a cache outside
 # the repo; also the Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of
 # the same set. A warm run only checks that each binary exists. Last line of output: the directory.
-#   hack/testbin.sh              build what is missing, print the directory of the whole set
-#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus, traefik)
+#   hack/testbin.sh              build what is missing of every part (the target `all`; `make test`)
+#   hack/testbin.sh demo         only what `make demo` starts: etcd, Kubernetes, Pebble, the Gateway API CRDs
+#   hack/testbin.sh helm traefik only these parts (pebble, helm, etcd, k8s, prometheus, traefik,
+#                                gateway_api_crds, iproute2)
+# Without arguments the targets are $EVERCERT_TESTBIN_TARGETS (default: all). The directory links what
+# is built so far; what a target leaves out is missing from it (the test bed then falls back or says so).
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.35.4}
@@ -154,7 +158,7 @@ build_traefik() {  # the ingress controller that routes HTTP-01 challenges in th
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
-fetch_gateway_api_crds() {
+build_gateway_api_crds() {
   local dir="$TESTBIN/gateway-api-$GATEWAY_API_VERSION"
   [ -f "$dir/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
   log "fetching the Gateway API $GATEWAY_API_VERSION CRDs (standard channel)"
@@ -167,12 +171,10 @@ fetch_gateway_api_crds() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
-ensure_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
+build_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
   command -v ip >/dev/null && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing iproute2"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq iproute2 >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iproute2; } >&2
+    bash "$(dirname "${BASH_SOURCE[0]}")/debs.sh" iproute2
   else
     log "no \`ip\` (iproute2): HTTP-01 tests fall back to the solver host's own routing"
   fi
@@ -181,26 +183,39 @@ ensure_iproute2() {  # `ip`: the test bed makes a network namespace for solver P
 link_set() {
   mkdir -p "$SET_DIR"
   local src
+  shopt -s nullglob  # parts not built (yet) are left out
   for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/* \
     "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
-  ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
+  if [ -d "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" ]; then
+    ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
+  fi
+}
+
+# The parts of each target, in build order. Keep `all` whole: `make test` and `make bench` use it.
+target_parts() {
+  case $1 in
+    demo) echo pebble etcd k8s gateway_api_crds iproute2 ;;
+    all) echo pebble helm etcd k8s prometheus traefik gateway_api_crds iproute2 ;;
+    *) declare -F "build_$1" >/dev/null && echo "$1" ;;
+  esac
 }
 
 start=$SECONDS
-if [ $# -gt 0 ]; then  # only these parts, e.g. while another build of the whole set runs
-  for part in "$@"; do "build_$part"; done
-  exit 0
-fi
-build_pebble
-build_helm
-build_etcd
-build_k8s
-build_prometheus
-build_traefik
-fetch_gateway_api_crds
-ensure_iproute2
+parts=" "
+[ $# -gt 0 ] || set -- ${EVERCERT_TESTBIN_TARGETS:-all}
+for target in "$@"; do
+  found=$(target_parts "$target") || { log "unknown target $target: demo, all, or a part"; exit 2; }
+  for part in $found; do
+    case $parts in *" $part "*) ;; *) parts+="$part " ;; esac
+  done
+done
+for part in $parts; do
+  part_start=$SECONDS
+  "build_$part"
+  if [ $((SECONDS - part_start)) -gt 2 ]; then log "$part: $((SECONDS - part_start)) s"; fi
+done
 link_set
 log "ready in $((SECONDS - start)) s"
 echo "$SET_DIR"
