@@ -19,6 +19,7 @@ import metrics_figures
 import report
 from cluster import BenchCluster
 from evercert_devenv.environment import LocalEnvironment
+from evercert_devenv.processes import stop_on_signals
 from fleet.__main__ import run as simulate_fleet
 from fleet.simulation import Fleet
 from phases import Bench, Sizes, say
@@ -98,6 +99,7 @@ async def measure(cluster: BenchCluster, chosen: Sizes) -> dict[str, object]:
 
 def main(argv: list[str]) -> int:
     options = parse(argv)
+    stop_on_signals()  # SIGTERM or SIGHUP: every process the bench started stops with it
     chosen = sizes(options)
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="evercert-bench-"))
     extra_env = dict(item.split("=", 1) for item in options.operator_env)

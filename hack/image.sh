@@ -63,7 +63,7 @@ build_tree() {  # build_tree DIR: Debian + Python + pip, evercert installed into
   find "$src" -name __pycache__ -prune -exec rm -rf {} +
   # The same install as the Dockerfile's: the locked wheels from PyPI, hash-checked, then evercert built
   # with the locked setuptools (kept out of the image); no cache, no bytecode yet (see compile_bytecode).
-  local pip='wheel=$(cd "$1" && echo usr/share/python-wheels/pip-*.whl); pip() { chroot "$1" env -u PIP_FIND_LINKS PIP_CERT=/tmp/src/build-ca.crt SSL_CERT_FILE=/tmp/src/build-ca.crt REQUESTS_CA_BUNDLE=/tmp/src/build-ca.crt SOURCE_DATE_EPOCH='"$SOURCE_DATE_EPOCH"' PYTHONPATH=/tmp/build-tools python3 "/$wheel/pip" --quiet --disable-pip-version-check "$@"; }; flags="--no-cache-dir --no-compile --break-system-packages --root-user-action=ignore"'
+  local pip='root=$1; wheel=$(cd "$root" && echo usr/share/python-wheels/pip-*.whl); pip() { chroot "$root" env -u PIP_FIND_LINKS PIP_CERT=/tmp/src/build-ca.crt SSL_CERT_FILE=/tmp/src/build-ca.crt REQUESTS_CA_BUNDLE=/tmp/src/build-ca.crt SOURCE_DATE_EPOCH='"$SOURCE_DATE_EPOCH"' PYTHONPATH=/tmp/build-tools python3 "/$wheel/pip" --quiet --disable-pip-version-check "$@"; }; flags="--no-cache-dir --no-compile --break-system-packages --root-user-action=ignore"'
   mmdebstrap --variant=essential --mode=root \
     --include="$(IFS=,; echo "${RUNTIME_PACKAGES[*]}"),python3-pip-whl" \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \

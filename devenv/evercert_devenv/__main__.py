@@ -17,7 +17,7 @@ import yaml
 
 from .binaries import REPO, binary
 from .environment import LOCAL_ISSUER, LocalEnvironment
-from .processes import Server
+from .processes import Server, stop_on_signals
 
 EXAMPLE = REPO / "deploy" / "examples" / "certificate.yaml"
 
@@ -134,11 +134,17 @@ def up(workdir: Path) -> int:
     pidfile.write_text(str(child.pid))
     ready = workdir / "ready"
     deadline = time.monotonic() + 180
-    while not ready.exists():
-        if child.poll() is not None or time.monotonic() > deadline:
-            say((workdir / "devenv.log").read_text()[-3000:])
-            return 1
-        time.sleep(0.2)
+    try:
+        while not ready.exists():
+            if child.poll() is not None or time.monotonic() > deadline:
+                say((workdir / "devenv.log").read_text()[-3000:])
+                return 1
+            time.sleep(0.2)
+    except BaseException:  # Ctrl-C or SIGTERM while starting: the environment goes too
+        child.terminate()
+        child.wait(60)
+        pidfile.unlink(missing_ok=True)
+        raise
     say(ready.read_text())
     return 0
 
@@ -210,6 +216,8 @@ def main() -> int:
     parser.add_argument("command", choices=["up", "down", "serve", "demo"])
     parser.add_argument("--dir", type=Path, default=Path.home() / ".cache" / "evercert" / "dev")
     options = parser.parse_args()
+    if options.command != "down":
+        stop_on_signals()
     if options.command == "demo":
         return demo()
     return {"up": up, "down": down, "serve": serve}[options.command](options.dir)
