@@ -4,9 +4,10 @@
 # the repo; also the Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of
 # the same set. A warm run only checks that each binary exists. Last line of output: the directory.
 #   hack/testbin.sh              build what is missing of every part (the target `all`; `make test`)
-#   hack/testbin.sh demo         only what `make demo` starts: etcd, Kubernetes, Pebble, the Gateway API CRDs
-#   hack/testbin.sh helm traefik only these parts (pebble, helm, etcd, k8s, prometheus, traefik,
-#                                gateway_api_crds, iproute2)
+#   hack/testbin.sh demo         only what `make demo` starts: etcd, kube-apiserver, kubectl, Pebble, the
+#                                Gateway API CRDs
+#   hack/testbin.sh helm traefik only these parts (pebble, helm, etcd, k8s, k8s_demo, prometheus,
+#                                traefik, gateway_api_crds, iproute2)
 # Without arguments the targets are $EVERCERT_TESTBIN_TARGETS (default: all). The directory links what
 # is built so far; what a target leaves out is missing from it (the test bed then falls back or says so).
 set -euo pipefail
@@ -109,24 +110,27 @@ k8s_wrapper_module() {  # write a module that requires k8s.io/kubernetes with it
     "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION")
 }
 
-build_k8s() {
-  local dir="$TESTBIN/k8s-$K8S_VERSION"
-  need "$dir" kube-apiserver kube-controller-manager kubectl || return 0
+build_k8s() { build_k8s_commands kube-apiserver kube-controller-manager kubectl; }
+
+build_k8s_demo() { build_k8s_commands kube-apiserver kubectl; }  # the demo runs no controller manager
+
+build_k8s_commands() {  # build_k8s_commands CMD...: those of k8s.io/kubernetes/cmd/ that are missing
+  local dir="$TESTBIN/k8s-$K8S_VERSION" missing=() cmd
+  for cmd in "$@"; do [ -x "$dir/$cmd" ] || missing+=("$cmd"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
   local mod="$TESTBIN/src/k8s-$K8S_VERSION"
-  log "building kube-apiserver, kube-controller-manager, kubectl $K8S_VERSION (slow on a cold machine)"
+  log "building ${missing[*]} $K8S_VERSION (slow on a cold machine)"
   k8s_wrapper_module "$mod"
   local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   local pkg=k8s.io/component-base/version
   local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-  mkdir -p "$dir.tmp"
-  for cmd in kube-apiserver kube-controller-manager kubectl; do
-    [ -x "$dir.tmp/$cmd" ] && continue
+  mkdir -p "$dir"
+  for cmd in "${missing[@]}"; do
     log "  go build $cmd"
-    (cd "$mod" && go build -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$dir.tmp/$cmd.part" "k8s.io/kubernetes/cmd/$cmd")
-    mv "$dir.tmp/$cmd.part" "$dir.tmp/$cmd"
+    (cd "$mod" && go build -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$dir/$cmd.part" "k8s.io/kubernetes/cmd/$cmd")
+    mv "$dir/$cmd.part" "$dir/$cmd"
   done
-  rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
 build_traefik() {  # the ingress controller that routes HTTP-01 challenges in the tests (Ingress and Gateway API)
@@ -196,7 +200,7 @@ link_set() {
 # The parts of each target, in build order. Keep `all` whole: `make test` and `make bench` use it.
 target_parts() {
   case $1 in
-    demo) echo pebble etcd k8s gateway_api_crds iproute2 ;;
+    demo) echo pebble etcd k8s_demo gateway_api_crds iproute2 ;;
     all) echo pebble helm etcd k8s prometheus traefik gateway_api_crds iproute2 ;;
     *) declare -F "build_$1" >/dev/null && echo "$1" ;;
   esac
