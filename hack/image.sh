@@ -124,7 +124,8 @@ final_tree() {  # final_tree TREE FINAL: the runtime files, the merged-/usr link
   printf 'root:x:0:\nnonroot:x:%s:\n' "$UID_GID" >"$final/etc/group"
   chown "$UID_GID:$UID_GID" "$final/home/nonroot"
   # Without a shell or coreutils: Python itself proves that everything it loads is there.
-  chroot "$final" /usr/bin/python3 -c \
+  # Bytecode written (compile_bytecode makes it hash-checked): the stdlib modules evercert loads.
+  env -u PYTHONDONTWRITEBYTECODE -u PYTHONPYCACHEPREFIX chroot "$final" /usr/bin/python3 -c \
     'import evercert.cli, aiohttp, kopf, kubernetes_asyncio.client, acme.client, yaml, ssl, uuid, lzma, bz2
 import cryptography.hazmat.bindings._rust, ssl; ssl.create_default_context().get_ca_certs() or exit(2)'
   chroot --userspec="$UID_GID:$UID_GID" "$final" /usr/local/bin/evercert --help >/dev/null
