@@ -29,8 +29,9 @@ PROBE_EVERY_SECONDS = 5.0
 HANG_AFTER_SECONDS = 60.0
 DUMP_WAIT_SECONDS = 10.0
 FAILURE_SIGNAL = signal.SIGUSR2
-# `goroutine 18 [sync.RWMutex.RLock, 3 minutes]:` -> sync.RWMutex.RLock
-GOROUTINE = re.compile(r"^goroutine \d+ \[([^,\]]+)", re.MULTILINE)
+# `goroutine 18 [sync.RWMutex.RLock, 3 minutes]:` -> sync.RWMutex.RLock (Go 1.23+ puts
+# `gp=0x… m=nil` before the bracket).
+GOROUTINE = re.compile(r"^goroutine \d+ [^\[\n]*\[([^,\]]+)", re.MULTILINE)
 
 
 class ServerHung(Exception):

@@ -107,5 +107,8 @@ def test_a_hang_fails_the_main_thread_with_the_message() -> None:
 
 
 def test_goroutine_states_count_where_goroutines_wait() -> None:
-    dump = "goroutine 1 [running]:\ngoroutine 2 [select, 5 minutes]:\ngoroutine 3 [select]:\n"
-    assert goroutine_states(dump) == "2 in select, 1 in running"
+    dump = (
+        "goroutine 1 [running]:\ngoroutine 2 [select, 5 minutes]:\n"
+        "goroutine 3 gp=0x136784a8e1e0 m=nil [select]:\ngoroutine 4 gp=0x1 m=3 mp=0x2 [idle]:\n"
+    )
+    assert goroutine_states(dump) == "2 in select, 1 in running, 1 in idle"
