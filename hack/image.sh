@@ -6,9 +6,9 @@
 # which buildah commits as one layer. The Dockerfile builds the same image for users with Docker: same
 # locked install, user, entry point, command, env and labels (tests/e2e/test_image_build.py compares).
 #
-# Reproducible: every file time is SOURCE_DATE_EPOCH (default: the last commit's time), bytecode is
-# hash-checked (no source times inside), the layer is a sorted tar with numeric owners, and the image's
-# creation time is SOURCE_DATE_EPOCH too; two builds of the same inputs from clean caches give the same
+# Reproducible: every file time is SOURCE_DATE_EPOCH (default: the time of the last commit of an input),
+# bytecode is hash-checked (no source times inside), the layer is a sorted tar with numeric owners, and
+# the image's creation time is SOURCE_DATE_EPOCH too; two builds of the same inputs from clean caches give the same
 # image ID (`EVERCERT_IMAGE_REBUILD=1` builds again to check). Debian's packages are the mirror's of the
 # day: for a build years later, point MIRROR at snapshot.debian.org. An SBOM (CycloneDX JSON) of the
 # image's Python packages is written beside it: $CACHE/evercert-$VERSION.cdx.json.
@@ -24,7 +24,10 @@ VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/pyproject.toml")
 IMAGE=${IMAGE:-localhost/evercert/evercert:$VERSION}
 CACHE=${EVERCERT_IMAGE_CACHE:-$HOME/.cache/evercert/image}
 UID_GID=65532
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$REPO" log -1 --format=%ct 2>/dev/null || echo 0)}
+INPUTS=(hack/image.sh hack/sbom.py pyproject.toml requirements.lock requirements-build.lock README.md operator)
+# The time of the last commit that changed an input: other commits leave the image as it is.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(cd "$REPO" && git log -1 --format=%ct -- "${INPUTS[@]}" 2>/dev/null || true)}
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
 export SOURCE_DATE_EPOCH
 SBOM="$CACHE/evercert-$VERSION.cdx.json"
 
@@ -46,7 +49,7 @@ install_tools() {  # the Debian tools this script needs, once, on a cold machine
 inputs_hash() {  # everything the image is made from; a change of any of them means a new build
   (cd "$REPO" && {
     printf '%s\n' "$SUITE" "$MIRROR" "${RUNTIME_PACKAGES[*]}" "$SOURCE_DATE_EPOCH"
-    find hack/image.sh hack/sbom.py pyproject.toml requirements.lock requirements-build.lock README.md operator -type f \
+    find "${INPUTS[@]}" -type f \
       -not -path '*/__pycache__/*' -not -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -c1-16)
 }
