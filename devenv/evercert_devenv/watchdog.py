@@ -62,7 +62,6 @@ class Watchdog:
     hung: list[str] = field(default_factory=list)
     _watched: list[Watched] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stopped: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def watch(self, server: Server, question: str, probe: Callable[[], bool]) -> None:
@@ -75,11 +74,6 @@ class Watchdog:
             self._thread = threading.Thread(target=self._run, name="watchdog", daemon=True)
             self._thread.start()
 
-    def close(self) -> None:
-        self._stopped.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=self.probe_every + 15)
-
     def check_once(self) -> None:
         """Ask every watched server once; SIGQUIT and report those silent for too long."""
         with self._lock:
@@ -90,9 +84,13 @@ class Watchdog:
             elif self.clock() - item.answered_at >= self.hang_after and item.server.running():
                 self._hung(item)
 
-    def _run(self) -> None:
-        while not self._stopped.wait(self.probe_every):
-            self.check_once()
+    def _run(self) -> None:  # a daemon thread: it ends with the process
+        while True:
+            time.sleep(self.probe_every)
+            try:
+                self.check_once()
+            except OSError:  # a server that went away meanwhile is not hung
+                continue
 
     def _hung(self, item: Watched) -> None:
         with self._lock:
