@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import reasons
+from ..api.issuer import IssuerSpec
 from ..conditions import parse_timestamp, timestamp
 from ..errors import EvercertError, WaitingForOrderQuota
 from ..issuers.pacing import OrderPacer, Priority, Token, order_rate_limit, priority
@@ -39,7 +40,7 @@ class OrderQuota:
         """The token for a new order now; WaitingForOrderQuota when there is none."""
         token = self.pacer.take(self._account, self._limit, self.waiter, self.place)
         if isinstance(token, datetime.datetime):
-            raise WaitingForOrderQuota(waiting_message(self.session, token), retry_after=token)
+            raise WaitingForOrderQuota(waiting_message(self.session.issuer, token), retry_after=token)
         return token
 
     def settle(self, token: Token, error: EvercertError | None = None) -> None:
@@ -75,8 +76,8 @@ def pause_on_rate_limit(runtime: Runtime, session: AcmeSession | None, error: Ev
     runtime.pacing.pause(session.account_uri, until)
 
 
-def waiting_message(session: AcmeSession, until: datetime.datetime) -> str:
-    limit = order_rate_limit(session.issuer)
+def waiting_message(issuer: IssuerSpec, until: datetime.datetime) -> str:
+    limit = order_rate_limit(issuer)
     quota = f"{limit.orders} new orders per {_span(limit.per)}" if limit else "paused by the CA"
     return (
         f"waiting for the ACME account's order quota ({quota}); a new order is expected at {timestamp(until)}"

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import constants
 from ..kube.priming import Priming
-from .loop import pending_renew_request
+from .status import pending_renew_request
 
 Key = tuple[str, str]
 
