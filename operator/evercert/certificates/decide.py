@@ -11,16 +11,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import reasons
 from ..api.certificate import CertificateSpec, IssuerRef
 from ..api.issuer import IssuerSpec
 from ..conditions import parse_timestamp
-from ..errors import EvercertError
+from ..errors import AcmeFailure, EvercertError
 from . import fallback, renewal_info
 from .look import Look, NeedsWindow, look_at_issued, take_look
 from .status import CertificateStatus
 from .tls_secret import SecretContents, check_owner, check_ownership
 from .transitions import finished_before_crash
 from .trigger import issued_by
+
+RETRY_AFTER_API_ERROR = datetime.timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,24 @@ def decide(facts: Facts, now: datetime.datetime) -> Step:
             return WaitForQuota(look, facts.quota.until, attempt.issuer)
     # ARI's `replaces` only means something to the CA that issued the certificate replaced.
     return Issue(look, attempt_ref, secret, replaces if attempt_ref == served_by else None)
+
+
+def after_error(step: Step | None, error: EvercertError) -> Fail:
+    """An error while carrying out `step`: the attempt it was part of (if any) failed."""
+    return Fail(error, getattr(step, "look", None), getattr(step, "ref", None))
+
+
+def after_api_error(now: datetime.datetime) -> Wait:
+    """The apiserver is away (restarting, say): look again soon, so it does not stall the Certificate."""
+    return Wait(now + RETRY_AFTER_API_ERROR)
+
+
+def failed_validation_names(fail: Fail) -> tuple[str, ...]:
+    """The names to remember as failing validation (the failed-validation hold counts them)."""
+    error = fail.error
+    if error.reason != reasons.ACME_VALIDATION_FAILED or fail.look is None:
+        return ()
+    return (error.names if isinstance(error, AcmeFailure) else ()) or fail.look.spec.identifiers
 
 
 def skips_the_wait(renew_request: str | None, status: CertificateStatus) -> bool:

@@ -16,7 +16,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from .. import reasons
 from ..api.certificate import CertificateSpec, IssuerRef, parse_certificate
-from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuota
+from ..errors import EvercertError, InvalidSpec, WaitingForOrderQuota
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
@@ -35,7 +35,10 @@ from .decide import (
     Serve,
     Wait,
     WaitForQuota,
+    after_api_error,
+    after_error,
     decide,
+    failed_validation_names,
 )
 from .look import Look, NeedsWindow, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status, pending_renew_request
@@ -45,7 +48,6 @@ if TYPE_CHECKING:
     from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
-RETRY_AFTER_API_ERROR = datetime.timedelta(seconds=10)
 
 ServedLookup = Callable[[str, str], SecretContents | None]
 
@@ -84,16 +86,14 @@ async def reconcile(
             else:
                 return await _carry_out(runtime, body, facts, sessions, step)
     except EvercertError as exc:
-        # An error while carrying out a step: the attempt it was part of failed.
-        look, ref = getattr(step, "look", None), getattr(step, "ref", None)
-        return await _failed(runtime, body, facts, Fail(exc, look, ref), sessions.used(ref))
+        fail = after_error(step, exc)
+        return await _failed(runtime, body, facts, fail, sessions.used(fail.ref))
     except (ApiException, aiohttp.ClientError, TimeoutError) as exc:
-        # An apiserver that is away (restarting, say) must not stall this Certificate for long.
         log.warning(
             "Kubernetes API error; retrying soon",
             extra={"certificate": _where(body), "error": _api_error(exc)},
         )
-        return runtime.clock.now() + RETRY_AFTER_API_ERROR
+        return after_api_error(runtime.clock.now()).until
 
 
 def _facts(
@@ -235,8 +235,8 @@ async def _failed(
     """The error to status and an Event; a failed validation is remembered, a rate limit pauses the
     account."""
     exc, spec = step.error, facts.spec
-    if exc.reason == reasons.ACME_VALIDATION_FAILED and session is not None and spec is not None:
-        names = (exc.names if isinstance(exc, AcmeFailure) else ()) or spec.identifiers
+    names = failed_validation_names(step)
+    if names and session is not None:
         runtime.failed_validations.record(session.account_uri, names, runtime.clock.now())
     quota.pause_on_rate_limit(runtime, session, exc)
     transition = transitions.failed(
