@@ -64,6 +64,7 @@ class Facts:
     generation: int = 0
     served: SecretContents | None = None  # the watch's copy of the tls Secret
     renew_request: str | None = None  # `evercert renew` not acted on yet
+    created: datetime.datetime | None = None  # first come, first served for new orders
     issuers: Mapping[IssuerRef, IssuerState] = field(default_factory=dict)
     windows: Mapping[str, Any] = field(default_factory=dict)  # RenewalInfo asked this pass, by serial
     secret: SecretRead | None = None  # None: not read yet
