@@ -21,6 +21,7 @@ from evercert.certificates.tls_secret import SecretContents
 from evercert.conditions import timestamp
 from evercert.errors import AcmeFailure, InvalidSpec, IssuerNotFound, IssuerNotReady
 from evercert.pki import CertificateInfo
+from evercert.retry import RETRY_AFTER_API_ERROR
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NOT_BEFORE = datetime(2026, 2, 1, tzinfo=UTC)
@@ -290,7 +291,7 @@ def test_an_error_outside_an_attempt_records_no_failed_validation() -> None:
 
 
 def test_an_apiserver_error_looks_again_soon() -> None:
-    assert d.after_api_error(NOW) == d.Wait(NOW + d.RETRY_AFTER_API_ERROR)
+    assert d.after_api_error(NOW) == d.Wait(NOW + RETRY_AFTER_API_ERROR)
 
 
 def test_every_step_has_a_row() -> None:

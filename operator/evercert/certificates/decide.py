@@ -16,14 +16,13 @@ from ..api.certificate import CertificateSpec, IssuerRef
 from ..api.issuer import IssuerSpec
 from ..conditions import parse_timestamp
 from ..errors import AcmeFailure, EvercertError
+from ..retry import RETRY_AFTER_API_ERROR
 from . import fallback, renewal_info
 from .look import Look, NeedsWindow, look_at_issued, take_look
 from .status import CertificateStatus
 from .tls_secret import SecretContents, check_owner, check_ownership
 from .transitions import finished_before_crash
 from .trigger import issued_by
-
-RETRY_AFTER_API_ERROR = datetime.timedelta(seconds=10)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ..pki import CertificateInfo, certificate_info, parse_pem_chain
 
 AUTO = "auto"
 KINDS = {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet"}
-CERTIFICATE_FIELD = "tls.crt"
+CERTIFICATE_FIELD = constants.TLS_CERT
 
 
 @dataclass(frozen=True, slots=True)
