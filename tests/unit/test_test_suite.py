@@ -52,4 +52,4 @@ def test_a_sleep_and_a_conftest_import_are_found(tmp_path: Path) -> None:
     module.write_text(
         "import asyncio\nfrom ..conftest import get\n\n\nasync def f():\n    await asyncio.sleep(1)\n"
     )
-    assert imports_from_a_conftest(module) and sleeps(module) == [4]
+    assert imports_from_a_conftest(module) and sleeps(module) == [6]
