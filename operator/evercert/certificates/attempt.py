@@ -15,7 +15,7 @@ from . import issuing, ordering, quota, renewal_info, reporting, transitions
 from .decide import Facts, Issue
 from .look import Look, NeedsWindow, take_look
 from .parts import PassParts
-from .status import StoredOrder, order_field
+from .status import RenewalInfo, StoredOrder, order_field
 from .tls_secret import SecretContents
 from .writes import apply, patch_status
 
@@ -77,7 +77,7 @@ async def _issue(
 async def _look_at_written(
     look: Look, written: SecretContents, facts: Facts, session: AcmeSession, now: datetime.datetime
 ) -> Look:
-    windows: dict[str, Any] = {}
+    windows: dict[str, RenewalInfo] = {}
     while isinstance(found := take_look(look.spec, written, facts.status, now, windows=windows), NeedsWindow):
         assert written.info is not None
         windows[written.info.serial_hex] = await renewal_info.fetch_record(session, written, now)

@@ -19,7 +19,7 @@ from ..errors import AcmeFailure, EvercertError
 from ..retry import RETRY_AFTER_API_ERROR
 from . import fallback, renewal_info
 from .look import Look, NeedsWindow, look_at_issued, take_look
-from .status import CertificateStatus
+from .status import CertificateStatus, RenewalInfo
 from .tls_secret import SecretContents, check_owner, check_ownership
 from .transitions import finished_before_crash
 from .trigger import issued_by
@@ -65,7 +65,7 @@ class Facts:
     renew_request: str | None = None  # `evercert renew` not acted on yet
     created: datetime.datetime | None = None  # first come, first served for new orders
     issuers: Mapping[IssuerRef, IssuerState] = field(default_factory=dict)
-    windows: Mapping[str, Any] = field(default_factory=dict)  # RenewalInfo asked this pass, by serial
+    windows: Mapping[str, RenewalInfo] = field(default_factory=dict)  # the CA's, asked this pass, by serial
     secret: SecretRead | None = None  # None: not read yet
     quota: QuotaAnswer | None = None  # None: not asked yet
 
