@@ -14,7 +14,6 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from evercert import constants, reasons
 from evercert.api.certificate import CertificateSpec, IssuerRef
 from evercert.api.issuer import IssuerSpec, OrderRateLimit
 from evercert.certificates import decide as d
@@ -22,11 +21,12 @@ from evercert.certificates.quota import LONGEST_PAUSE
 from evercert.certificates.status import CertificateStatus, RenewalInfo
 from evercert.certificates.tls_secret import SecretContents
 from evercert.certificates.trigger import certificate_renewal_time
-from evercert.errors import AcmeFailure
+from evercert.core import constants, reasons
+from evercert.core.errors import AcmeFailure
+from evercert.core.retry import RetryPolicy
 from evercert.issuers.failed_validations import FailedValidations
 from evercert.issuers.pacing import LETS_ENCRYPT_ORDER_LIMIT, OrderPacer, Token, priority
 from evercert.pki import CertificateInfo
-from evercert.retry import RetryPolicy
 from evercert.scheduling import WorkQueue
 
 from .ca import FAILED_PER_HOSTNAME, ORDERS_PER_ACCOUNT, ModelCa, Outage, most_in_window

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import reasons
+from .core import reasons
 
 
 def timestamp(moment: datetime.datetime) -> str:

@@ -12,7 +12,8 @@ from .certificates.own_writes import OwnWrites
 from .certificates.parts import PassParts
 from .certificates.secret_store import SecretStore
 from .certificates.store import CertificateStore, Key
-from .clock import Clock, SystemClock
+from .core.clock import Clock, SystemClock
+from .core.retry import RetryPolicy
 from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
 from .issuers.failed_validations import FailedValidations
@@ -21,7 +22,6 @@ from .issuers.pacing import OrderPacer
 from .issuers.session import AccountAccess, AccountRegistry
 from .kube.client import Kube
 from .leadership.serving import Serving
-from .retry import RetryPolicy
 from .scheduling import IssuanceSlots, Scheduler
 from .settings import Settings
 

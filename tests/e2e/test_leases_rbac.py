@@ -6,7 +6,7 @@ import asyncio
 
 from kubernetes_asyncio import client, config
 
-from evercert.clock import SystemClock
+from evercert.core.clock import SystemClock
 from evercert.kube.client import Kube
 from evercert.leadership import Elector, KubeLeases, Timing, new_identity
 from evercert_devenv.environment import LocalEnvironment

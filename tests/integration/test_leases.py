@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from evercert.clock import SystemClock
+from evercert.core.clock import SystemClock
 from evercert.kube.client import Kube
 from evercert.leadership import Elector, KubeLeases, Timing, new_identity
 from evercert.leadership.shards import shard_lease_name

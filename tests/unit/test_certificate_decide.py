@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from evercert import constants, reasons
 from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.api.issuer import IssuerSpec
 from evercert.certificates import decide as d
@@ -19,9 +18,10 @@ from evercert.certificates.decide import Facts, IssuerState, QuotaAnswer, Secret
 from evercert.certificates.status import RenewalInfo, parse_status
 from evercert.certificates.tls_secret import SecretContents
 from evercert.conditions import timestamp
-from evercert.errors import AcmeFailure, InvalidSpec, IssuerNotFound, IssuerNotReady
+from evercert.core import constants, reasons
+from evercert.core.errors import AcmeFailure, InvalidSpec, IssuerNotFound, IssuerNotReady
+from evercert.core.retry import RETRY_AFTER_API_ERROR
 from evercert.pki import CertificateInfo
-from evercert.retry import RETRY_AFTER_API_ERROR
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NOT_BEFORE = datetime(2026, 2, 1, tzinfo=UTC)

@@ -1,15 +1,15 @@
 """One home per fact: label and annotation keys, Secret keys and condition reasons are written in
-constants.py and reasons.py only; Events are posted only through the recorder (events.py)."""
+core/constants.py and core/reasons.py only; Events are posted only through the recorder (events.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from evercert import constants, reasons
+from evercert.core import constants, reasons
 from tests.support.literals import OPERATOR, assigned_twice, calls, sources, string_literals
 
-HOMES = ("constants.py", "reasons.py")
+HOMES = ("core/constants.py", "core/reasons.py")
 SECRET_KEYS = ("TLS_CERT", "TLS_KEY", "CA_CERT")
 # A label or annotation key of evercert's own group (not an apiVersion such as evercert.dev/v1).
 OWN_KEY = re.compile(rf"^{re.escape(constants.GROUP)}/[a-z]+(-[a-z]+)*$")

@@ -1,9 +1,9 @@
-"""The shape of the code, checked: only handlers/ knows the Runtime, and no module imports itself
-round a loop (counting type-checking imports, bench/ and devenv/ too)."""
+"""The shape of the code, checked: only handlers/ knows the Runtime, no module imports itself round a
+loop (counting type-checking imports, bench/ and devenv/ too), and the top of the package stays short."""
 
 from __future__ import annotations
 
-from tests.support.imports import cycles, graph, imported_names, modules
+from tests.support.imports import REPO, cycles, graph, imported_names, modules
 
 RUNTIME = "evercert.runtime"
 
@@ -30,3 +30,8 @@ def test_no_import_cycle() -> None:
 
 def test_a_cycle_is_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_at_most_ten_modules_at_the_top_of_the_package() -> None:
+    top = sorted(p.name for p in (REPO / "operator" / "evercert").glob("*.py"))
+    assert len(top) <= 10, f"move one-fact modules into a package (e.g. core/): {top}"

@@ -7,8 +7,8 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from .. import reasons
-from ..errors import EvercertError, WaitingForOrderQuota
+from ..core import reasons
+from ..core.errors import EvercertError, WaitingForOrderQuota
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status
 from . import issuing, ordering, quota, renewal_info, reporting, transitions

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import reasons
 from ..api.certificate import CertificateSpec, IssuerRef
 from ..api.issuer import IssuerSpec
 from ..conditions import parse_timestamp
-from ..errors import AcmeFailure, EvercertError
-from ..retry import RETRY_AFTER_API_ERROR
+from ..core import reasons
+from ..core.errors import AcmeFailure, EvercertError
+from ..core.retry import RETRY_AFTER_API_ERROR
 from . import fallback, renewal_info
 from .look import Look, NeedsWindow, look_at_issued, take_look
 from .status import CertificateStatus, RenewalInfo

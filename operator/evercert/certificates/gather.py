@@ -9,7 +9,7 @@ from typing import Any
 
 from ..api.certificate import CertificateSpec, IssuerRef, parse_certificate
 from ..conditions import parse_timestamp
-from ..errors import EvercertError, InvalidSpec
+from ..core.errors import EvercertError, InvalidSpec
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import read_secret

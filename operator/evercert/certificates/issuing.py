@@ -14,8 +14,8 @@ from .. import faults
 from ..acme import order as acme_order
 from ..acme.threads import Blocking
 from ..api.certificate import CertificateSpec
-from ..clock import Clock
-from ..errors import IssuedKeyMismatch
+from ..core.clock import Clock
+from ..core.errors import IssuedKeyMismatch
 from ..issuers.session import AcmeSession
 from ..kube.client import Kube
 from ..pki import build_csr, key_matches_certificate, public_key_id

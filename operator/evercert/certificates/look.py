@@ -9,8 +9,8 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import reasons
 from ..api.certificate import CertificateSpec
+from ..core import reasons
 from . import renewal_info
 from .status import CertificateStatus, RenewalInfo
 from .tls_secret import SecretContents

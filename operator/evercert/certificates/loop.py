@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from ..errors import EvercertError
+from ..core.errors import EvercertError
 from ..issuers.lookup import IssuerLookup
 from ..issuers.session import AcmeSession
 from . import issuing, quota, reporting, transitions

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from ..acme import order as acme_order
 from ..api.certificate import CertificateSpec
 from ..api.issuer import IssuerSpec
-from ..errors import AcmeFailure
+from ..core.errors import AcmeFailure
 from ..issuers.session import AcmeSession
 from .quota import OrderQuota
 from .status import StoredOrder

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..acme.threads import Blocking
-from ..clock import Clock
+from ..core.clock import Clock
+from ..core.retry import RetryPolicy
 from ..events import EventRecorder
 from ..issuers.failed_validations import FailedValidations
 from ..issuers.pacing import OrderPacer
 from ..issuers.session import AccountAccess
 from ..kube.client import Kube
-from ..retry import RetryPolicy
 from ..scheduling import IssuanceSlots
 from ..settings import Settings
 from .issuing import IssuanceParts

@@ -9,10 +9,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from .. import reasons
 from ..api.issuer import IssuerSpec
 from ..conditions import timestamp
-from ..errors import EvercertError, WaitingForOrderQuota
+from ..core import reasons
+from ..core.errors import EvercertError, WaitingForOrderQuota
 from ..issuers.pacing import OrderPacer, Priority, Token, order_rate_limit, priority
 from ..issuers.session import AcmeSession
 from .look import Look

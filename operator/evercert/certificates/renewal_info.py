@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from ..acme.renewal_info import renewal_window
-from ..errors import EvercertError
+from ..core.errors import EvercertError
 from ..issuers.session import AcmeSession
 from .renewal import ari_renewal_time
 from .status import RenewalInfo

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import conditions, constants
+from .. import conditions
 from ..api.certificate import IssuerRef
 from ..api.issuer import ISSUER_KINDS
 from ..conditions import parse_timestamp, timestamp
+from ..core import constants
 
 CONDITIONS = "conditions"
 NOT_BEFORE = "notBefore"

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .. import constants
+from ..core import constants
 from ..kube.priming import Priming
 from .status import pending_renew_request
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from cryptography import x509
 
-from .. import constants
 from ..conditions import timestamp
+from ..core import constants
 from ..pki import (
     certificate_info,
     chain_verifies,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import reasons
+from ..core import reasons
 from .formatting import parse_time
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import kopf
 
-from .. import constants
 from ..api.issuer import IssuerKey
+from ..core import constants
 from ..issuers.registration import register
 from ..runtime import Runtime
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import kopf
 
-from .. import constants, metrics
+from .. import metrics
 from ..certificates.driver import work_for
+from ..core import constants
 from ..issuers.registration import register_unready
 from ..kube import listing
 from ..kube.client import Kube

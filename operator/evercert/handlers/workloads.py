@@ -17,9 +17,10 @@ from typing import Any
 import kopf
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants, reasons, reload
+from .. import reload
+from ..core import constants, reasons
+from ..core.retry import RETRY_AFTER_API_ERROR
 from ..reload import IssuedCertificate, Workload
-from ..retry import RETRY_AFTER_API_ERROR
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)

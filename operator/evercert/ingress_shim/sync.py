@@ -11,10 +11,10 @@ from typing import Any, Protocol
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from ..clock import Clock
+from ..core.clock import Clock
+from ..core.retry import RETRY_AFTER_API_ERROR
 from ..events import EventRecorder
 from ..kube.client import Kube
-from ..retry import RETRY_AFTER_API_ERROR
 from . import writes
 from .bodies import existing_certificate
 from .model import INGRESS, ExistingCertificate, ShimRequest, Source

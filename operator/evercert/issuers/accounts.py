@@ -7,12 +7,12 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from .. import constants
 from ..acme.keys import generate_account_key
 from ..acme.settings import AccountSettings
 from ..api.issuer import IssuerSpec
 from ..certificates.tls_secret import decode_field
-from ..errors import IssuerNotReady
+from ..core import constants
+from ..core.errors import IssuerNotReady
 from ..kube.client import Kube, create_or_replace_secret, read_secret
 
 ACCOUNT_KEY_FIELD = constants.PRIVATE_KEY_FIELD

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import conditions, reasons
+from .. import conditions
 from ..api.certificate import CertificateSpec, IssuerRef
 from ..api.issuer import IssuerKey, IssuerSpec, parse_issuer
-from ..errors import InvalidSpec, IssuerNotFound, IssuerNotReady
+from ..core import reasons
+from ..core.errors import InvalidSpec, IssuerNotFound, IssuerNotReady
 
 IssuerLookup = Callable[[IssuerKey], Mapping[str, Any] | None]
 

@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import conditions, reasons
+from .. import conditions
 from ..acme.account import register_account
 from ..api.issuer import parse_issuer
-from ..clock import Clock
-from ..errors import EvercertError, IssuerNotReady
+from ..core import reasons
+from ..core.clock import Clock
+from ..core.errors import EvercertError, IssuerNotReady
+from ..core.retry import RetryPolicy
 from ..kube.client import patch_issuer_status
-from ..retry import RetryPolicy
 from . import accounts
 from .lookup import Indexes
 from .session import AccountAccess

@@ -10,12 +10,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import constants, reasons
 from ..acme import client as acme_client
 from ..acme.account import register_account
 from ..acme.settings import AccountSettings
 from ..acme.threads import Blocking
 from ..api.issuer import IssuerSpec
+from ..core import constants, reasons
 from ..events import EventRecorder, object_ref
 from ..kube.client import Kube, patch_issuer_status
 from . import accounts

@@ -13,7 +13,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.client.rest import RESTResponse
 
-from .. import constants
+from ..core import constants
 from .side_writes import SideWrites
 
 MERGE_PATCH = "application/merge-patch+json"

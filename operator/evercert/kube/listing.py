@@ -9,7 +9,7 @@ from typing import Any
 
 from kopf._cogs.structs.references import match_namespace, select_specific_namespaces
 
-from .. import constants
+from ..core import constants
 from .client import Kube
 
 Key = tuple[str, str]

@@ -10,7 +10,7 @@ import socket
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from .. import constants
+from ..core import constants
 
 PREFIX = constants.MANAGED_BY
 LABEL_SET = constants.LABEL_LEASE_SET

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import constants
+from ..core import constants
 from ..pki import CertificateInfo, certificate_info, parse_pem_chain
 
 AUTO = "auto"
