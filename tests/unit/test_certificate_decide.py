@@ -218,6 +218,11 @@ ROWS: dict[str, Row] = {
     "watch_behind_a_good_secret_asks_the_attempt_issuer_for_its_window": Row(
         facts(secret=SecretRead(secret_body(), GOOD)), d.AskRenewalInfo, {"ref": PRIMARY, "served": GOOD}
     ),
+    "watch_behind_a_secret_that_needs_a_new_certificate_goes_on_with_what_it_holds": Row(
+        facts(secret=SecretRead(secret_body(), EXPIRED)),
+        d.AskQuota,
+        {"look.served": EXPIRED, "look.reason": reasons.EXPIRED, "ref": PRIMARY},
+    ),
     # The order quota, and the attempt
     "new_order_asks_for_the_quota": Row(facts(secret=NO_SECRET), d.AskQuota, {"ref": PRIMARY}),
     "new_order_without_a_token_waits_for_the_quota": Row(
