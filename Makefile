@@ -57,7 +57,7 @@ bench: venv testbin
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # The fleet simulation: 10,000 Certificates for 180 simulated days against a model of Let's Encrypt's
-# limits (a few seconds); e.g. `make simulate SIM_ARGS="--certificates 1000 --days 30"`.
+# limits (about ten seconds); e.g. `make simulate SIM_ARGS="--certificates 1000 --days 30"`.
 simulate: venv
 	$(PY) -m bench.fleet $(SIM_ARGS)
 

@@ -18,10 +18,10 @@ from evercert_devenv.binaries import REPO
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server, free_port
 
-from ..conftest import wait_for
 from ..integration.helpers import assert_valid_tls_secret, certificate, solver_objects, wait_ready
+from ..support.chart import ChartOperator, chart_settings, wait_issuer_ready
 from ..support.containers import BuiltImage, build_image, inspect, mounted, remove, run_argv, sbom_path
-from .conftest import ChartOperator, chart_settings, wait_issuer_ready
+from ..support.waiting import wait_for
 
 MAX_SIZE = 150_000_000
 KUBECONFIG_IN_CONTAINER = "/var/run/evercert/kubeconfig"

@@ -11,7 +11,7 @@ from evercert.api.certificate import (
     parse_certificate,
 )
 from evercert.api.issuer import IssuerKey
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 
 def certificate(**spec: Any) -> dict[str, Any]:

@@ -8,12 +8,12 @@ from typing import Any
 from evercert.acme.order import Http01Task
 from evercert.api.certificate import parse_certificate
 from evercert.api.issuer import Http01IngressSolver
+from evercert.core.reasons import INGRESS_CONFLICT
 from evercert.ingress_shim.annotations import ShimOptions
 from evercert.ingress_shim.bodies import certificate_body, existing_certificate, updated_certificate
 from evercert.ingress_shim.model import DesiredCertificate, ExistingCertificate, OwnerRef, ShimRequest
 from evercert.ingress_shim.plan import Delete, Report, Write, concerns_shim, conflict_conditions, plan
 from evercert.ingress_shim.requests import ingress_request
-from evercert.reasons import INGRESS_CONFLICT
 from evercert.solver.challenge import SolverRequest
 from evercert.solver.presenting import solver_request
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from evercert import constants
 from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.certificates.tls_secret import ALLOW_TAKEOVER, build_tls_secret, check_ownership, read_contents
 from evercert.certificates.trigger import issuance_reason, issued_by
-from evercert.errors import SecretInUse, SecretNotOwned
+from evercert.core import constants
+from evercert.core.errors import SecretInUse, SecretNotOwned
 from evercert.pki import generate_private_key, private_key_to_pem
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-from ..constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
-from ..errors import InvalidSpec
+from ..core.constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
+from ..core.errors import InvalidSpec
 from .durations import format_duration, parse_duration
 from .fields import Fields
 from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind

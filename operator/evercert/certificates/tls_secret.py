@@ -11,10 +11,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .. import constants
 from ..acme.renewal_info import ari_cert_id
 from ..api.certificate import CertificateSpec
-from ..errors import SecretInUse, SecretNotOwned
+from ..core import constants
+from ..core.errors import SecretInUse, SecretNotOwned
 from ..kube.client import Kube, create_or_replace_secret
 from ..pki import (
     CertificateInfo,

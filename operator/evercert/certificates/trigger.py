@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from .. import constants, reasons
 from ..api.certificate import CertificateSpec, IssuerRef
+from ..core import constants, reasons
 from ..pki import covers_names
 from .renewal import renewal_time
 from .tls_secret import SecretContents

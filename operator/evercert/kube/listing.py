@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
-from .. import constants
+from ..core import constants
 from .client import Kube
 from .kopf_internals import match_namespace, select_specific_namespaces
 
