@@ -21,7 +21,8 @@ from evercert.conditions import parse_timestamp, timestamp
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import wait_for
 from .caproxy import CaProxy
 from .helpers import certificate, event_reasons, serial, tls_data, wait_ready
 from .test_reload import SERIALS, deployment, serial_hex

@@ -11,7 +11,7 @@ import pytest
 from evercert.api.certificate import parse_certificate
 from evercert.api.durations import GO_DURATION_PATTERN
 from evercert.api.renewal import MAX_WINDOWS, RENEWAL_POLICIES
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 from .test_crds import schema
 

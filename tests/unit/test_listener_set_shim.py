@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from evercert.core.reasons import INVALID_LISTENER_SET, LISTENER_SET_CONFLICT
 from evercert.gateway_shim import LISTENER_SET, listener_set_request
 from evercert.ingress_shim.annotations import ShimOptions
 from evercert.ingress_shim.bodies import certificate_body, existing_certificate
 from evercert.ingress_shim.plan import Write, plan
-from evercert.reasons import INVALID_LISTENER_SET, LISTENER_SET_CONFLICT
 
 from .test_gateway_shim import ISSUER, NS, listener, secret, specs
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from evercert import reasons
 from evercert.api.certificate import parse_certificate
-from evercert.certificates.look import take_look
-from evercert.certificates.status import parse_status
+from evercert.certificates.look import Look, take_look
+from evercert.certificates.status import RenewalInfo, parse_status
 from evercert.certificates.tls_secret import SecretContents, build_tls_secret, read_contents
+from evercert.core import reasons
 from evercert.pki import generate_private_key, private_key_to_pem
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -79,17 +79,37 @@ def served(make_ca: Callable[..., Any], issue_leaf: Callable[..., Any]) -> Secre
         ),
     ],
 )
-async def test_a_due_renewal_waits_for_its_window(served, windows, now, reason, renew_at) -> None:
-    look = await take_look(parse_certificate(body(windows)), served, parse_status({}), None, now)
+def test_a_due_renewal_waits_for_its_window(served, windows, now, reason, renew_at) -> None:
+    look = take_look(parse_certificate(body(windows)), served, parse_status({}), now)
+    assert isinstance(look, Look)
 
     assert look.reason == reason
     if renew_at is not None:
         assert look.renew_at == renew_at
 
 
-async def test_a_certificate_that_is_not_fine_is_issued_at_once_whatever_the_windows(served) -> None:
+def test_a_certificate_that_is_not_fine_is_issued_at_once_whatever_the_windows(served) -> None:
     spec = parse_certificate(body([{"cron": "0 3 1 7 *", "windowDuration": "2h"}]))
 
-    look = await take_look(spec, served, parse_status({}), None, NOT_AFTER + timedelta(seconds=1))
+    look = take_look(spec, served, parse_status({}), NOT_AFTER + timedelta(seconds=1))
 
+    assert isinstance(look, Look)
     assert look.reason == reasons.EXPIRED
+
+
+def test_the_cas_renewal_time_waits_for_the_window_too(served) -> None:
+    """ARI (the CA's window, asked this pass) sets when the renewal falls due; the spec's windows still
+    say when it starts."""
+    serial = served.info.serial_hex
+    ari = RenewalInfo(serial, DUE + timedelta(hours=6), DUE, DUE)
+
+    look = take_look(
+        parse_certificate(body([NIGHTLY])),
+        served,
+        parse_status({}),
+        DUE + timedelta(hours=1),
+        windows={serial: ari},
+    )
+
+    assert isinstance(look, Look)
+    assert (look.reason, look.renew_at, look.renewal_info) == (None, datetime(2026, 3, 2, 2, tzinfo=UTC), ari)

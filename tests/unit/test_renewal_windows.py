@@ -14,7 +14,7 @@ from evercert.api.renewal import RenewalWindow
 from evercert.certificates.cron import parse_cron
 from evercert.certificates.window_check import allowed_wait, check_windows, longest_closed
 from evercert.certificates.windows import Opening, Timing, deadline, instant, next_window, renewal_timing
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..certificates.cron import CronError, CronSchedule, parse_cron
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 from .durations import format_duration, parse_duration
 from .fields import Fields
 

@@ -1,4 +1,4 @@
-"""Pure: whether a Certificate's renewal windows can serve its renewals; checked when the spec is read.
+"""Pure: whether a Certificate's renewal windows can serve its renewals; checked by decide() in each pass.
 
 A renewal may wait for a window until its deadline (windows.py): half its margin to expiry. Windows
 that leave a longer stretch closed in the year ahead would make some renewal start outside them, so
@@ -17,7 +17,7 @@ from ..api.certificate import CertificateSpec
 from ..api.durations import format_duration
 from ..api.renewal import WINDOWS_PATH, RenewalWindow
 from ..conditions import timestamp
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 from .cron import CronSchedule
 from .renewal import renewal_time
 from .windows import Opening, deadline, instant, next_window

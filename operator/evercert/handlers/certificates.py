@@ -7,9 +7,9 @@ from typing import Any
 
 import kopf
 
-from .. import constants
 from ..api.issuer import IssuerKey
 from ..certificates import reporting
+from ..core import constants
 from ..runtime import Runtime
 from ..solver import presenting
 from . import shims

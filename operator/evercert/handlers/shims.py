@@ -10,8 +10,8 @@ from typing import Any
 
 import kopf
 
-from .. import constants
-from ..clock import SystemClock
+from ..core import constants
+from ..core.clock import SystemClock
 from ..events import KopfEvents
 from ..gateway_shim import GATEWAY, LISTENER_SET, gateway_request, listener_set_request
 from ..ingress_shim import (
