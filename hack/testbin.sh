@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build the real servers the tests and the demo run (kube-apiserver, kube-controller-manager,
-# kubectl, etcd, helm, Pebble, promtool and prometheus, Traefik) from their Go modules, once, into a cache outside
+# kubectl, etcd, helm, Pebble, promtool and prometheus, Traefik, step-ca, a cert-manager DNS webhook) from their Go modules, once, into a cache outside
 # the repo; also the Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of
 # the same set. A warm run only checks that each binary exists. Last line of output: the directory.
 #   hack/testbin.sh              build what is missing, print the directory of the whole set
-#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus, traefik)
+#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus, traefik, stepca, pdns_webhook)
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.35.4}
@@ -18,6 +18,8 @@ GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
 # Traefik 3.7 needs a nested module (github.com/traefik/traefik/dynamic/ext, replaced by a path inside the
 # repository) that the module proxy does not serve; 3.6 has none.
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.15}
+# A second ACME CA (no ARI, no profiles); its go.mod has no replace lines.
+STEPCA_VERSION=${STEPCA_VERSION:-v0.30.2}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
@@ -154,6 +156,29 @@ build_traefik() {  # the ingress controller that routes HTTP-01 challenges in th
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+build_stepca() {  # smallstep's step-ca: the second ACME CA of the tests
+  local dir="$TESTBIN/step-ca-$STEPCA_VERSION"
+  need "$dir" step-ca || return 0
+  log "building step-ca $STEPCA_VERSION"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "-s -w" "github.com/smallstep/certificates/cmd/step-ca@$STEPCA_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+# The cert-manager DNS webhook of the tests (hack/pdns-webhook: PowerDNS's HTTP API on cert-manager's webhook
+# server library), with Debian's PowerDNS behind it. Rebuilt when its source changes.
+PDNS_WEBHOOK_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pdns-webhook"
+build_pdns_webhook() {
+  bash "$(dirname "$PDNS_WEBHOOK_SRC")/debs.sh" pdns-server pdns-backend-sqlite3
+  local dir="$TESTBIN/pdns-webhook-$(cat "$PDNS_WEBHOOK_SRC"/go.mod "$PDNS_WEBHOOK_SRC"/go.sum "$PDNS_WEBHOOK_SRC"/main.go | sha256sum | cut -c1-12)"
+  need "$dir" pdns-webhook || { ln -sfn "$dir" "$TESTBIN/pdns-webhook-current"; return 0; }
+  log "building the PowerDNS cert-manager webhook"
+  mkdir -p "$dir.tmp"
+  (cd "$PDNS_WEBHOOK_SRC" && go build -ldflags "-s -w" -o "$dir.tmp/pdns-webhook" .)
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  ln -sfn "$dir" "$TESTBIN/pdns-webhook-current"
+}
+
 fetch_gateway_api_crds() {
   local dir="$TESTBIN/gateway-api-$GATEWAY_API_VERSION"
   [ -f "$dir/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
@@ -182,7 +207,8 @@ link_set() {
   mkdir -p "$SET_DIR"
   local src
   for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/* \
-    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/*; do
+    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/* \
+    "$TESTBIN/step-ca-$STEPCA_VERSION"/* "$TESTBIN/pdns-webhook-current"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
   ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
@@ -199,6 +225,8 @@ build_etcd
 build_k8s
 build_prometheus
 build_traefik
+build_stepca
+build_pdns_webhook
 fetch_gateway_api_crds
 ensure_iproute2
 link_set

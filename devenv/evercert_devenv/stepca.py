@@ -49,6 +49,9 @@ def _ca_certificate(
             x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), critical=False
+        )
         .sign(signing_key, hashes.SHA256())
     )
 
