@@ -247,3 +247,19 @@ def test_workloads_are_read_and_patched_only_where_evercert_serves() -> None:
     ]
     cluster_wide = only(objects, "ClusterRole", "evercert-cluster")["rules"]
     assert not [rule for rule in cluster_wide if "apps" in rule["apiGroups"]]
+
+
+def test_dns01_webhook_groups_get_create_only_when_configured() -> None:
+    def webhook_rules(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rules = only(objects, "ClusterRole", "evercert-cluster")["rules"]
+        return [rule for rule in rules if rule["verbs"] == ["create"] and rule["resources"] == ["*"]]
+
+    assert webhook_rules(render()) == []
+    # As cert-manager grants it: a webhook names its solvers, so the resource is any in the group.
+    assert webhook_rules(render("dns01.webhookGroups={acme.pdns.test,acme.example.com}")) == [
+        {"apiGroups": ["acme.pdns.test"], "resources": ["*"], "verbs": ["create"]},
+        {"apiGroups": ["acme.example.com"], "resources": ["*"], "verbs": ["create"]},
+    ]
+    assert (
+        helm("template", "evercert", str(CHART), "--set", "dns01.webhookGroups={Not_A_Group}").returncode != 0
+    )

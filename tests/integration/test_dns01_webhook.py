@@ -1,0 +1,79 @@
+"""cert-manager's DNS webhook protocol, through the apiserver's aggregation layer to a real webhook
+(cert-manager's webhook server library) that writes to a real PowerDNS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evercert.dns01.provider import TxtRecord
+from evercert.dns01.webhook import WebhookProvider
+from evercert.errors import Dns01ProviderError
+from evercert.kube.client import Kube
+from evercert_devenv.dnswebhook import GROUP, SOLVER, DnsWebhook
+from evercert_devenv.environment import LocalEnvironment
+
+from ..support.dns_answers import txt_values
+
+
+@pytest.fixture(scope="module")
+def webhook(env: LocalEnvironment) -> Iterator[DnsWebhook]:
+    assert env.pod_network is not None, f"the webhook needs the test bed's Pod network: {env.routing}"
+    server = DnsWebhook(env.workdir / "dns-webhook", env.controlplane, env.pod_network.host_address)
+    server.start()
+    yield server
+    server.stop()
+
+
+def record(namespace: str, value: str, dns_name: str = "www.pdns.test") -> TxtRecord:
+    return TxtRecord(f"_acme-challenge.{dns_name}.", "pdns.test.", value, dns_name, namespace)
+
+
+async def test_presents_and_cleans_up_only_its_own_value(
+    env: LocalEnvironment, webhook: DnsWebhook, kube: Kube, namespace: str
+) -> None:
+    env.apply(webhook.api_key_secret(namespace))
+    provider = WebhookProvider(kube.api, GROUP, SOLVER, webhook.solver_config())
+    apex, wildcard = record(namespace, "value-for-apex"), record(namespace, "value-for-wildcard")
+    name, server = apex.fqdn, webhook.pdns.dns_address
+
+    await provider.present(apex)
+    await provider.present(wildcard)
+    await provider.present(wildcard)  # idempotent
+    assert txt_values(server, name) == {"value-for-apex", "value-for-wildcard"}
+
+    await provider.clean_up(apex)
+    assert txt_values(server, name) == {"value-for-wildcard"}
+    await provider.clean_up(apex)  # absent is fine
+    await provider.clean_up(wildcard)
+    assert txt_values(server, name) == set()
+
+
+async def test_the_webhooks_own_error_text_reaches_the_caller(
+    webhook: DnsWebhook, kube: Kube, namespace: str
+) -> None:
+    provider = WebhookProvider(kube.api, GROUP, SOLVER, webhook.solver_config(secret_name="no-such-secret"))
+    with pytest.raises(Dns01ProviderError, match='secrets "no-such-secret" not found'):
+        await provider.present(record(namespace, "value"))
+
+
+async def test_an_unknown_solver_name_is_refused_by_the_apiserver(webhook: DnsWebhook, kube: Kube) -> None:
+    provider = WebhookProvider(kube.api, GROUP, "no-such-solver", {})
+    with pytest.raises(Dns01ProviderError, match="404"):
+        await provider.present(record("default", "value"))
+
+
+async def test_a_caller_without_rbac_is_forbidden(
+    env: LocalEnvironment, webhook: DnsWebhook, namespace: str, tmp_path: Path
+) -> None:
+    from kubernetes_asyncio import client, config
+
+    kubeconfig = env.controlplane.user_kubeconfig("no-rights", tmp_path / "kubeconfig", group="nobody")
+    configuration = client.Configuration()
+    await config.load_kube_config(str(kubeconfig), client_configuration=configuration, persist_config=False)
+    async with client.ApiClient(configuration) as api:
+        provider = WebhookProvider(api, GROUP, SOLVER, webhook.solver_config())
+        with pytest.raises(Dns01ProviderError, match="forbidden"):
+            await provider.present(record(namespace, "value"))
