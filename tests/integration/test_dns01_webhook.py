@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evercert.dns01.provider import TxtRecord
-from evercert.dns01.webhook import WebhookProvider
+from evercert.dns01.webhook import Webhook
 from evercert.errors import Dns01ProviderError
 from evercert.kube.client import Kube
 from evercert_devenv.dnswebhook import GROUP, SOLVER, DnsWebhook
@@ -35,7 +35,7 @@ async def test_presents_and_cleans_up_only_its_own_value(
     env: LocalEnvironment, webhook: DnsWebhook, kube: Kube, namespace: str
 ) -> None:
     env.apply(webhook.api_key_secret(namespace))
-    provider = WebhookProvider(kube.api, GROUP, SOLVER, webhook.solver_config())
+    provider = Webhook(kube.api, GROUP, SOLVER, webhook.solver_config())
     apex, wildcard = record(namespace, "value-for-apex"), record(namespace, "value-for-wildcard")
     name, server = apex.fqdn, webhook.pdns.dns_address
 
@@ -54,13 +54,13 @@ async def test_presents_and_cleans_up_only_its_own_value(
 async def test_the_webhooks_own_error_text_reaches_the_caller(
     webhook: DnsWebhook, kube: Kube, namespace: str
 ) -> None:
-    provider = WebhookProvider(kube.api, GROUP, SOLVER, webhook.solver_config(secret_name="no-such-secret"))
+    provider = Webhook(kube.api, GROUP, SOLVER, webhook.solver_config(secret_name="no-such-secret"))
     with pytest.raises(Dns01ProviderError, match='secrets "no-such-secret" not found'):
         await provider.present(record(namespace, "value"))
 
 
 async def test_an_unknown_solver_name_is_refused_by_the_apiserver(webhook: DnsWebhook, kube: Kube) -> None:
-    provider = WebhookProvider(kube.api, GROUP, "no-such-solver", {})
+    provider = Webhook(kube.api, GROUP, "no-such-solver", {})
     with pytest.raises(Dns01ProviderError, match="404"):
         await provider.present(record("default", "value"))
 
@@ -74,6 +74,6 @@ async def test_a_caller_without_rbac_is_forbidden(
     configuration = client.Configuration()
     await config.load_kube_config(str(kubeconfig), client_configuration=configuration, persist_config=False)
     async with client.ApiClient(configuration) as api:
-        provider = WebhookProvider(api, GROUP, SOLVER, webhook.solver_config())
+        provider = Webhook(api, GROUP, SOLVER, webhook.solver_config())
         with pytest.raises(Dns01ProviderError, match="forbidden"):
             await provider.present(record(namespace, "value"))

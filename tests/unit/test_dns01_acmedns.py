@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from evercert import reasons
-from evercert.dns01.acmedns import AcmeDnsProvider, parse_accounts
+from evercert.dns01.acmedns import AcmeDns, parse_accounts
 from evercert.dns01.provider import TxtRecord
 from evercert.errors import Dns01ProviderError, InvalidSpec
 from tests.support.fake_http import fake_http
@@ -39,7 +39,7 @@ def record(dns_name: str = "www.example.test", value: str = "txt-value") -> TxtR
 async def test_present_posts_the_value_to_update_with_the_identifiers_account() -> None:
     async with fake_http() as server, aiohttp.ClientSession() as session:
         server.body = {"txt": "txt-value"}
-        provider = AcmeDnsProvider(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
+        provider = AcmeDns(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
         await provider.present(record())
     [request] = server.requests
     assert (request.method, request.path) == ("POST", "/update")
@@ -51,7 +51,7 @@ async def test_present_posts_the_value_to_update_with_the_identifiers_account() 
 async def test_a_refused_update_carries_acme_dns_own_error_and_never_the_password() -> None:
     async with fake_http() as server, aiohttp.ClientSession() as session:
         server.status, server.body = 401, {"error": "forbidden"}
-        provider = AcmeDnsProvider(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
+        provider = AcmeDns(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
         with pytest.raises(Dns01ProviderError) as raised:
             await provider.present(record())
     assert raised.value.reason == reasons.DNS01_PROVIDER_ERROR
@@ -61,7 +61,7 @@ async def test_a_refused_update_carries_acme_dns_own_error_and_never_the_passwor
 
 async def test_an_identifier_without_an_account_is_refused_before_any_request() -> None:
     async with fake_http() as server, aiohttp.ClientSession() as session:
-        provider = AcmeDnsProvider(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
+        provider = AcmeDns(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
         with pytest.raises(Dns01ProviderError, match=r"no account for other\.example\.test"):
             await provider.present(record(dns_name="other.example.test"))
     assert server.requests == []
@@ -71,14 +71,14 @@ async def test_an_unreachable_acme_dns_is_a_provider_error() -> None:
     async with fake_http() as server:
         url = server.url
     async with aiohttp.ClientSession() as session:
-        provider = AcmeDnsProvider(url, parse_accounts(ACCOUNTS, "acme-dns.json"), session, timeout=2)
+        provider = AcmeDns(url, parse_accounts(ACCOUNTS, "acme-dns.json"), session, timeout=2)
         with pytest.raises(Dns01ProviderError, match="unreachable"):
             await provider.present(record())
 
 
 async def test_clean_up_sends_nothing_because_acme_dns_has_no_delete() -> None:
     async with fake_http() as server, aiohttp.ClientSession() as session:
-        provider = AcmeDnsProvider(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
+        provider = AcmeDns(server.url, parse_accounts(ACCOUNTS, "acme-dns.json"), session)
         await provider.clean_up(record())
     assert server.requests == []
 

@@ -7,7 +7,7 @@ from kubernetes_asyncio import client
 
 from evercert import reasons
 from evercert.dns01.provider import TxtRecord
-from evercert.dns01.webhook import WebhookProvider
+from evercert.dns01.webhook import Webhook
 from evercert.errors import Dns01ProviderError
 from tests.support.fake_http import FakeHttp, fake_http
 
@@ -21,8 +21,8 @@ RECORD = TxtRecord(
 CONFIG = {"host": "http://pdns:8081", "apiKeySecretRef": {"name": "pdns", "key": "api-key"}}
 
 
-def provider_for(server: FakeHttp, api: client.ApiClient) -> WebhookProvider:
-    return WebhookProvider(api, "acme.pdns.test", "pdns", CONFIG, timeout=5)
+def provider_for(server: FakeHttp, api: client.ApiClient) -> Webhook:
+    return Webhook(api, "acme.pdns.test", "pdns", CONFIG, timeout=5)
 
 
 def api_client(url: str) -> client.ApiClient:
@@ -111,4 +111,4 @@ async def test_an_unreachable_api_server_is_a_provider_error() -> None:
         url = server.url
     async with api_client(url) as api:
         with pytest.raises(Dns01ProviderError, match="unreachable"):
-            await WebhookProvider(api, "acme.pdns.test", "pdns", None, timeout=2).present(RECORD)
+            await Webhook(api, "acme.pdns.test", "pdns", None, timeout=2).present(RECORD)

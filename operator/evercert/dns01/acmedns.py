@@ -54,7 +54,7 @@ def parse_accounts(raw: bytes | str, where: str) -> dict[str, AcmeDnsAccount]:
     return accounts
 
 
-class AcmeDnsProvider:
+class AcmeDns:
     """Sets TXT values through acme-dns's `POST /update`, with the account of the identifier."""
 
     def __init__(

@@ -68,7 +68,7 @@ def outcome(status: int, body: bytes, where: str) -> str | None:
     return f"{where} ({status}): {body[:200].decode('utf-8', errors='replace')}"
 
 
-class WebhookProvider:
+class Webhook:
     """Asks a cert-manager DNS webhook, through the API server, to set or remove one TXT value."""
 
     def __init__(
