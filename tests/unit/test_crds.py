@@ -168,7 +168,9 @@ class TestCertificateCrd:
             assert status[name] == {"type": "string", "format": "date-time"}
         for name in ("revision", "failedIssuanceAttempts"):
             assert status[name]["type"] == "integer"
-        assert set(status["order"]["properties"]) == {"url", "dnsNames", "issuer", "keyId"}
+        assert set(status["order"]["properties"]) == {"url", "dnsNames", "issuer", "keyId", "dnsRecords"}
+        record = status["order"]["properties"]["dnsRecords"]["items"]["properties"]
+        assert set(record) == {"fqdn", "zone", "value", "dnsName", "solver", "seen"}
         assert set(status["renewalInfo"]["properties"]) == {"serial", "nextCheck", "windowStart", "windowEnd"}
 
     def test_status_declares_exactly_the_fields_evercert_writes(self) -> None:
