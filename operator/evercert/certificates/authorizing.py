@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,11 +19,13 @@ from ..api.dns01 import Dns01Solver
 from ..api.issuer import IssuerSpec
 from ..dns01 import presenting as dns_presenting
 from ..dns01.propagation import Lacking
+from ..errors import EvercertError
 from ..issuers.session import AcmeSession
 from ..solver import presenting
 from .solver_choice import Choice, choose_for_names, choose_solver
 from .status import DnsRecord, dns_records_field
 
+log = logging.getLogger(__name__)
 StatusWriter = Callable[[Mapping[str, Any]], Awaitable[None]]
 # The status patch (conditions) that says what DNS-01 still waits for, given the message.
 WaitingPatch = Callable[[str], Mapping[str, Any]]
@@ -43,9 +46,15 @@ class Dns01Records:
         await self.write_status(dns_records_field(self.records))
 
     async def clean_up(self) -> None:
-        """Remove every recorded value (the status list goes with the order when the attempt ends)."""
-        if self.records:
+        """Remove every recorded value (the status list goes with the order when the attempt ends).
+
+        A value that cannot be removed is logged, not raised: the attempt's own outcome is what counts."""
+        if not self.records:
+            return
+        try:
             await dns_presenting.clean_up(self.context, self.records)
+        except EvercertError as exc:
+            log.warning("DNS-01 values not removed", extra={"error": exc.message})
 
 
 def dns01_solvers(issuer: IssuerSpec) -> dict[int, Dns01Solver]:

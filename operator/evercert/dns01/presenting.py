@@ -78,14 +78,24 @@ async def clean_up(context: Dns01Context, records: Sequence[DnsRecord]) -> None:
 
 
 async def _by_solver(context: Dns01Context, records: Sequence[DnsRecord], add: bool) -> None:
+    """Each solver's values through its provider; a failing solver does not stop the others."""
+    failures: list[Dns01ProviderError] = []
     for index in sorted({record.solver for record in records}):
-        provider = await context.provider(index)
         values = [txt_record(r, context.namespace) for r in _unique(r for r in records if r.solver == index)]
-        if isinstance(provider, BatchProvider):
-            await (provider.present_all(values) if add else provider.clean_up_all(values))
-            continue
-        for value in values:
-            await (provider.present(value) if add else provider.clean_up(value))
+        try:
+            await _send(await context.provider(index), values, add)
+        except Dns01ProviderError as exc:
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+
+
+async def _send(provider: DnsProvider, values: Sequence[TxtRecord], add: bool) -> None:
+    if isinstance(provider, BatchProvider):
+        await (provider.present_all(values) if add else provider.clean_up_all(values))
+        return
+    for value in values:
+        await (provider.present(value) if add else provider.clean_up(value))
 
 
 def _unique(records: Iterable[DnsRecord]) -> list[DnsRecord]:

@@ -85,6 +85,7 @@ class Rfc2136:
         def zone_of(record: TxtRecord) -> str:
             return record.zone
 
+        failures: list[Dns01ProviderError] = []
         for zone, in_zone in itertools.groupby(sorted(records, key=zone_of), key=zone_of):
             message = dns.update.UpdateMessage(
                 zone,
@@ -97,7 +98,12 @@ class Rfc2136:
                     message.add(record.fqdn, TTL, "TXT", _quoted(record.value))
                 else:
                     message.delete(record.fqdn, "TXT", _quoted(record.value))
-            await self._send(message, zone)
+            try:
+                await self._send(message, zone)
+            except Dns01ProviderError as exc:  # the other zones are still worth their update
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     async def _send(self, message: dns.update.UpdateMessage, zone: str) -> None:
         where = f"{self.host}:{self.port}"
