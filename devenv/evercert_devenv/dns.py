@@ -139,6 +139,19 @@ zone "{READ_ONLY_ZONE}" {{
         )
         return [line for line in result.stdout.splitlines() if "\tTXT\t" in line or " TXT " in line]
 
+    def updates(self) -> int:
+        """How many UPDATE messages BIND has taken so far: its log names each message's client (each
+        comes over a TCP connection of its own) on every line about the zone changes it made."""
+        log = self.workdir / "named.log"
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        return len(
+            {
+                line.split(": updating zone")[0].split(" client ")[-1]
+                for line in lines
+                if ": updating zone" in line
+            }
+        )
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
