@@ -87,6 +87,8 @@ options {{
     forward only;
     forwarders {{ 127.0.0.1 port {self.forward_port}; }};
     dnssec-validation no;
+    max-cache-ttl 0;  // names outside the zones: always challtestsrv's answer of the moment
+    max-ncache-ttl 0;
     notify no;
     minimal-responses no;
 }};
