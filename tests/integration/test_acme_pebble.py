@@ -70,13 +70,13 @@ class ChallengeResponder:
             self.answers[(task.dns_name, task.token)] = task.key_authorization
 
 
-@pytest.fixture(scope="module")
 def _http01_tasks(client: acme_client.ClientV2, order: OrderSnapshot) -> list[Http01Task]:
     tasks = [challenge_task(client, authz, "http-01") for authz in pending_authorizations(client, order)]
     assert all(isinstance(task, Http01Task) for task in tasks)
     return tasks  # type: ignore[return-value]
 
 
+@pytest.fixture(scope="module")
 def pebble(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
     server = Pebble(tmp_path_factory.mktemp("pebble"), extra_env={"PEBBLE_ALTERNATE_ROOTS": "1"})
     try:
