@@ -12,6 +12,7 @@ from typing import Any
 
 from kubernetes_asyncio import client
 
+import dns01
 import failover
 import profiling
 import scale
@@ -38,6 +39,8 @@ class Sizes:
     failover: int = 50
     shard_certificates: int = 100
     seeded_total: int = 10000
+    dns01_single: int = 5
+    dns01_many: int = 100
     profile: bool = True
     phases: tuple[str, ...] = ()  # only these steps (names as in Bench.run); () runs them all
 
@@ -79,6 +82,7 @@ class Bench:
             "failover": lambda: failover.leader(self),
             "shards": lambda: failover.shards(self),
             "ten_thousand": lambda: scale.ten_thousand(self),
+            "dns01": lambda: dns01.dns01(self),
         }
         unknown = set(self.sizes.phases) - set(steps)
         if unknown:

@@ -33,6 +33,8 @@ QUICK = Sizes(
     failover=10,
     shard_certificates=20,
     seeded_total=500,
+    dns01_single=3,
+    dns01_many=20,
 )
 
 
@@ -56,10 +58,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--seeded-total", type=int, help=f"Ready Certificates, the rest seeded ({default.seeded_total})"
     )
     parser.add_argument(
+        "--dns01-single",
+        type=int,
+        help=f"wildcard Certificates over DNS-01 one by one ({default.dns01_single})",
+    )
+    parser.add_argument(
+        "--dns01-many", type=int, help=f"wildcard Certificates over DNS-01 at once ({default.dns01_many})"
+    )
+    parser.add_argument(
         "--phases",
         type=lambda text: tuple(text.split(",")),
         help="only these steps, comma-separated: single,many,profile,thousand,idle,restart,"
-        "failover,shards,ten_thousand (the figures of an earlier step may be missing then)",
+        "failover,shards,ten_thousand,dns01 (the figures of an earlier step may be missing then)",
     )
     parser.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="no py-spy")
     parser.add_argument("--secrets", type=int, help=f"unrelated Secrets ({default.secrets})")

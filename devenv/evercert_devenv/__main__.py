@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 from .binaries import REPO, binary
-from .environment import LOCAL_ISSUER, LocalEnvironment
+from .dns import ZONE
+from .environment import LOCAL_DNS_ISSUER, LOCAL_ISSUER, LocalEnvironment
 from .processes import Server
 
 EXAMPLE = REPO / "deploy" / "examples" / "certificate.yaml"
@@ -29,17 +30,22 @@ def say(text: str) -> None:
 def start(workdir: Path) -> tuple[LocalEnvironment, Server]:
     began = time.monotonic()
     env = LocalEnvironment(workdir)
-    say("starting etcd, kube-apiserver, kube-controller-manager, Pebble and the solver host ...")
+    say("starting etcd, kube-apiserver, kube-controller-manager, BIND, Pebble and the solver host ...")
     env.start()
     operator = env.start_operator("operator")
     env.apply(env.cluster_issuer())
+    env.apply(env.dns_cluster_issuer())
     deadline = time.monotonic() + 60
-    while _ready(env, "clusterissuer", None, LOCAL_ISSUER) != "True":
-        if time.monotonic() > deadline or not operator.running():
-            raise RuntimeError(f"ClusterIssuer not ready:\n{operator.log_tail()}")
-        time.sleep(0.2)
+    for issuer in (LOCAL_ISSUER, LOCAL_DNS_ISSUER):
+        while _ready(env, "clusterissuer", None, issuer) != "True":
+            if time.monotonic() > deadline or not operator.running():
+                raise RuntimeError(f"ClusterIssuer {issuer} not ready:\n{operator.log_tail()}")
+            time.sleep(0.2)
     took = time.monotonic() - began
-    say(f"local environment ready in {took:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)")
+    say(
+        f"local environment ready in {took:.1f} s (ClusterIssuers {LOCAL_ISSUER!r} and "
+        f"{LOCAL_DNS_ISSUER!r} are Ready)"
+    )
     return env, operator
 
 
@@ -166,6 +172,8 @@ def serve(workdir: Path) -> int:
         "  kubectl get certificates -A -w\n"
         "  kubectl evercert status -A\n"
         f"metrics: {env.metrics_url(operator)}\n"
+        f"DNS server: {env.bind.address}   (BIND, zone {ZONE}; ClusterIssuer {LOCAL_DNS_ISSUER} solves\n"
+        f"  DNS-01 there, wildcards too: dnsNames ['*.x.{ZONE}', 'x.{ZONE}'])\n"
         "a reload: annotate a Deployment evercert.dev/reload-on-renewal=<secret>, then\n"
         "  `kubectl evercert renew <certificate>`: the deployment controller rolls it out\n"
         f"logs: {env_dir}/*.log   stop with: make dev-down\n"

@@ -23,6 +23,10 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     solver_image: str
@@ -57,6 +61,10 @@ class Settings:
     pod_name: str = "evercert"
     # The Prometheus metrics endpoint's port (cert-manager's); 0: no endpoint.
     metrics_port: int = 9402
+    # DNS-01: the recursive nameservers ("host:port") that find zones, CNAMEs and a zone's nameservers
+    # (none: the system's), and the port the authoritative nameservers are asked on.
+    dns01_nameservers: tuple[str, ...] = ()
+    dns01_authoritative_port: int = 53
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,7 +77,7 @@ class Settings:
             solver_image=os.environ.get("EVERCERT_SOLVER_IMAGE", f"evercert/evercert:{__version__}"),
             self_check_address=os.environ.get("EVERCERT_SELF_CHECK_ADDRESS") or None,
             cluster_resource_namespace=cluster_resource_namespace,
-            namespaces=tuple(n.strip() for n in namespaces.split(",") if n.strip()),
+            namespaces=_list(namespaces),
             acme_workers=int(os.environ.get("EVERCERT_ACME_WORKERS") or default_acme_workers(scheduling)),
             certificate_owner_ref=_flag("EVERCERT_CERTIFICATE_OWNER_REF"),
             issuance_deadline_seconds=float(os.environ.get("EVERCERT_ISSUANCE_DEADLINE_SECONDS", "180")),
@@ -92,4 +100,6 @@ class Settings:
             pod_namespace=os.environ.get("POD_NAMESPACE") or cluster_resource_namespace,
             pod_name=os.environ.get("POD_NAME") or socket.gethostname(),
             metrics_port=int(os.environ.get("EVERCERT_METRICS_PORT", "9402")),
+            dns01_nameservers=_list(os.environ.get("EVERCERT_DNS01_NAMESERVERS", "")),
+            dns01_authoritative_port=int(os.environ.get("EVERCERT_DNS01_AUTHORITATIVE_PORT", "53")),
         )

@@ -1,4 +1,5 @@
-"""One issuance, step by step: next key, order, HTTP-01, finalize, write the tls Secret, clean up.
+"""One issuance, step by step: next key, order, challenges (authorizing.py), finalize, write the tls
+Secret, clean up.
 
 Every step can be interrupted (crash, restart) and resumed: the next key lives in its own Secret
 until the certificate is written, and the order URL is kept in the Certificate's status."""
@@ -10,13 +11,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import faults
-from ..acme import order as acme_order
 from ..api.certificate import CertificateSpec
+from ..api.issuer import IssuerSpec
 from ..errors import IssuedKeyMismatch
 from ..issuers.session import AcmeSession
 from ..pki import build_csr, key_matches_certificate, public_key_id
 from ..solver import presenting
-from . import next_key, ordering
+from . import authorizing, dns01_records, next_key, ordering
 from .owner import certificate_owner
 from .quota import OrderQuota
 from .status import StoredOrder
@@ -35,11 +36,13 @@ async def issue(
     recorder: ordering.OrderRecorder,
     replaces: str | None = None,
     quota: OrderQuota | None = None,
+    waiting: authorizing.WaitingPatch | None = None,
 ) -> SecretContents:
     """Run (or resume) one issuance to the end; returns what the tls Secret now holds.
 
     `secret` is the tls Secret as read at the look (None: absent); it is written over only if it has
     not changed since (its resourceVersion goes with the write)."""
+    authorizing.check_solvers(spec, session.issuer)
     resuming = stored_order is not None
     key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret, resuming)
     faults.checkpoint("key-created")
@@ -49,13 +52,17 @@ async def issue(
     )
     faults.checkpoint("order-created")
     deadline = runtime.clock.now() + datetime.timedelta(seconds=runtime.settings.issuance_deadline_seconds)
-    solver = session.issuer.solvers[0]
+    dns = dns01_records.for_attempt(runtime, spec, session.issuer, stored_order)
+    settings = runtime.settings
     try:
-        await _authorize(runtime, session, spec, order, deadline)
+        await authorizing.authorize(
+            session, spec, order, deadline, dns, settings.self_check_address, settings.solver_image, waiting
+        )
         chain_pem = await ordering.finalize(session, order, csr_pem, deadline)
         faults.checkpoint("finalized")
     finally:
-        await presenting.clean_up(runtime.kube, spec.namespace, spec.name, solver)
+        await presenting.clean_up(runtime.kube, spec.namespace, spec.name, _http01_solver(session.issuer))
+        await dns.clean_up()
     if not key_matches_certificate(key_pem, chain_pem):
         raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")
     body = build_tls_secret(
@@ -73,32 +80,14 @@ async def issue(
     return read_contents(body)
 
 
-async def _authorize(
-    runtime: Runtime,
-    session: AcmeSession,
-    spec: CertificateSpec,
-    order: acme_order.OrderSnapshot,
-    deadline: datetime.datetime,
-) -> None:
-    """Solve every pending HTTP-01 challenge of the order, all names at once."""
-    if order.status != "pending":
-        return
-    client = await session.client()
-    tasks = await runtime.blocking(acme_order.pending_http01_tasks, client, order)
-    solver = session.issuer.solvers[0]
-    image = runtime.settings.solver_image
-    requests = [presenting.solver_request(spec, solver, task, image) for task in tasks]
-    await presenting.present(runtime.kube, requests)
-    faults.checkpoint("solvers-created")
-    timeout = max(1.0, (deadline - runtime.clock.now()).total_seconds())
-    await presenting.check_routes(requests, runtime.settings.self_check_address, timeout)
-    for task in tasks:
-        await runtime.blocking(acme_order.answer_challenge, client, task)
-    faults.checkpoint("challenge-answered")
-    await runtime.blocking(acme_order.wait_for_authorizations, client, order, deadline)
-
-
-async def remove_leftovers(runtime: Runtime, spec: CertificateSpec) -> None:
-    """Delete solver objects and the next-key Secret once a certificate is in place."""
+async def remove_leftovers(runtime: Runtime, spec: CertificateSpec, order: StoredOrder | None = None) -> None:
+    """Delete solver objects, DNS-01 values and the next-key Secret once a certificate is in place."""
     await presenting.clean_up(runtime.kube, spec.namespace, spec.name)
+    if order is not None and order.dns_records:
+        await dns01_records.remove_left(runtime, spec, order)
     await next_key.discard_next_key(runtime.kube, spec)
+
+
+def _http01_solver(issuer: IssuerSpec) -> Any:
+    """The first HTTP-01 solver (a user's Ingress it edits is cleaned up through it), if any."""
+    return next((s for s in issuer.solvers if not isinstance(s, authorizing.Dns01Solver)), None)

@@ -195,7 +195,7 @@ async def _serve(
 ) -> datetime.datetime | None:
     """A good certificate is served: clean what an attempt left, then bring status in line."""
     if status.attempt_pending:
-        await issuing.remove_leftovers(runtime, look.spec)
+        await issuing.remove_leftovers(runtime, look.spec, status.order)
         if transitions.finished_before_crash(status, look):
             assert look.served is not None
             issued = transitions.issued(status, look_at_issued(look.spec, look.served), runtime.clock.now())
@@ -230,18 +230,21 @@ async def _issue(
 
     recorder = ordering.OrderRecorder(write_order, wrote_order)
 
+    def waiting(message: str) -> Mapping[str, Any]:  # DNS-01 values not served everywhere yet
+        return transitions.waiting_for_dns(status, look, message, runtime.clock.now()).patch
+
     # ARI's `replaces` only means something to the CA that issued the certificate replaced.
     replaces = renewal_info.replaces_id(look.renewal_info, look.served) if same_issuer else None
     try:
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota, waiting
         )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota, waiting
         )
 
 

@@ -9,7 +9,7 @@ import kopf
 
 from .. import constants
 from ..api.issuer import IssuerKey
-from ..certificates import reporting
+from ..certificates import dns01_records, reporting
 from ..runtime import Runtime
 from ..solver import presenting
 from . import shims
@@ -40,6 +40,7 @@ async def certificate_event(
                 runtime.scheduler.forget(key)
             # Garbage collection would remove them too (owner references), but only when it runs.
             await presenting.clean_up(runtime.kube, *key)
+            await dns01_records.remove_on_deletion(runtime, body)
         else:
             runtime.own_writes.body_changed(*key)
             if runtime.certificates.observe(body):
