@@ -10,7 +10,7 @@ import pytest
 from evercert import reasons
 from evercert.dns01.acmedns import AcmeDns, parse_accounts
 from evercert.dns01.provider import TxtRecord
-from evercert.errors import Dns01ProviderError, InvalidSpec
+from evercert.errors import Dns01ProviderError
 from tests.support.fake_http import fake_http
 
 ACCOUNTS = json.dumps(
@@ -99,6 +99,12 @@ def test_accounts_are_keyed_by_lowercase_name_without_trailing_dot() -> None:
         ('{"a.test": {"username": "u"}}', "lacks password, subdomain"),
     ],
 )
-def test_a_malformed_account_secret_is_invalid_input(raw: str, message: str) -> None:
-    with pytest.raises(InvalidSpec, match=message):
+def test_a_malformed_account_secret_is_a_provider_error(raw: str, message: str) -> None:
+    with pytest.raises(Dns01ProviderError, match=message):
         parse_accounts(raw, "acme-dns/acmedns.json")
+
+
+async def test_without_a_session_of_its_own_each_update_opens_one() -> None:
+    async with fake_http() as server:
+        await AcmeDns(server.url, parse_accounts(ACCOUNTS, "acme-dns.json")).present(record())
+    assert [request.path for request in server.requests] == ["/update"]

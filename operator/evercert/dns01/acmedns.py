@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from ..errors import Dns01ProviderError, InvalidSpec
+from ..errors import Dns01ProviderError
 from .provider import TxtRecord
 
 TIMEOUT_SECONDS = 10.0
@@ -35,16 +35,16 @@ def parse_accounts(raw: bytes | str, where: str) -> dict[str, AcmeDnsAccount]:
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise InvalidSpec(f"{where} is not JSON: {exc}") from None
+        raise Dns01ProviderError(f"{where} is not JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise InvalidSpec(f"{where} must be a JSON object of domain -> acme-dns account")
+        raise Dns01ProviderError(f"{where} must be a JSON object of domain -> acme-dns account")
     accounts: dict[str, AcmeDnsAccount] = {}
     for domain, entry in data.items():
         if not isinstance(entry, dict):
-            raise InvalidSpec(f"{where}: the account of {domain} is not an object")
+            raise Dns01ProviderError(f"{where}: the account of {domain} is not an object")
         missing = [key for key in ("username", "password", "subdomain") if not entry.get(key)]
         if missing:
-            raise InvalidSpec(f"{where}: the account of {domain} lacks {', '.join(missing)}")
+            raise Dns01ProviderError(f"{where}: the account of {domain} lacks {', '.join(missing)}")
         accounts[domain.lower().rstrip(".")] = AcmeDnsAccount(
             username=str(entry["username"]),
             password=str(entry["password"]),
@@ -61,7 +61,7 @@ class AcmeDns:
         self,
         host: str,
         accounts: Mapping[str, AcmeDnsAccount],
-        session: aiohttp.ClientSession,
+        session: aiohttp.ClientSession | None = None,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         self.host = host.rstrip("/")
@@ -83,19 +83,28 @@ class AcmeDns:
         account = self.account_for(record)
         headers = {"X-Api-User": account.username, "X-Api-Key": account.password}
         body = {"subdomain": account.subdomain, "txt": record.value}
-        url = f"{self.host}/update"
         try:
-            async with self.session.post(url, json=body, headers=headers, timeout=self.timeout) as response:
-                if response.status == 200:
-                    return
-                text = (await response.text()).strip()
+            if self.session is not None:
+                status, text = await self._post(self.session, headers, body)
+            else:  # one value per name and attempt: a session of its own costs less than keeping one
+                async with aiohttp.ClientSession() as session:
+                    status, text = await self._post(session, headers, body)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Dns01ProviderError(
                 f"acme-dns at {self.host} unreachable: {exc or type(exc).__name__}"
             ) from None
-        raise Dns01ProviderError(
-            f"acme-dns at {self.host} refused the update ({response.status}): {error_text(text)}"
-        )
+        if status != 200:
+            raise Dns01ProviderError(
+                f"acme-dns at {self.host} refused the update ({status}): {error_text(text)}"
+            )
+
+    async def _post(
+        self, session: aiohttp.ClientSession, headers: Mapping[str, str], body: Mapping[str, str]
+    ) -> tuple[int, str]:
+        async with session.post(
+            f"{self.host}/update", json=body, headers=headers, timeout=self.timeout
+        ) as response:
+            return response.status, (await response.text()).strip()
 
     async def clean_up(self, record: TxtRecord) -> None:
         """Nothing to do: acme-dns has no delete; it keeps a subdomain's last two values only."""

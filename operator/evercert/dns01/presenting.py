@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
+from kubernetes_asyncio.client import ApiClient
+
 from ..api.dns01 import Dns01Solver
 from ..certificates.status import DnsRecord
 from ..clock import Clock
@@ -42,6 +44,8 @@ class Dns01Context:
     namespace: str
     clock: Clock
     solvers: Mapping[int, Dns01Solver]
+    # The client a webhook solver is called through (the API server proxies to the webhook).
+    kube_api: ApiClient | None = None
     _providers: dict[int, DnsProvider] = field(default_factory=dict)
 
     async def provider(self, index: int) -> DnsProvider:
@@ -51,7 +55,9 @@ class Dns01Context:
                 raise Dns01ProviderError(
                     f"the issuer has no DNS-01 solver at spec.acme.solvers[{index}] any more"
                 )
-            self._providers[index] = await build_provider(solver, self.namespace, self.read_secret)
+            self._providers[index] = await build_provider(
+                solver, self.namespace, self.read_secret, self.kube_api
+            )
         return self._providers[index]
 
 

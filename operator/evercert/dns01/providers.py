@@ -7,23 +7,38 @@ import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ..api.dns01 import Dns01Solver, Rfc2136Provider, SecretKeyRef
+from kubernetes_asyncio import client
+
+from ..api.dns01 import AcmeDnsProvider, Dns01Solver, Rfc2136Provider, SecretKeyRef, WebhookProvider
 from ..errors import Dns01ProviderError
+from .acmedns import AcmeDns, parse_accounts
 from .provider import DnsProvider
 from .rfc2136 import Rfc2136
+from .webhook import Webhook
 
 # (namespace, name) -> the Secret's body, or None when it does not exist.
 SecretReader = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
 
 
-async def build_provider(solver: Dns01Solver, namespace: str, read_secret: SecretReader) -> DnsProvider:
-    """The provider that puts `solver`'s TXT values in place; Secrets are read in `namespace`."""
+async def build_provider(
+    solver: Dns01Solver, namespace: str, read_secret: SecretReader, kube_api: client.ApiClient | None = None
+) -> DnsProvider:
+    """The provider that puts `solver`'s TXT values in place; Secrets are read in `namespace`; a webhook
+    is called through the API server with `kube_api`."""
     provider = solver.provider
     if isinstance(provider, Rfc2136Provider):
         secret = None
         if provider.tsig_secret is not None:
             secret = await secret_value(read_secret, namespace, provider.tsig_secret)
         return Rfc2136(provider.host, provider.port, provider.tsig_key_name, secret, provider.tsig_algorithm)
+    if isinstance(provider, AcmeDnsProvider):
+        ref = provider.account_secret
+        accounts = await secret_value(read_secret, namespace, ref)
+        return AcmeDns(
+            provider.host, parse_accounts(accounts, f"Secret {namespace}/{ref.name} key {ref.key!r}")
+        )
+    if isinstance(provider, WebhookProvider) and kube_api is not None:
+        return Webhook(kube_api, provider.group_name, provider.solver_name, provider.config)
     raise Dns01ProviderError(f"the DNS-01 provider {type(provider).__name__} is not available in this build")
 
 
