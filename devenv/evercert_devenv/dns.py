@@ -22,6 +22,8 @@ ALIAS = f"alias.{ZONE}"
 READ_ONLY_ZONE = "readonly.test"
 KEY_NAME = "evercert."
 ALGORITHM = "HMACSHA256"
+# Where the test bed's other authoritative servers listen (on BIND's port; see Bind.forwarded_zones).
+FORWARDED_ADDRESS = "127.0.0.2"
 # A key BIND knows but whose update-policy grants nothing.
 READ_ONLY_KEY_NAME = "reader."
 
@@ -50,6 +52,9 @@ class Bind:
     tsig_secret: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode())
     read_only_secret: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(32)).decode())
     server: Server | None = None
+    # Zones another test server serves on FORWARDED_ADDRESS and this same port (so that the port the
+    # propagation check asks fits both): BIND forwards queries for them there.
+    forwarded_zones: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
@@ -103,7 +108,11 @@ zone "{READ_ONLY_ZONE}" {{
     type primary; file "{workdir}/{READ_ONLY_ZONE}.zone";
     update-policy {{ grant {READ_ONLY_KEY_NAME} name nothing.{READ_ONLY_ZONE}. TXT; }};
 }};
-"""
+""" + "".join(self._forward_zone(zone) for zone in self.forwarded_zones)
+
+    def _forward_zone(self, zone: str) -> str:
+        forwarders = f"forwarders {{ {FORWARDED_ADDRESS} port {self.port}; }};"
+        return f'zone "{zone}" {{ type forward; forward only; {forwarders} }};\n'
 
     def _answers(self, name: str) -> bool:
         return bool(self.dig(name, "SOA"))

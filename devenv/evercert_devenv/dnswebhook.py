@@ -32,11 +32,14 @@ class DnsWebhook:
     controlplane: ControlPlane
     address: str  # a host address that is not loopback (the Pod network's host end)
     namespace: str = "evercert"
+    # Where PowerDNS answers DNS: the test bed's BIND forwards its zone there (see Bind.forwarded_zones).
+    dns_address: str = "127.0.0.1"
+    dns_port: int = 0
     pdns: PowerDns = field(init=False)
     server: Server | None = None
 
     def __post_init__(self) -> None:
-        self.pdns = PowerDns(self.workdir / "pdns")
+        self.pdns = PowerDns(self.workdir / "pdns", address=self.dns_address, dns_port=self.dns_port)
 
     @property
     def api_service(self) -> str:

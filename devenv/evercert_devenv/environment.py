@@ -17,6 +17,7 @@ import yaml
 from .binaries import REPO, gateway_api_crds, testbin_dir
 from .controlplane import ControlPlane
 from .dns import ALGORITHM, KEY_NAME, Bind
+from .pdns import ZONE as PDNS_ZONE
 from .pebble import Pebble
 from .podnetwork import PodNetwork, PodNetworkUnavailable
 from .processes import Server, free_port, listen_port
@@ -48,7 +49,9 @@ class LocalEnvironment:
     def __post_init__(self) -> None:
         self.controlplane = ControlPlane(self.workdir / "controlplane", self.with_controller_manager)
         self.pebble = Pebble(self.workdir / "pebble", dns_port=free_port())
-        self.bind = Bind(self.workdir / "bind", forward_port=self.pebble.dns_port)
+        self.bind = Bind(
+            self.workdir / "bind", forward_port=self.pebble.dns_port, forwarded_zones=(PDNS_ZONE,)
+        )
 
     @property
     def kubeconfig(self) -> Path:

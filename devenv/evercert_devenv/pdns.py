@@ -36,6 +36,7 @@ class PowerDns:
     workdir: Path
     zone: str = ZONE
     api_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    address: str = "127.0.0.1"  # where it answers DNS (a free port is taken unless dns_port is given)
     dns_port: int = 0
     api_port: int = 0
     server: Server | None = None
@@ -46,12 +47,12 @@ class PowerDns:
 
     @property
     def dns_address(self) -> tuple[str, int]:
-        return "127.0.0.1", self.dns_port
+        return self.address, self.dns_port
 
     def start(self) -> None:
         ensure_installed()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.dns_port, self.api_port = free_port(), free_port()
+        self.dns_port, self.api_port = self.dns_port or free_port(), free_port()
         database = self.workdir / "pdns.sqlite3"
         database.unlink(missing_ok=True)
         with sqlite3.connect(database) as db:
@@ -69,7 +70,7 @@ class PowerDns:
                 "--write-pid=no",
                 "--launch=gsqlite3",
                 f"--gsqlite3-database={database}",
-                "--local-address=127.0.0.1",
+                f"--local-address={self.address}",
                 f"--local-port={self.dns_port}",
                 "--api=yes",
                 f"--api-key={self.api_key}",
@@ -84,8 +85,12 @@ class PowerDns:
         )
         self.server.start()
         wait_until(self._answers, self.server, 30)
-        zone = {"name": self.zone, "kind": "Native", "nameservers": [f"ns1.{self.zone}"]}
+        nameserver = f"ns1.{self.zone}"
+        zone = {"name": self.zone, "kind": "Native", "nameservers": [nameserver]}
         self.api("POST", "/api/v1/servers/localhost/zones", zone)
+        address = {"name": nameserver, "type": "A", "ttl": 60, "changetype": "REPLACE"}
+        address["records"] = [{"content": self.address, "disabled": False}]
+        self.api("PATCH", f"/api/v1/servers/localhost/zones/{self.zone}", {"rrsets": [address]})
 
     def _answers(self) -> bool:
         try:

@@ -12,16 +12,27 @@ from evercert.dns01.provider import TxtRecord
 from evercert.dns01.webhook import Webhook
 from evercert.errors import Dns01ProviderError
 from evercert.kube.client import Kube
+from evercert.pki import chain_verifies, key_matches_certificate
+from evercert_devenv.dns import FORWARDED_ADDRESS
 from evercert_devenv.dnswebhook import GROUP, SOLVER, DnsWebhook
 from evercert_devenv.environment import LocalEnvironment
+from evercert_devenv.processes import Server
 
+from ..conftest import condition, wait_for
 from ..support.dns_answers import txt_values
+from .helpers import certificate, tls_data, wait_ready
 
 
 @pytest.fixture(scope="module")
 def webhook(env: LocalEnvironment) -> Iterator[DnsWebhook]:
     assert env.pod_network is not None, f"the webhook needs the test bed's Pod network: {env.routing}"
-    server = DnsWebhook(env.workdir / "dns-webhook", env.controlplane, env.pod_network.host_address)
+    server = DnsWebhook(
+        env.workdir / "dns-webhook",
+        env.controlplane,
+        env.pod_network.host_address,
+        dns_address=FORWARDED_ADDRESS,
+        dns_port=env.bind.port,
+    )
     server.start()
     yield server
     server.stop()
@@ -77,3 +88,34 @@ async def test_a_caller_without_rbac_is_forbidden(
         provider = Webhook(api, GROUP, SOLVER, webhook.solver_config())
         with pytest.raises(Dns01ProviderError, match="forbidden"):
             await provider.present(record(namespace, "value"))
+
+
+def test_a_wildcard_and_its_apex_are_issued_through_the_webhook(
+    env: LocalEnvironment, operator: Server, webhook: DnsWebhook, namespace: str
+) -> None:
+    """Pebble asks BIND, which forwards pdns.test to PowerDNS; evercert checks PowerDNS itself."""
+    env.apply(webhook.api_key_secret(namespace))
+    issuer = env.cluster_issuer("pdns-webhook")
+    issuer["kind"] = "Issuer"
+    issuer["metadata"] = {"name": "pdns-webhook", "namespace": namespace}
+    acme = issuer["spec"]["acme"]  # type: ignore[index]
+    acme["solvers"] = [
+        {"dns01": {"webhook": {"groupName": GROUP, "solverName": SOLVER, "config": webhook.solver_config()}}}
+    ]
+    env.apply(issuer)
+    wait_for(
+        lambda: condition(env, "issuer", namespace, "pdns-webhook", "Ready") == "True", 60, "Issuer", operator
+    )
+    names = ["*.web.pdns.test", "web.pdns.test"]
+    env.apply(certificate(namespace, "web", names, issuer="pdns-webhook", kind="Issuer"))
+    wait_ready(env, namespace, "web", process=operator)
+    chain, key = tls_data(env, namespace, "web-tls")
+    assert key_matches_certificate(key, chain)
+    assert all(
+        chain_verifies(chain, env.pebble.root_pem(), name) for name in ("a.web.pdns.test", "web.pdns.test")
+    )
+    wait_for(
+        lambda: txt_values(webhook.pdns.dns_address, "_acme-challenge.web.pdns.test.") == set(),
+        30,
+        "TXT values removed from PowerDNS",
+    )
