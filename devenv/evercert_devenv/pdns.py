@@ -88,9 +88,34 @@ class PowerDns:
         nameserver = f"ns1.{self.zone}"
         zone = {"name": self.zone, "kind": "Native", "nameservers": [nameserver]}
         self.api("POST", "/api/v1/servers/localhost/zones", zone)
-        address = {"name": nameserver, "type": "A", "ttl": 60, "changetype": "REPLACE"}
-        address["records"] = [{"content": self.address, "disabled": False}]
-        self.api("PATCH", f"/api/v1/servers/localhost/zones/{self.zone}", {"rrsets": [address]})
+        self.api(
+            "PATCH", f"/api/v1/servers/localhost/zones/{self.zone}", {"rrsets": self._records(nameserver)}
+        )
+
+    def _records(self, nameserver: str) -> list[dict[str, object]]:
+        """The nameserver's address, and an SOA whose negative TTL is 0: a resolver in front (BIND) must
+        not remember that a challenge record did not exist a moment before it was added."""
+        soa = f"{nameserver} hostmaster.{self.zone} 1 60 60 600 0"
+        return [
+            {
+                "name": nameserver,
+                "type": "A",
+                "ttl": 60,
+                "changetype": "REPLACE",
+                "records": [self._record(self.address)],
+            },
+            {
+                "name": self.zone,
+                "type": "SOA",
+                "ttl": 0,
+                "changetype": "REPLACE",
+                "records": [self._record(soa)],
+            },
+        ]
+
+    @staticmethod
+    def _record(content: str) -> dict[str, object]:
+        return {"content": content, "disabled": False}
 
     def _answers(self) -> bool:
         try:

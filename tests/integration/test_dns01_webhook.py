@@ -16,6 +16,7 @@ from evercert.pki import chain_verifies, key_matches_certificate
 from evercert_devenv.dns import FORWARDED_ADDRESS
 from evercert_devenv.dnswebhook import GROUP, SOLVER, DnsWebhook
 from evercert_devenv.environment import LocalEnvironment
+from evercert_devenv.podnetwork import PodNetwork
 from evercert_devenv.processes import Server
 
 from ..conftest import condition, wait_for
@@ -25,17 +26,25 @@ from .helpers import certificate, tls_data, wait_ready
 
 @pytest.fixture(scope="module")
 def webhook(env: LocalEnvironment) -> Iterator[DnsWebhook]:
-    assert env.pod_network is not None, f"the webhook needs the test bed's Pod network: {env.routing}"
+    """The webhook on the host end of a Pod network (the environment's, else one of its own: the
+    apiserver refuses loopback endpoints), PowerDNS where BIND forwards pdns.test."""
+    own_network = None if env.pod_network else PodNetwork.create()
+    network = env.pod_network or own_network
+    assert network is not None
     server = DnsWebhook(
         env.workdir / "dns-webhook",
         env.controlplane,
-        env.pod_network.host_address,
+        network.host_address,
         dns_address=FORWARDED_ADDRESS,
         dns_port=env.bind.port,
     )
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        if own_network is not None:
+            own_network.remove()
 
 
 def record(namespace: str, value: str, dns_name: str = "www.pdns.test") -> TxtRecord:
@@ -90,10 +99,25 @@ async def test_a_caller_without_rbac_is_forbidden(
             await provider.present(record(namespace, "value"))
 
 
+@pytest.fixture
+def pdns_operator(env: LocalEnvironment, operator: Server, webhook: DnsWebhook) -> Iterator[Server]:
+    """An operator whose DNS lookups ask PowerDNS itself, in place of the session's. Pebble asks BIND,
+    which forwards pdns.test to PowerDNS: had the operator's zone lookup gone through BIND too, BIND
+    could answer Pebble from the no-such-name it noted a moment before the record was added."""
+    operator.stop()
+    host, port = webhook.pdns.dns_address
+    own = env.start_operator("pdns-operator", extra_env={"EVERCERT_DNS01_NAMESERVERS": f"{host}:{port}"})
+    try:
+        yield own
+    finally:
+        own.stop()
+        operator.start()
+
+
 def test_a_wildcard_and_its_apex_are_issued_through_the_webhook(
-    env: LocalEnvironment, operator: Server, webhook: DnsWebhook, namespace: str
+    env: LocalEnvironment, pdns_operator: Server, webhook: DnsWebhook, namespace: str
 ) -> None:
-    """Pebble asks BIND, which forwards pdns.test to PowerDNS; evercert checks PowerDNS itself."""
+    operator = pdns_operator
     env.apply(webhook.api_key_secret(namespace))
     issuer = env.cluster_issuer("pdns-webhook")
     issuer["kind"] = "Issuer"
