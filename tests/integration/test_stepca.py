@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from evercert.pki import chain_verifies, key_matches_certificate
+from evercert_devenv.dns import ZONE
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 from evercert_devenv.stepca import StepCA
@@ -23,12 +24,10 @@ ISSUER = "local-step-ca"
 
 @pytest.fixture(scope="module")
 def stepca(env: LocalEnvironment, operator: Server) -> Iterator[StepCA]:
-    """step-ca validating HTTP-01 where Pebble does (Traefik), asking Pebble's DNS, and its ClusterIssuer."""
-    ca = StepCA(
-        env.workdir / "step-ca",
-        http01_port=env.pebble.http01_port,
-        resolver=f"127.0.0.1:{env.pebble.dns_port}",
-    )
+    """step-ca validating HTTP-01 where Pebble does (Traefik), asking the test bed's DNS server (BIND:
+    the DNS-01 zones, every other name forwarded to pebble-challtestsrv), and its ClusterIssuer: HTTP-01,
+    and DNS-01 (RFC 2136 to BIND) for names in BIND's zone."""
+    ca = StepCA(env.workdir / "step-ca", http01_port=env.pebble.http01_port, resolver=env.bind.address)
     ca.start()
     env.apply(
         {
@@ -41,7 +40,10 @@ def stepca(env: LocalEnvironment, operator: Server) -> Iterator[StepCA]:
                     "email": "admin@example.org",
                     "privateKeySecretRef": {"name": f"{ISSUER}-account-key"},
                     "caBundle": ca.ca_bundle,
-                    "solvers": [{"http01": {"ingress": {"ingressClassName": "local"}}}],
+                    "solvers": [
+                        {"http01": {"ingress": {"ingressClassName": "local"}}},
+                        {"selector": {"dnsZones": [ZONE]}, "dns01": {"rfc2136": env.rfc2136()}},
+                    ],
                 }
             },
         }
@@ -102,3 +104,17 @@ def test_issues_and_renews_against_step_ca_without_renewal_information(
     paths = requested_paths(stepca)
     assert any("/new-order" in path for path in paths), "step-ca's log shows no requests"
     assert not [path for path in paths if "renewal" in path.lower()], "an ARI request reached step-ca"
+
+
+def test_a_wildcard_through_dns01_from_step_ca(
+    env: LocalEnvironment, operator: Server, stepca: StepCA, namespace: str
+) -> None:
+    apex = f"{namespace}.{ZONE}"
+    env.apply(certificate(namespace, "wild", [f"*.{apex}", apex], issuer=ISSUER))
+    wait_ready(env, namespace, "wild", process=operator)
+    chain, key = tls_data(env, namespace, "wild-tls")
+    assert key_matches_certificate(key, chain)
+    assert chain_verifies(chain, stepca.root_pem, f"www.{apex}") and chain_verifies(
+        chain, stepca.root_pem, apex
+    )
+    wait_for(lambda: not [r for r in env.bind.txt_records() if namespace in r], 30, "TXT values removed")
