@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+from kubernetes_asyncio import client, config
 
 from evercert.dns01.provider import TxtRecord
 from evercert.dns01.webhook import Webhook
 from evercert.errors import Dns01ProviderError
 from evercert.kube.client import Kube
 from evercert.pki import chain_verifies, key_matches_certificate
+from evercert_devenv.binaries import REPO, binary
 from evercert_devenv.dns import FORWARDED_ADDRESS
 from evercert_devenv.dnswebhook import GROUP, SOLVER, DnsWebhook
 from evercert_devenv.environment import LocalEnvironment
@@ -85,18 +89,59 @@ async def test_an_unknown_solver_name_is_refused_by_the_apiserver(webhook: DnsWe
         await provider.present(record("default", "value"))
 
 
-async def test_a_caller_without_rbac_is_forbidden(
-    env: LocalEnvironment, webhook: DnsWebhook, namespace: str, tmp_path: Path
+async def present_as(
+    env: LocalEnvironment, webhook: DnsWebhook, user: str, kubeconfig: Path, namespace: str
 ) -> None:
-    from kubernetes_asyncio import client, config
-
-    kubeconfig = env.controlplane.user_kubeconfig("no-rights", tmp_path / "kubeconfig", group="nobody")
+    """Present one value as `user` (a client-certificate user with no group that grants anything)."""
+    env.controlplane.user_kubeconfig(user, kubeconfig, group="nobody")
     configuration = client.Configuration()
     await config.load_kube_config(str(kubeconfig), client_configuration=configuration, persist_config=False)
     async with client.ApiClient(configuration) as api:
-        provider = Webhook(api, GROUP, SOLVER, webhook.solver_config())
-        with pytest.raises(Dns01ProviderError, match="forbidden"):
-            await provider.present(record(namespace, "value"))
+        await Webhook(api, GROUP, SOLVER, webhook.solver_config()).present(
+            record(namespace, f"by-{user}", "rbac.pdns.test")
+        )
+
+
+async def test_a_caller_without_rbac_is_forbidden(
+    env: LocalEnvironment, webhook: DnsWebhook, namespace: str, tmp_path: Path
+) -> None:
+    with pytest.raises(Dns01ProviderError, match="forbidden"):
+        await present_as(env, webhook, "no-rights", tmp_path / "kubeconfig", namespace)
+
+
+async def test_the_charts_rule_for_a_configured_webhook_group_is_enough(
+    env: LocalEnvironment, webhook: DnsWebhook, namespace: str, tmp_path: Path
+) -> None:
+    chart = str(REPO / "deploy" / "helm" / "evercert")
+    rendered = subprocess.run(
+        [binary("helm"), "template", "evercert", chart, "--set", f"dns01.webhookGroups={{{GROUP}}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (cluster_role,) = [
+        doc
+        for doc in yaml.safe_load_all(rendered)
+        if doc and doc["kind"] == "ClusterRole" and doc["metadata"]["name"] == "evercert-cluster"
+    ]
+    rules = [rule for rule in cluster_role["rules"] if GROUP in rule["apiGroups"]]
+    user = f"chart-{namespace}"
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": user}}
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": user},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": user},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}],
+    }
+    env.apply({**role, "rules": rules})
+    env.apply(binding)
+    env.apply(webhook.api_key_secret(namespace))
+    try:
+        await present_as(env, webhook, user, tmp_path / "kubeconfig", namespace)
+    finally:
+        env.controlplane.kubectl("delete", "clusterrolebinding,clusterrole", user, "--ignore-not-found")
+    assert f"by-{user}" in txt_values(webhook.pdns.dns_address, "_acme-challenge.rbac.pdns.test.")
 
 
 @pytest.fixture
