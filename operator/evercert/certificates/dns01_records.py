@@ -85,6 +85,7 @@ def dns01_context(runtime: Runtime, spec: CertificateSpec, issuer: IssuerSpec) -
         namespace=namespace,
         clock=runtime.clock,
         solvers=authorizing.dns01_solvers(issuer),
+        kube=runtime.kube,
     )
 
 

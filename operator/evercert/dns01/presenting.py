@@ -15,6 +15,7 @@ from ..api.dns01 import Dns01Solver
 from ..certificates.status import DnsRecord
 from ..clock import Clock
 from ..errors import Dns01ProviderError
+from ..kube.client import Kube
 from . import propagation
 from .lookups import Lookups, Nameserver
 from .provider import DnsProvider, TxtRecord
@@ -42,6 +43,7 @@ class Dns01Context:
     namespace: str
     clock: Clock
     solvers: Mapping[int, Dns01Solver]
+    kube: Kube | None = None
     _providers: dict[int, DnsProvider] = field(default_factory=dict)
 
     async def provider(self, index: int) -> DnsProvider:
@@ -51,7 +53,7 @@ class Dns01Context:
                 raise Dns01ProviderError(
                     f"the issuer has no DNS-01 solver at spec.acme.solvers[{index}] any more"
                 )
-            self._providers[index] = await build_provider(solver, self.namespace, self.read_secret)
+            self._providers[index] = await build_provider(solver, self.namespace, self.read_secret, self.kube)
         return self._providers[index]
 
 

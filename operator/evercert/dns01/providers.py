@@ -9,6 +9,7 @@ from typing import Any
 
 from ..api.dns01 import Dns01Solver, Rfc2136Provider, SecretKeyRef
 from ..errors import Dns01ProviderError
+from ..kube.client import Kube
 from .provider import DnsProvider
 from .rfc2136 import Rfc2136
 
@@ -16,8 +17,11 @@ from .rfc2136 import Rfc2136
 SecretReader = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
 
 
-async def build_provider(solver: Dns01Solver, namespace: str, read_secret: SecretReader) -> DnsProvider:
-    """The provider that puts `solver`'s TXT values in place; Secrets are read in `namespace`."""
+async def build_provider(
+    solver: Dns01Solver, namespace: str, read_secret: SecretReader, kube: Kube | None = None
+) -> DnsProvider:
+    """The provider that puts `solver`'s TXT values in place; Secrets are read in `namespace`; `kube`
+    is the client for providers reached through the Kubernetes API (cert-manager's DNS webhooks)."""
     provider = solver.provider
     if isinstance(provider, Rfc2136Provider):
         secret = None
