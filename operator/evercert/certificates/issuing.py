@@ -42,7 +42,6 @@ async def issue(
 
     `secret` is the tls Secret as read at the look (None: absent); it is written over only if it has
     not changed since (its resourceVersion goes with the write)."""
-    authorizing.check_solvers(spec, session.issuer)
     resuming = stored_order is not None
     key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret, resuming)
     faults.checkpoint("key-created")
