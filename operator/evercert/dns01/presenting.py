@@ -46,6 +46,13 @@ class Dns01Context:
     kube: Kube | None = None
     _providers: dict[int, DnsProvider] = field(default_factory=dict)
 
+    def lookups_for(self, index: int) -> Lookups:
+        """The lookups of solver `index`: through its own `nameservers` when it names some."""
+        solver = self.solvers.get(index)
+        if solver is None or not solver.nameservers:
+            return self.lookups
+        return Lookups(solver.nameservers, self.lookups.authoritative_port, self.lookups.timeout)
+
     async def provider(self, index: int) -> DnsProvider:
         if index not in self._providers:
             solver = self.solvers.get(index)
@@ -114,10 +121,12 @@ async def wait_until_served(
     report: Callable[[Sequence[propagation.Lacking]], Awaitable[None]],
 ) -> None:
     """Return when every authoritative nameserver of each record's zone serves its value."""
-    zones = sorted({record.zone for record in records})
-    servers = await asyncio.gather(*(context.lookups.authoritative_servers(zone) for zone in zones))
-    by_zone: dict[str, Sequence[Nameserver]] = dict(zip(zones, servers, strict=True))
-    checks = [(r.fqdn, r.value, by_zone[r.zone]) for r in _unique(records)]
+    zones = sorted({(record.zone, record.solver) for record in records})
+    servers = await asyncio.gather(
+        *(context.lookups_for(solver).authoritative_servers(zone) for zone, solver in zones)
+    )
+    by_zone: dict[tuple[str, int], Sequence[Nameserver]] = dict(zip(zones, servers, strict=True))
+    checks = [(r.fqdn, r.value, by_zone[(r.zone, r.solver)]) for r in _unique(records)]
     await propagation.wait_until_served(checks, context.clock, deadline, report)
 
 
