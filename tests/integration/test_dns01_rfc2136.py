@@ -83,7 +83,9 @@ def test_http01_and_dns01_names_mixed_by_selector(
 def test_a_cname_is_followed_into_the_zone_it_points_to(
     env: LocalEnvironment, operator: Server, namespace: str
 ) -> None:
-    solvers = [{"dns01": {"rfc2136": env.rfc2136(), "cnameStrategy": "Follow"}}]
+    # The solver names its own resolver too (the same BIND the operator's setting names).
+    follow = {"rfc2136": env.rfc2136(), "cnameStrategy": "Follow", "nameservers": [env.bind.address]}
+    solvers = [{"dns01": follow}]
     issuer = ready_issuer(env, operator, env.dns_cluster_issuer("follow-dns", solvers))
     env.apply(certificate(namespace, "alias", [f"alias.{ZONE}"], issuer=issuer))
     wait_ready(env, namespace, "alias", process=operator)
