@@ -20,6 +20,9 @@ DELEGATED_ZONE = "challenges.test"
 ALIAS = f"alias.{ZONE}"
 # A zone BIND serves but takes no update for (the "server refuses the update" case).
 READ_ONLY_ZONE = "readonly.test"
+# A zone with a second nameserver that never answers (127.0.0.2): its values never propagate.
+LAGGING_ZONE = "lagging.test"
+SILENT_NAMESERVER = "127.0.0.2"
 KEY_NAME = "evercert."
 ALGORITHM = "HMACSHA256"
 # Where the test bed's other authoritative servers listen (on BIND's port; see Bind.forwarded_zones).
@@ -65,7 +68,13 @@ class Bind:
         install()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        for zone, extra in ((ZONE, _alias_record()), (DELEGATED_ZONE, ""), (READ_ONLY_ZONE, "")):
+        zones = (
+            (ZONE, _alias_record()),
+            (DELEGATED_ZONE, ""),
+            (READ_ONLY_ZONE, ""),
+            (LAGGING_ZONE, f"@ IN NS ns.{LAGGING_ZONE}.\nns IN A {SILENT_NAMESERVER}"),
+        )
+        for zone, extra in zones:
             (self.workdir / f"{zone}.zone").write_text(_zone_file(zone, extra))
             (self.workdir / f"{zone}.zone.jnl").unlink(missing_ok=True)
         config = self.workdir / "named.conf"
@@ -103,6 +112,9 @@ key "{READ_ONLY_KEY_NAME}" {{ algorithm hmac-sha256; secret "{self.read_only_sec
 zone "{ZONE}" {{ type primary; file "{workdir}/{ZONE}.zone"; {update_policy % (ZONE + ".")} }};
 zone "{DELEGATED_ZONE}" {{
     type primary; file "{workdir}/{DELEGATED_ZONE}.zone"; {update_policy % (DELEGATED_ZONE + ".")}
+}};
+zone "{LAGGING_ZONE}" {{
+    type primary; file "{workdir}/{LAGGING_ZONE}.zone"; {update_policy % (LAGGING_ZONE + ".")}
 }};
 zone "{READ_ONLY_ZONE}" {{
     type primary; file "{workdir}/{READ_ONLY_ZONE}.zone";

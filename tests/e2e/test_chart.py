@@ -103,6 +103,7 @@ def test_the_environment_is_what_the_operator_reads(monkeypatch: pytest.MonkeyPa
         "logFormat=text",
         "ingressShim.certManagerAnnotations=true",
         "ingressShim.defaultIssuer.name=letsencrypt-production",
+        "dns01.recursiveNameservers={192.0.2.53,192.0.2.54:5353}",
     )
     for name, value in env_of(objects).items():
         monkeypatch.setenv(name, value)
@@ -117,6 +118,7 @@ def test_the_environment_is_what_the_operator_reads(monkeypatch: pytest.MonkeyPa
         "ClusterIssuer",
         "letsencrypt-production",
     )
+    assert settings.dns01_nameservers == ("192.0.2.53", "192.0.2.54:5353")
 
 
 def test_by_default_all_namespaces_are_served_and_the_image_is_the_app_version() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from evercert_devenv.dns import DELEGATED_ZONE, READ_ONLY_ZONE, ZONE
+from evercert_devenv.dns import DELEGATED_ZONE, LAGGING_ZONE, READ_ONLY_ZONE, SILENT_NAMESERVER, ZONE
 from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LocalEnvironment
 from evercert_devenv.processes import Server
 
@@ -83,7 +83,9 @@ def test_http01_and_dns01_names_mixed_by_selector(
 def test_a_cname_is_followed_into_the_zone_it_points_to(
     env: LocalEnvironment, operator: Server, namespace: str
 ) -> None:
-    solvers = [{"dns01": {"rfc2136": env.rfc2136(), "cnameStrategy": "Follow"}}]
+    # The solver names its own resolver too (the same BIND the operator's setting names).
+    follow = {"rfc2136": env.rfc2136(), "cnameStrategy": "Follow", "nameservers": [env.bind.address]}
+    solvers = [{"dns01": follow}]
     issuer = ready_issuer(env, operator, env.dns_cluster_issuer("follow-dns", solvers))
     env.apply(certificate(namespace, "alias", [f"alias.{ZONE}"], issuer=issuer))
     wait_ready(env, namespace, "alias", process=operator)
@@ -138,3 +140,27 @@ def test_a_dns_fault_gives_a_clear_condition_and_leaves_no_record(
     assert words.format(ns=namespace) in condition["message"]
     assert env.bind.tsig_secret not in condition["message"]
     assert txt_left(env, namespace) == []
+
+
+def test_waiting_names_the_silent_nameserver_and_deleting_the_certificate_removes_its_values(
+    env: LocalEnvironment, operator: Server, dns_issuer: str, namespace: str
+) -> None:
+    """lagging.test has a second nameserver that never answers: the value never propagates."""
+    env.apply(certificate(namespace, "lag", [f"{namespace}.{LAGGING_ZONE}"], issuer=dns_issuer))
+    pending = wait_for(
+        lambda: (
+            (c := issuing_condition(env, namespace, "lag")).get("reason") == "DNS01PropagationPending" and c
+        ),
+        30,
+        "Issuing says what DNS-01 waits for",
+        operator,
+    )
+    assert f"_acme-challenge.{namespace}.{LAGGING_ZONE}." in pending["message"]
+    assert f"ns.{LAGGING_ZONE}. ({SILENT_NAMESERVER}:{env.bind.port})" in pending["message"]
+    (record,) = (get(env, "certificate", namespace, "lag") or {})["status"]["order"]["dnsRecords"]
+    assert SILENT_NAMESERVER in record["seen"] and "no answer" in record["seen"]
+    assert len(txt_left(env, namespace, LAGGING_ZONE)) == 1, "BIND itself serves the value"
+    env.controlplane.kubectl("delete", "certificate", "lag", "-n", namespace)
+    wait_for(
+        lambda: not txt_left(env, namespace, LAGGING_ZONE), 20, "the value removed on deletion", operator
+    )

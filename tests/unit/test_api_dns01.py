@@ -158,3 +158,12 @@ def test_a_bad_selector_name_is_refused_with_its_path() -> None:
     assert message.startswith(
         "spec.acme.solvers[0].selector.dnsZones[0]: 'bad_zone.example' is not a valid DNS name"
     )
+
+
+def test_a_solver_may_name_its_own_recursive_nameservers_by_address() -> None:
+    (solver,) = solvers({"dns01": {"rfc2136": RFC2136, "nameservers": ["192.0.2.1", "[2001:db8::1]:5353"]}})
+    assert solver.nameservers == ("192.0.2.1", "[2001:db8::1]:5353")
+    message = invalid({"dns01": {"rfc2136": RFC2136, "nameservers": ["resolver.example.com"]}})
+    assert message.startswith(
+        "spec.acme.solvers[0].dns01.nameservers[0]: 'resolver.example.com' must be an IP"
+    )

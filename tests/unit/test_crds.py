@@ -277,7 +277,7 @@ class TestCrdsAgreeWithPythonValidation:
         solver = schema(plural, "spec", "acme", "solvers", "items")
         assert set(solver["properties"]["selector"]["properties"]) == {"dnsNames", "dnsZones", "matchLabels"}
         dns01 = solver["properties"]["dns01"]["properties"]
-        assert set(dns01) == {"cnameStrategy", "rfc2136", "acmeDNS", "webhook"}
+        assert set(dns01) == {"cnameStrategy", "rfc2136", "acmeDNS", "webhook", "nameservers"}  # + our own
         assert tuple(dns01["cnameStrategy"]["enum"]) == CNAME_STRATEGIES
         assert set(dns01["rfc2136"]["properties"]) == {
             "nameserver",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from evercert.api.dns01 import Dns01Solver, Rfc2136Provider
 from evercert.certificates.status import DnsRecord
 from evercert.dns01 import presenting
 from evercert.dns01.lookups import Lookups, Nameserver
@@ -87,3 +88,13 @@ def test_what_the_check_saw_goes_to_the_records_still_missing() -> None:
     server = Nameserver("ns.example.com.", "192.0.2.1", 53)
     seen = presenting.with_seen([WILD, APEX], [Lacking(WILD.fqdn, "v1", server, "NXDOMAIN")])
     assert seen[0].seen == "ns.example.com. (192.0.2.1:53): NXDOMAIN" and seen[1].seen is None
+
+
+def test_a_solver_with_its_own_nameservers_gets_lookups_through_them() -> None:
+    made = context({})
+    made.solvers = {
+        0: Dns01Solver(provider=Rfc2136Provider(host="192.0.2.53")),
+        1: Dns01Solver(provider=Rfc2136Provider(host="192.0.2.53"), nameservers=("192.0.2.1:5353",)),
+    }
+    assert made.lookups_for(0) is made.lookups
+    assert made.lookups_for(1).nameservers == ("192.0.2.1:5353",)

@@ -15,6 +15,7 @@ from evercert.dns01.acmedns import AcmeDns
 from evercert.dns01.providers import build_provider
 from evercert.dns01.webhook import Webhook
 from evercert.errors import Dns01ProviderError
+from evercert.kube.client import Kube
 
 ACCOUNT = {"username": "u", "password": "p", "subdomain": "s", "fulldomain": "s.auth.test", "allowfrom": []}
 
@@ -56,6 +57,10 @@ async def test_acme_dns_without_its_secret_is_a_provider_error() -> None:
 async def test_a_webhook_solver_is_called_through_the_given_api_client() -> None:
     solver = Dns01Solver(provider=WebhookProvider("acme.pdns.test", "pdns", {"host": "h"}))
     async with client.ApiClient(client.Configuration(host="http://127.0.0.1:1")) as api:
-        provider = await build_provider(solver, "team", secrets({}), api)
+        provider = await build_provider(solver, "team", secrets({}), Kube(api, timeout=7))
     assert isinstance(provider, Webhook)
-    assert (provider.path, provider.config) == ("/apis/acme.pdns.test/v1alpha1/pdns", {"host": "h"})
+    assert (provider.path, provider.config, provider.timeout) == (
+        "/apis/acme.pdns.test/v1alpha1/pdns",
+        {"host": "h"},
+        7,
+    )

@@ -83,12 +83,15 @@ class Dns01Solver:
     provider: Dns01Provider
     cname_strategy: CnameStrategy = "None"
     selector: SolverSelector | None = None
+    # evercert's own: the recursive nameservers ("ip" or "ip:port") this solver's zones are found
+    # through, instead of the operator's (EVERCERT_DNS01_NAMESERVERS): split-horizon DNS, say.
+    nameservers: tuple[str, ...] = ()
 
 
 def parse_dns01(dns01: Fields, selector: SolverSelector | None = None) -> Dns01Solver:
     """The DNS-01 solver of `dns01` (one provider); InvalidSpec names the field to fix."""
     given = [key for key in _PROVIDERS if dns01.has(key)]
-    unknown = [key for key in dns01.data if key not in (*_PROVIDERS, "cnameStrategy")]
+    unknown = [key for key in dns01.data if key not in (*_PROVIDERS, "cnameStrategy", "nameservers")]
     if unknown and not given:
         raise InvalidSpec(
             f"{dns01.path}: the provider {unknown[0]} is not built in: use rfc2136 (DNS UPDATE), acmeDNS, "
@@ -105,7 +108,23 @@ def parse_dns01(dns01: Fields, selector: SolverSelector | None = None) -> Dns01S
     else:
         provider = _webhook(dns01.section("webhook"))
     strategy = dns01.choice("cnameStrategy", CNAME_STRATEGIES, "None")
-    return Dns01Solver(provider=provider, cname_strategy=cast(CnameStrategy, strategy), selector=selector)
+    return Dns01Solver(
+        provider=provider,
+        cname_strategy=cast(CnameStrategy, strategy),
+        selector=selector,
+        nameservers=_nameservers(dns01),
+    )
+
+
+def _nameservers(dns01: Fields) -> tuple[str, ...]:
+    """`nameservers`, each an IP address with an optional port (a resolver is named by address)."""
+    servers = dns01.str_list("nameservers")
+    for i, server in enumerate(servers):
+        path = f"{dns01.path_of('nameservers')}[{i}]"
+        host, _ = parse_nameserver(server, path)
+        if not _is_ip(host):
+            raise InvalidSpec(f"{path}: {server!r} must be an IP address, optionally with :port")
+    return servers
 
 
 def parse_selector(solver: Fields) -> SolverSelector | None:

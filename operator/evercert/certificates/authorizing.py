@@ -122,7 +122,8 @@ async def _dns_record(
     context: dns_presenting.Dns01Context, task: acme_order.Dns01Task, choice: Choice
 ) -> DnsRecord:
     assert isinstance(choice.solver, Dns01Solver)
-    fqdn, zone = await dns_presenting.locate(context.lookups, task.dns_name, choice.solver)
+    lookups = context.lookups_for(choice.index)
+    fqdn, zone = await dns_presenting.locate(lookups, task.dns_name, choice.solver)
     name = f"*.{task.dns_name}" if task.wildcard else task.dns_name
     return DnsRecord(fqdn, zone, task.value, name, choice.index)
 

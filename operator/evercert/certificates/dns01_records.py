@@ -85,7 +85,7 @@ def dns01_context(runtime: Runtime, spec: CertificateSpec, issuer: IssuerSpec) -
         namespace=namespace,
         clock=runtime.clock,
         solvers=authorizing.dns01_solvers(issuer),
-        kube_api=runtime.kube.api,
+        kube=runtime.kube,
     )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import faults
 from ..api.certificate import CertificateSpec
+from ..api.dns01 import Dns01Solver
 from ..api.issuer import IssuerSpec
 from ..errors import IssuedKeyMismatch
 from ..issuers.session import AcmeSession
@@ -42,7 +43,6 @@ async def issue(
 
     `secret` is the tls Secret as read at the look (None: absent); it is written over only if it has
     not changed since (its resourceVersion goes with the write)."""
-    authorizing.check_solvers(spec, session.issuer)
     resuming = stored_order is not None
     key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret, resuming)
     faults.checkpoint("key-created")
@@ -90,4 +90,4 @@ async def remove_leftovers(runtime: Runtime, spec: CertificateSpec, order: Store
 
 def _http01_solver(issuer: IssuerSpec) -> Any:
     """The first HTTP-01 solver (a user's Ingress it edits is cleaned up through it), if any."""
-    return next((s for s in issuer.solvers if not isinstance(s, authorizing.Dns01Solver)), None)
+    return next((s for s in issuer.solvers if not isinstance(s, Dns01Solver)), None)

@@ -20,7 +20,7 @@ from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuo
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import fallback, issuing, ordering, quota, renewal_info, reporting, transitions
+from . import authorizing, fallback, issuing, ordering, quota, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
 from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
@@ -96,6 +96,7 @@ async def reconcile(
         if session is None:
             assert issuer_error is not None
             raise issuer_error
+        authorizing.check_solvers(spec, session.issuer)  # a wildcard needs a DNS-01 solver, ...
         waiting = status.next_attempt_time is not None and status.next_attempt_time > now
         if waiting and not skips_the_wait(renew_request, status):
             return status.next_attempt_time

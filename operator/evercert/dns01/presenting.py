@@ -11,12 +11,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
-from kubernetes_asyncio.client import ApiClient
-
 from ..api.dns01 import Dns01Solver
 from ..certificates.status import DnsRecord
 from ..clock import Clock
 from ..errors import Dns01ProviderError
+from ..kube.client import Kube
 from . import propagation
 from .lookups import Lookups, Nameserver
 from .provider import DnsProvider, TxtRecord
@@ -44,9 +43,15 @@ class Dns01Context:
     namespace: str
     clock: Clock
     solvers: Mapping[int, Dns01Solver]
-    # The client a webhook solver is called through (the API server proxies to the webhook).
-    kube_api: ApiClient | None = None
+    kube: Kube | None = None
     _providers: dict[int, DnsProvider] = field(default_factory=dict)
+
+    def lookups_for(self, index: int) -> Lookups:
+        """The lookups of solver `index`: through its own `nameservers` when it names some."""
+        solver = self.solvers.get(index)
+        if solver is None or not solver.nameservers:
+            return self.lookups
+        return Lookups(solver.nameservers, self.lookups.authoritative_port, self.lookups.timeout)
 
     async def provider(self, index: int) -> DnsProvider:
         if index not in self._providers:
@@ -55,9 +60,7 @@ class Dns01Context:
                 raise Dns01ProviderError(
                     f"the issuer has no DNS-01 solver at spec.acme.solvers[{index}] any more"
                 )
-            self._providers[index] = await build_provider(
-                solver, self.namespace, self.read_secret, self.kube_api
-            )
+            self._providers[index] = await build_provider(solver, self.namespace, self.read_secret, self.kube)
         return self._providers[index]
 
 
@@ -118,10 +121,12 @@ async def wait_until_served(
     report: Callable[[Sequence[propagation.Lacking]], Awaitable[None]],
 ) -> None:
     """Return when every authoritative nameserver of each record's zone serves its value."""
-    zones = sorted({record.zone for record in records})
-    servers = await asyncio.gather(*(context.lookups.authoritative_servers(zone) for zone in zones))
-    by_zone: dict[str, Sequence[Nameserver]] = dict(zip(zones, servers, strict=True))
-    checks = [(r.fqdn, r.value, by_zone[r.zone]) for r in _unique(records)]
+    zones = sorted({(record.zone, record.solver) for record in records})
+    servers = await asyncio.gather(
+        *(context.lookups_for(solver).authoritative_servers(zone) for zone, solver in zones)
+    )
+    by_zone: dict[tuple[str, int], Sequence[Nameserver]] = dict(zip(zones, servers, strict=True))
+    checks = [(r.fqdn, r.value, by_zone[(r.zone, r.solver)]) for r in _unique(records)]
     await propagation.wait_until_served(checks, context.clock, deadline, report)
 
 

@@ -7,10 +7,9 @@ import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from kubernetes_asyncio import client
-
 from ..api.dns01 import AcmeDnsProvider, Dns01Solver, Rfc2136Provider, SecretKeyRef, WebhookProvider
 from ..errors import Dns01ProviderError
+from ..kube.client import Kube
 from .acmedns import AcmeDns, parse_accounts
 from .provider import DnsProvider
 from .rfc2136 import Rfc2136
@@ -21,10 +20,10 @@ SecretReader = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
 
 
 async def build_provider(
-    solver: Dns01Solver, namespace: str, read_secret: SecretReader, kube_api: client.ApiClient | None = None
+    solver: Dns01Solver, namespace: str, read_secret: SecretReader, kube: Kube | None = None
 ) -> DnsProvider:
-    """The provider that puts `solver`'s TXT values in place; Secrets are read in `namespace`; a webhook
-    is called through the API server with `kube_api`."""
+    """The provider that puts `solver`'s TXT values in place; Secrets are read in `namespace`; `kube`
+    is the client for providers reached through the Kubernetes API (cert-manager's DNS webhooks)."""
     provider = solver.provider
     if isinstance(provider, Rfc2136Provider):
         secret = None
@@ -37,8 +36,8 @@ async def build_provider(
         return AcmeDns(
             provider.host, parse_accounts(accounts, f"Secret {namespace}/{ref.name} key {ref.key!r}")
         )
-    if isinstance(provider, WebhookProvider) and kube_api is not None:
-        return Webhook(kube_api, provider.group_name, provider.solver_name, provider.config)
+    if isinstance(provider, WebhookProvider) and kube is not None:
+        return Webhook(kube.api, provider.group_name, provider.solver_name, provider.config, kube.timeout)
     raise Dns01ProviderError(f"the DNS-01 provider {type(provider).__name__} is not available in this build")
 
 

@@ -126,8 +126,9 @@ class Rfc2136:
                 f"DNS UPDATE of zone {zone} at {where}: the TSIG time is off (BADTIME): the clocks differ"
             ) from None
         except (dns.exception.DNSException, OSError) as exc:
+            # The server is away (timeout, refused connection): the order in flight is kept for later.
             raise Dns01ProviderError(
-                f"DNS UPDATE of zone {zone} at {where} failed: {type(exc).__name__}: {exc}"
+                f"DNS UPDATE of zone {zone} at {where} failed: {type(exc).__name__}: {exc}", transient=True
             ) from None
         rcode = response.rcode()
         if rcode != dns.rcode.NOERROR:

@@ -38,6 +38,7 @@ async def certificate_event(
             runtime.own_writes.forget(*key)
             if runtime.scheduler is not None:
                 runtime.scheduler.forget(key)
+                runtime.scheduler.cancel(key)  # an attempt in flight (waiting for DNS, say) ends now
             # Garbage collection would remove them too (owner references), but only when it runs.
             await presenting.clean_up(runtime.kube, *key)
             await dns01_records.remove_on_deletion(runtime, body)
