@@ -144,33 +144,20 @@ async def test_the_charts_rule_for_a_configured_webhook_group_is_enough(
     assert f"by-{user}" in txt_values(webhook.pdns.dns_address, "_acme-challenge.rbac.pdns.test.")
 
 
-@pytest.fixture
-def pdns_operator(env: LocalEnvironment, operator: Server, webhook: DnsWebhook) -> Iterator[Server]:
-    """An operator whose DNS lookups ask PowerDNS itself, in place of the session's. Pebble asks BIND,
-    which forwards pdns.test to PowerDNS: had the operator's zone lookup gone through BIND too, BIND
-    could answer Pebble from the no-such-name it noted a moment before the record was added."""
-    operator.stop()
-    host, port = webhook.pdns.dns_address
-    own = env.start_operator("pdns-operator", extra_env={"EVERCERT_DNS01_NAMESERVERS": f"{host}:{port}"})
-    try:
-        yield own
-    finally:
-        own.stop()
-        operator.start()
-
-
 def test_a_wildcard_and_its_apex_are_issued_through_the_webhook(
-    env: LocalEnvironment, pdns_operator: Server, webhook: DnsWebhook, namespace: str
+    env: LocalEnvironment, operator: Server, webhook: DnsWebhook, namespace: str
 ) -> None:
-    operator = pdns_operator
+    """Pebble asks BIND, which forwards pdns.test to PowerDNS. The solver's zone lookups ask PowerDNS
+    itself: through BIND, BIND could answer Pebble from the no-such-name it noted a moment before the
+    record was added."""
     env.apply(webhook.api_key_secret(namespace))
     issuer = env.cluster_issuer("pdns-webhook")
     issuer["kind"] = "Issuer"
     issuer["metadata"] = {"name": "pdns-webhook", "namespace": namespace}
     acme = issuer["spec"]["acme"]  # type: ignore[index]
-    acme["solvers"] = [
-        {"dns01": {"webhook": {"groupName": GROUP, "solverName": SOLVER, "config": webhook.solver_config()}}}
-    ]
+    host, port = webhook.pdns.dns_address
+    solver = {"groupName": GROUP, "solverName": SOLVER, "config": webhook.solver_config()}
+    acme["solvers"] = [{"dns01": {"webhook": solver, "nameservers": [f"{host}:{port}"]}}]
     env.apply(issuer)
     wait_for(
         lambda: condition(env, "issuer", namespace, "pdns-webhook", "Ready") == "True", 60, "Issuer", operator
