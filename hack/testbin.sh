@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Build the real servers the tests and the demo run (kube-apiserver, kube-controller-manager,
-# kubectl, etcd, helm, Pebble, promtool and prometheus, Traefik, step-ca, a cert-manager DNS webhook)
-# from their Go modules, once, into a cache outside the repo; also the Gateway API CRDs (standard
-# channel), from their Go module, into gateway-api-crds/ of the same set. A warm run only checks that each binary exists. Last line of output: the directory.
+# kubectl, etcd, helm, Pebble, promtool and prometheus, Traefik) from their Go modules, once, into a cache outside
+# the repo; also the Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of
+# the same set. A warm run only checks that each binary exists. Last line of output: the directory.
 #   hack/testbin.sh              build what is missing, print the directory of the whole set
-#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus, traefik,
-#                                stepca, pdns_webhook)
+#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus, traefik)
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.35.4}
