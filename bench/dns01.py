@@ -41,7 +41,7 @@ async def dns01(bench: Bench) -> None:
     dns01_updates_per_certificate."""
     bench.phase("dns01")
     env = bench.cluster.env
-    env.apply(env.dns_cluster_issuer())
+    bench.cluster.apply_issuer(env.dns_cluster_issuer())
     await create_namespace(bench.api, NAMESPACE)
     custom = client.CustomObjectsApi(bench.api)
     updates_before = env.bind.updates()

@@ -8,6 +8,7 @@ import socket
 from dataclasses import dataclass, field
 
 from . import __version__, constants
+from .dns01.addresses import address_and_port
 from .scheduling.settings import SchedulingSettings
 
 # Each issuance holds an ACME thread while it polls (the blocking client sleeps between two polls), so
@@ -25,6 +26,18 @@ def _flag(name: str, default: bool = False) -> bool:
 
 def _list(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _nameservers(text: str) -> tuple[str, ...]:
+    servers = _list(text)
+    for server in servers:
+        try:
+            address_and_port(server)
+        except ValueError:
+            raise ValueError(
+                f"EVERCERT_DNS01_NAMESERVERS: {server!r} is not an IP address with an optional :port"
+            ) from None
+    return servers
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,6 @@ class Settings:
             pod_namespace=os.environ.get("POD_NAMESPACE") or cluster_resource_namespace,
             pod_name=os.environ.get("POD_NAME") or socket.gethostname(),
             metrics_port=int(os.environ.get("EVERCERT_METRICS_PORT", "9402")),
-            dns01_nameservers=_list(os.environ.get("EVERCERT_DNS01_NAMESERVERS", "")),
+            dns01_nameservers=_nameservers(os.environ.get("EVERCERT_DNS01_NAMESERVERS", "")),
             dns01_authoritative_port=int(os.environ.get("EVERCERT_DNS01_AUTHORITATIVE_PORT", "53")),
         )

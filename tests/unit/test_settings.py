@@ -31,3 +31,12 @@ def test_dns01_nameservers_default_to_the_systems_and_take_a_list(monkeypatch: p
     settings = Settings.from_env()
     assert settings.dns01_nameservers == ("192.0.2.53", "[2001:db8::53]:5353")
     assert settings.dns01_authoritative_port == 5353
+
+
+@pytest.mark.parametrize("server", ["dns.example.com", "192.0.2.1:0", "192.0.2.1:x"])
+def test_a_dns01_nameserver_that_is_not_an_address_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
+    monkeypatch.setenv("EVERCERT_DNS01_NAMESERVERS", server)
+    with pytest.raises(ValueError, match="EVERCERT_DNS01_NAMESERVERS"):
+        Settings.from_env()

@@ -6,7 +6,6 @@ propagation check then asks the authoritative servers themselves (propagation.py
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import dns.rdatatype
 import dns.resolver
 
 from ..errors import Dns01ZoneNotFound
+from .addresses import address_and_port
 
 MAX_CNAMES = 10
 
@@ -114,15 +114,7 @@ class Lookups:
 
 
 def _do53(server: str) -> dns.nameserver.Do53Nameserver:
-    host, port = server, 53
-    if server.startswith("["):
-        host, _, rest = server[1:].partition("]")
-        port = int(rest.removeprefix(":") or 53)
-    elif server.count(":") == 1:
-        host, _, port_text = server.partition(":")
-        port = int(port_text)
-    ipaddress.ip_address(host)  # a resolver is named by address
-    return dns.nameserver.Do53Nameserver(host, port)
+    return dns.nameserver.Do53Nameserver(*address_and_port(server))
 
 
 def _absolute(name: str) -> str:

@@ -44,7 +44,7 @@ async def txt_values(fqdn: str, server: Nameserver, timeout: float = QUERY_TIMEO
     query.flags &= ~dns.flags.RD
     try:
         response, _ = await dns.asyncquery.udp_with_fallback(query, server.address, timeout, server.port)
-    except (dns.exception.DNSException, OSError) as exc:
+    except (dns.exception.DNSException, OSError, EOFError) as exc:
         return set(), f"no answer ({type(exc).__name__}: {exc})"
     if response.rcode() != dns.rcode.NOERROR:
         return set(), dns.rcode.to_text(response.rcode())

@@ -125,8 +125,8 @@ class Rfc2136:
             raise Dns01ProviderError(
                 f"DNS UPDATE of zone {zone} at {where}: the TSIG time is off (BADTIME): the clocks differ"
             ) from None
-        except (dns.exception.DNSException, OSError) as exc:
-            # The server is away (timeout, refused connection): the order in flight is kept for later.
+        except (dns.exception.DNSException, OSError, EOFError) as exc:
+            # The server is away (timeout, refused or closed connection): the order in flight is kept.
             raise Dns01ProviderError(
                 f"DNS UPDATE of zone {zone} at {where} failed: {type(exc).__name__}: {exc}", transient=True
             ) from None
