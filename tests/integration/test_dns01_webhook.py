@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,9 +24,9 @@ from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.podnetwork import PodNetwork
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, wait_for
+from ..conftest import condition, get, wait_for
 from ..support.dns_answers import txt_values
-from .helpers import certificate, tls_data, wait_ready
+from .helpers import certificate, event_reasons, tls_data, wait_ready
 
 
 @pytest.fixture(scope="module")
@@ -144,26 +145,37 @@ async def test_the_charts_rule_for_a_configured_webhook_group_is_enough(
     assert f"by-{user}" in txt_values(webhook.pdns.dns_address, "_acme-challenge.rbac.pdns.test.")
 
 
-def test_a_wildcard_and_its_apex_are_issued_through_the_webhook(
-    env: LocalEnvironment, operator: Server, webhook: DnsWebhook, namespace: str
-) -> None:
-    """Pebble asks BIND, which forwards pdns.test to PowerDNS. The solver's zone lookups ask PowerDNS
-    itself: through BIND, BIND could answer Pebble from the no-such-name it noted a moment before the
-    record was added."""
-    env.apply(webhook.api_key_secret(namespace))
+def webhook_issuer(
+    env: LocalEnvironment,
+    operator: Server,
+    webhook: DnsWebhook,
+    namespace: str,
+    secret_name: str = "pdns-api",
+) -> str:
+    """An Issuer in `namespace` whose one solver is the webhook (its API key in Secret `secret_name`).
+    Its zone lookups ask PowerDNS itself: through BIND, BIND could answer Pebble from the no-such-name it
+    noted a moment before the record was added (Pebble asks BIND, which forwards pdns.test)."""
     issuer = env.cluster_issuer("pdns-webhook")
     issuer["kind"] = "Issuer"
     issuer["metadata"] = {"name": "pdns-webhook", "namespace": namespace}
     acme = issuer["spec"]["acme"]  # type: ignore[index]
     host, port = webhook.pdns.dns_address
-    solver = {"groupName": GROUP, "solverName": SOLVER, "config": webhook.solver_config()}
+    solver = {"groupName": GROUP, "solverName": SOLVER, "config": webhook.solver_config(secret_name)}
     acme["solvers"] = [{"dns01": {"webhook": solver, "nameservers": [f"{host}:{port}"]}}]
     env.apply(issuer)
     wait_for(
         lambda: condition(env, "issuer", namespace, "pdns-webhook", "Ready") == "True", 60, "Issuer", operator
     )
+    return "pdns-webhook"
+
+
+def test_a_wildcard_and_its_apex_are_issued_through_the_webhook(
+    env: LocalEnvironment, operator: Server, webhook: DnsWebhook, namespace: str
+) -> None:
+    env.apply(webhook.api_key_secret(namespace))
+    issuer = webhook_issuer(env, operator, webhook, namespace)
     names = ["*.web.pdns.test", "web.pdns.test"]
-    env.apply(certificate(namespace, "web", names, issuer="pdns-webhook", kind="Issuer"))
+    env.apply(certificate(namespace, "web", names, issuer=issuer, kind="Issuer"))
     wait_ready(env, namespace, "web", process=operator)
     chain, key = tls_data(env, namespace, "web-tls")
     assert key_matches_certificate(key, chain)
@@ -175,3 +187,22 @@ def test_a_wildcard_and_its_apex_are_issued_through_the_webhook(
         30,
         "TXT values removed from PowerDNS",
     )
+
+
+def test_a_failing_webhook_gives_the_certificate_its_own_words(
+    env: LocalEnvironment, operator: Server, webhook: DnsWebhook, namespace: str
+) -> None:
+    issuer = webhook_issuer(env, operator, webhook, namespace, secret_name="no-such-secret")
+    env.apply(certificate(namespace, "broken", ["broken.pdns.test"], issuer=issuer, kind="Issuer"))
+
+    def failed() -> dict[str, Any] | None:
+        conditions = ((get(env, "certificate", namespace, "broken") or {}).get("status") or {}).get(
+            "conditions"
+        )
+        issuing = next((c for c in conditions or [] if c["type"] == "Issuing"), {})
+        return issuing if issuing.get("status") == "False" else None
+
+    issuing = wait_for(failed, 60, "Issuing=False", operator)
+    assert issuing["reason"] == "DNS01ProviderError"
+    assert 'secrets "no-such-secret" not found' in issuing["message"]
+    assert "DNS01ProviderError" in event_reasons(env, namespace, "broken")
