@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubernetes_asyncio import client
 
-from evercert.constants import GROUP, VERSION
+from evercert.core.constants import GROUP, VERSION
 from evercert_devenv.dns import ZONE
 from evercert_devenv.environment import LOCAL_DNS_ISSUER
 from workload import bounded, create_namespace

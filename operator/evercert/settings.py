@@ -7,7 +7,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from . import __version__, constants
+from . import __version__
+from .core import constants
 from .dns01.addresses import address_and_port
 from .scheduling.settings import SchedulingSettings
 

@@ -12,7 +12,8 @@ from evercert_devenv.dns import ZONE
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import assert_valid_tls_secret, certificate, wait_ready
 
 

@@ -13,7 +13,8 @@ from evercert_devenv.dns import DELEGATED_ZONE, LAGGING_ZONE, READ_ONLY_ZONE, SI
 from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import assert_valid_tls_secret, certificate, solver_objects, wait_ready
 
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from kubernetes_asyncio import client, config
 
+from evercert.core.errors import Dns01ProviderError
 from evercert.dns01.provider import TxtRecord
 from evercert.dns01.webhook import Webhook
-from evercert.errors import Dns01ProviderError
 from evercert.kube.client import Kube
 from evercert.pki import chain_verifies, key_matches_certificate
 from evercert_devenv.binaries import REPO, binary
@@ -24,8 +24,9 @@ from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.podnetwork import PodNetwork
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
 from ..support.dns_answers import txt_values
+from ..support.waiting import wait_for
 from .helpers import certificate, event_reasons, tls_data, wait_ready
 
 

@@ -16,7 +16,8 @@ from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 from evercert_devenv.stepca import StepCA
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import wait_for
 from .helpers import certificate, event_reasons, serial, tls_data, wait_ready
 
 ISSUER = "local-step-ca"

@@ -16,7 +16,7 @@ from evercert.api.dns01 import (
     parse_nameserver,
 )
 from evercert.api.issuer import Http01IngressSolver, parse_issuer
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 RFC2136 = {
     "nameserver": "192.0.2.53:5353",

@@ -7,10 +7,10 @@ import json
 import aiohttp
 import pytest
 
-from evercert import reasons
+from evercert.core import reasons
+from evercert.core.errors import Dns01ProviderError
 from evercert.dns01.acmedns import AcmeDns, parse_accounts
 from evercert.dns01.provider import TxtRecord
-from evercert.errors import Dns01ProviderError
 from tests.support.fake_http import fake_http
 
 ACCOUNTS = json.dumps(

@@ -9,11 +9,11 @@ import pytest
 
 from evercert.api.dns01 import Dns01Solver, Rfc2136Provider
 from evercert.certificates.status import DnsRecord
+from evercert.core.errors import Dns01ProviderError
 from evercert.dns01 import presenting
 from evercert.dns01.lookups import Lookups, Nameserver
 from evercert.dns01.propagation import Lacking
 from evercert.dns01.provider import TxtRecord
-from evercert.errors import Dns01ProviderError
 from tests.support.clock import ManualClock
 
 WILD = DnsRecord("_acme-challenge.x.example.com.", "example.com.", "v1", "*.x.example.com", 0)

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from evercert.core.errors import Dns01PropagationFailed
 from evercert.dns01.lookups import Nameserver
 from evercert.dns01.propagation import Lacking, wait_until_served
-from evercert.errors import Dns01PropagationFailed
 from tests.support.clock import ManualClock
 
 NS1 = Nameserver("ns1.example.com.", "192.0.2.1", 53)

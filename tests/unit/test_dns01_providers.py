@@ -11,10 +11,10 @@ import pytest
 from kubernetes_asyncio import client
 
 from evercert.api.dns01 import AcmeDnsProvider, Dns01Solver, SecretKeyRef, WebhookProvider
+from evercert.core.errors import Dns01ProviderError
 from evercert.dns01.acmedns import AcmeDns
 from evercert.dns01.providers import build_provider
 from evercert.dns01.webhook import Webhook
-from evercert.errors import Dns01ProviderError
 from evercert.kube.client import Kube
 
 ACCOUNT = {"username": "u", "password": "p", "subdomain": "s", "fulldomain": "s.auth.test", "allowfrom": []}

@@ -13,9 +13,9 @@ import dns.rdataclass
 import dns.update
 import pytest
 
+from evercert.core.errors import Dns01ProviderError
 from evercert.dns01.provider import TxtRecord
 from evercert.dns01.rfc2136 import Rfc2136
-from evercert.errors import Dns01ProviderError
 
 Answer = Callable[[dns.message.Message], dns.message.Message | None]
 RECORDS = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from kubernetes_asyncio import client
 
-from evercert import reasons
+from evercert.core import reasons
+from evercert.core.errors import Dns01ProviderError
 from evercert.dns01.provider import TxtRecord
 from evercert.dns01.webhook import Webhook
-from evercert.errors import Dns01ProviderError
 from tests.support.fake_http import FakeHttp, fake_http
 
 RECORD = TxtRecord(

@@ -9,7 +9,7 @@ import pytest
 from evercert.api.dns01 import Dns01Solver, Rfc2136Provider, SolverSelector
 from evercert.api.issuer import Http01IngressSolver, Solver
 from evercert.certificates.solver_choice import DNS01, HTTP01, choose_for_names, choose_solver
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 
 def http(**selector: object) -> Http01IngressSolver:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 from .fields import Fields
 from .names import check_labels, check_object_name, normalize_dns_name
 

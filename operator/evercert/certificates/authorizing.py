@@ -17,10 +17,11 @@ from ..acme import order as acme_order
 from ..api.certificate import CertificateSpec
 from ..api.dns01 import Dns01Solver
 from ..api.issuer import IssuerSpec
+from ..core.errors import EvercertError
 from ..dns01 import presenting as dns_presenting
 from ..dns01.propagation import Lacking
-from ..errors import EvercertError
 from ..issuers.session import AcmeSession
+from ..kube.client import Kube
 from ..solver import presenting
 from .solver_choice import Choice, choose_for_names, choose_solver
 from .status import DnsRecord, dns_records_field
@@ -61,12 +62,8 @@ def dns01_solvers(issuer: IssuerSpec) -> dict[int, Dns01Solver]:
     return {i: solver for i, solver in enumerate(issuer.solvers) if isinstance(solver, Dns01Solver)}
 
 
-def check_solvers(spec: CertificateSpec, issuer: IssuerSpec) -> None:
-    """Every name has a solver (a wildcard a DNS-01 one) before an order is placed; InvalidSpec if not."""
-    choose_for_names(issuer.solvers, spec.identifiers, spec.labels)
-
-
 async def authorize(
+    kube: Kube,
     session: AcmeSession,
     spec: CertificateSpec,
     order: acme_order.OrderSnapshot,
@@ -80,7 +77,7 @@ async def authorize(
     if order.status != "pending":
         return
     client = await session.client()
-    blocking = session.runtime.blocking
+    blocking = session.blocking
     issuer = session.issuer
     pending = await blocking(acme_order.pending_authorizations, client, order)
     chosen = [(authz, _choice(issuer, spec, authz)) for authz in pending]
@@ -98,7 +95,7 @@ async def authorize(
     if records:
         await dns.record(records)
         await dns_presenting.present(dns.context, records)
-    await presenting.present(session.runtime.kube, http_requests)
+    await presenting.present(kube, http_requests)
     faults.checkpoint("solvers-created")
     timeout = max(1.0, (deadline - dns.context.clock.now()).total_seconds())
     await asyncio.gather(

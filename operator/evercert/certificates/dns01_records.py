@@ -5,45 +5,46 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..api.certificate import CertificateSpec, parse_certificate
 from ..api.issuer import IssuerSpec, parse_issuer
+from ..core.errors import EvercertError, InvalidSpec
 from ..dns01.lookups import Lookups
 from ..dns01.presenting import Dns01Context
-from ..errors import EvercertError, InvalidSpec
+from ..issuers.lookup import IssuerLookup
 from ..kube.client import patch_certificate_status, read_secret
 from . import authorizing
+from .parts import IssuanceParts
 from .status import StoredOrder, parse_status
-
-if TYPE_CHECKING:
-    from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def for_attempt(
-    runtime: Runtime, spec: CertificateSpec, issuer: IssuerSpec, stored: StoredOrder | None
+    parts: IssuanceParts, spec: CertificateSpec, issuer: IssuerSpec, stored: StoredOrder | None
 ) -> authorizing.Dns01Records:
     """The attempt's records, starting with those the stored order lists (left by an earlier one)."""
-    dns = authorizing.Dns01Records(dns01_context(runtime, spec, issuer), _status_writer(runtime, spec))
+    dns = authorizing.Dns01Records(dns01_context(parts, spec, issuer), _status_writer(parts, spec))
     dns.records += stored.dns_records if stored else ()
     return dns
 
 
-async def remove_left(runtime: Runtime, spec: CertificateSpec, order: StoredOrder) -> None:
+async def remove_left(
+    parts: IssuanceParts, issuers: IssuerLookup, spec: CertificateSpec, order: StoredOrder
+) -> None:
     """Remove the DNS-01 values an attempt recorded, through the solvers of the issuer that made them."""
-    issuer = _recorded_issuer(runtime, spec, order.issuer)
+    issuer = _recorded_issuer(issuers, spec, order.issuer)
     if issuer is None:
         log.warning(
             "DNS-01 values left: their issuer is gone",
             extra={"certificate": f"{spec.namespace}/{spec.name}", "issuer": order.issuer},
         )
         return
-    await for_attempt(runtime, spec, issuer, order).clean_up()
+    await for_attempt(parts, spec, issuer, order).clean_up()
 
 
-async def remove_on_deletion(runtime: Runtime, body: Mapping[str, Any]) -> None:
+async def remove_on_deletion(parts: IssuanceParts, issuers: IssuerLookup, body: Mapping[str, Any]) -> None:
     """A deleted Certificate's last status may list DNS-01 values in place: remove them (nothing owns a
     TXT record, so no garbage collector would)."""
     order = parse_status(body.get("status")).order
@@ -54,7 +55,7 @@ async def remove_on_deletion(runtime: Runtime, body: Mapping[str, Any]) -> None:
     except InvalidSpec:
         return
     try:
-        await remove_left(runtime, spec, order)
+        await remove_left(parts, issuers, spec, order)
     except EvercertError as exc:
         log.warning(
             "DNS-01 values of a deleted Certificate not removed",
@@ -62,11 +63,11 @@ async def remove_on_deletion(runtime: Runtime, body: Mapping[str, Any]) -> None:
         )
 
 
-def _recorded_issuer(runtime: Runtime, spec: CertificateSpec, label: str) -> IssuerSpec | None:
+def _recorded_issuer(issuers: IssuerLookup, spec: CertificateSpec, label: str) -> IssuerSpec | None:
     kind, _, name = label.partition("/")
     for ref in spec.issuer_refs:
         if ref.kind == kind and ref.name == name:
-            body = runtime.indexes.issuer(spec.issuer_key(ref))
+            body = issuers(spec.issuer_key(ref))
             try:
                 return parse_issuer(body, kind) if body else None
             except InvalidSpec:
@@ -74,24 +75,24 @@ def _recorded_issuer(runtime: Runtime, spec: CertificateSpec, label: str) -> Iss
     return None
 
 
-def dns01_context(runtime: Runtime, spec: CertificateSpec, issuer: IssuerSpec) -> Dns01Context:
+def dns01_context(parts: IssuanceParts, spec: CertificateSpec, issuer: IssuerSpec) -> Dns01Context:
     """DNS-01's dependencies for `spec` with `issuer`: a ClusterIssuer's Secrets are in the operator's
     cluster-resource namespace, an Issuer's in the Certificate's."""
-    settings = runtime.settings
+    settings = parts.settings
     namespace = spec.namespace if issuer.kind == "Issuer" else settings.cluster_resource_namespace
     return Dns01Context(
         lookups=Lookups(settings.dns01_nameservers, settings.dns01_authoritative_port),
-        read_secret=lambda ns, name: read_secret(runtime.kube, ns, name),
+        read_secret=lambda ns, name: read_secret(parts.kube, ns, name),
         namespace=namespace,
-        clock=runtime.clock,
+        clock=parts.clock,
         solvers=authorizing.dns01_solvers(issuer),
-        kube=runtime.kube,
+        kube=parts.kube,
     )
 
 
-def _status_writer(runtime: Runtime, spec: CertificateSpec) -> authorizing.StatusWriter:
+def _status_writer(parts: IssuanceParts, spec: CertificateSpec) -> authorizing.StatusWriter:
     async def write(patch: Mapping[str, Any]) -> None:
-        await patch_certificate_status(runtime.kube, spec.namespace, spec.name, patch)
-        runtime.own_writes.wrote(spec.namespace, spec.name, patch)
+        await patch_certificate_status(parts.kube, spec.namespace, spec.name, patch)
+        parts.own_writes.wrote(spec.namespace, spec.name, patch)
 
     return write

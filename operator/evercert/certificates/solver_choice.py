@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..api.dns01 import Dns01Solver, SolverSelector
 from ..api.issuer import Solver
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 
 HTTP01 = "http-01"
 DNS01 = "dns-01"

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..certificates.status import parse_status
-from ..clock import Clock, SystemClock
+from ..core.clock import Clock, SystemClock
 from ..kube.certificates import list_certificates, read_certificate
 from ..kube.client import Kube
 from . import cluster

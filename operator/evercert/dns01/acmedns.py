@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from ..errors import Dns01ProviderError
+from ..core.errors import Dns01ProviderError
 from .provider import TxtRecord
 
 TIMEOUT_SECONDS = 10.0

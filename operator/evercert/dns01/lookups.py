@@ -16,7 +16,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from ..errors import Dns01ZoneNotFound
+from ..core.errors import Dns01ZoneNotFound
 from .addresses import address_and_port
 
 MAX_CNAMES = 10

@@ -13,8 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from ..api.dns01 import Dns01Solver
 from ..certificates.status import DnsRecord
-from ..clock import Clock
-from ..errors import Dns01ProviderError
+from ..core.clock import Clock
+from ..core.errors import Dns01ProviderError
 from ..kube.client import Kube
 from . import propagation
 from .lookups import Lookups, Nameserver

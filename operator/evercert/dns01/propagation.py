@@ -15,8 +15,8 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from ..clock import Clock
-from ..errors import Dns01PropagationFailed
+from ..core.clock import Clock
+from ..core.errors import Dns01PropagationFailed
 from .lookups import Nameserver
 
 FIRST_PAUSE = 0.05

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ..api.dns01 import AcmeDnsProvider, Dns01Solver, Rfc2136Provider, SecretKeyRef, WebhookProvider
-from ..errors import Dns01ProviderError
+from ..core.errors import Dns01ProviderError
 from ..kube.client import Kube
 from .acmedns import AcmeDns, parse_accounts
 from .provider import DnsProvider

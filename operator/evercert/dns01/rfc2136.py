@@ -18,7 +18,7 @@ import dns.tsig
 import dns.tsigkeyring
 import dns.update
 
-from ..errors import Dns01ProviderError
+from ..core.errors import Dns01ProviderError
 from .provider import TxtRecord
 
 TTL = 60

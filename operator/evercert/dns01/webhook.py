@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from kubernetes_asyncio import client
 
-from ..errors import Dns01ProviderError
+from ..core.errors import Dns01ProviderError
 from .provider import TxtRecord
 
 API_VERSION = "webhook.acme.cert-manager.io/v1alpha1"

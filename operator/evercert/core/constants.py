@@ -8,7 +8,6 @@ CERTIFICATES = "certificates"
 ISSUERS = "issuers"
 CLUSTER_ISSUERS = "clusterissuers"
 CERTIFICATE_KIND = "Certificate"
-INGRESS_API_VERSION = "networking.k8s.io/v1"
 
 # Secrets: the kubernetes.io/tls fields, and where keys are kept
 TLS_SECRET_TYPE = "kubernetes.io/tls"
@@ -76,6 +75,10 @@ ANNOTATION_CERTIFICATE_SERIALS = f"{GROUP}/certificate-serials"
 SOLVER_PORT = 8089
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/"
 LABEL_SOLVER_NAME = f"{GROUP}/solver-name"
+
+# Leases (leader election and shards): which set of Leases, and the role of one in it
+LABEL_LEASE_SET = f"{GROUP}/lease-set"
+LABEL_LEASE_ROLE = f"{GROUP}/lease-role"
 
 # The longest one Kubernetes API request may take (EVERCERT_API_TIMEOUT_SECONDS overrides it).
 API_TIMEOUT_SECONDS = 60.0

@@ -81,6 +81,9 @@ SECRET_NAME_CONFLICT = "SecretNameConflict"
 INVALID_INGRESS = "InvalidIngress"
 INVALID_GATEWAY = "InvalidGateway"
 
+# Reload on renewal: a workload restarted for a renewed certificate in a Secret it mounts
+RESTARTED_FOR_RENEWAL = "RestartedForRenewal"
+
 
 def issuing_message(reason: str | None) -> str:
     return f"issuing a certificate: {ISSUANCE_TEXT.get(reason or '', reason)}"
