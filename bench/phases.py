@@ -38,6 +38,8 @@ class Sizes:
     failover: int = 50
     shard_certificates: int = 100
     seeded_total: int = 10000
+    dns01_single: int = 5
+    dns01_many: int = 100
     profile: bool = True
     phases: tuple[str, ...] = ()  # only these steps (names as in Bench.run); () runs them all
 

@@ -39,6 +39,10 @@ TARGETS: dict[str, float | None] = {
     "restart_status_writes_10k": None,
     "metrics_scrape_ms_1k": 50,
     "metrics_rss_mb_1k": 5,
+    "dns01_ready_seconds_median": 3,
+    "dns01_hundred_ready_seconds": 30,
+    "dns01_txt_left": 0,
+    "dns01_updates_per_certificate": 2,
 }
 
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import dns01
 import failover
 import metrics_figures
 import report
@@ -28,7 +29,12 @@ from phases import Bench, Sizes, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 # After the phases of phases.py, in this order.
-LATER_PHASES = {"failover": failover.leader, "shards": failover.shards, "ten_thousand": scale.ten_thousand}
+LATER_PHASES = {
+    "failover": failover.leader,
+    "shards": failover.shards,
+    "ten_thousand": scale.ten_thousand,
+    "dns01": dns01.dns01,
+}
 QUICK = Sizes(
     single=3,
     many=20,
@@ -38,6 +44,8 @@ QUICK = Sizes(
     failover=10,
     shard_certificates=20,
     seeded_total=500,
+    dns01_single=3,
+    dns01_many=20,
 )
 
 
@@ -61,10 +69,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--seeded-total", type=int, help=f"Ready Certificates, the rest seeded ({default.seeded_total})"
     )
     parser.add_argument(
+        "--dns01-single",
+        type=int,
+        help=f"wildcard Certificates over DNS-01 one by one ({default.dns01_single})",
+    )
+    parser.add_argument(
+        "--dns01-many", type=int, help=f"wildcard Certificates over DNS-01 at once ({default.dns01_many})"
+    )
+    parser.add_argument(
         "--phases",
         type=lambda text: tuple(text.split(",")),
         help="only these steps, comma-separated: single,many,profile,thousand,idle,restart,"
-        "failover,shards,ten_thousand (the figures of an earlier step may be missing then)",
+        "failover,shards,ten_thousand,dns01 (the figures of an earlier step may be missing then)",
     )
     parser.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="no py-spy")
     parser.add_argument("--secrets", type=int, help=f"unrelated Secrets ({default.secrets})")

@@ -23,6 +23,8 @@ GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
 # Traefik 3.7 needs a nested module (github.com/traefik/traefik/dynamic/ext, replaced by a path inside the
 # repository) that the module proxy does not serve; 3.6 has none.
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.15}
+# A second ACME CA (no ARI, no profiles); its go.mod has no replace lines.
+STEPCA_VERSION=${STEPCA_VERSION:-v0.30.2}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
@@ -162,6 +164,29 @@ build_traefik() {  # the ingress controller that routes HTTP-01 challenges in th
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+build_stepca() {  # smallstep's step-ca: the second ACME CA of the tests
+  local dir="$TESTBIN/step-ca-$STEPCA_VERSION"
+  need "$dir" step-ca || return 0
+  log "building step-ca $STEPCA_VERSION"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "-s -w" "github.com/smallstep/certificates/cmd/step-ca@$STEPCA_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+# The cert-manager DNS webhook of the tests (hack/pdns-webhook: PowerDNS's HTTP API on cert-manager's webhook
+# server library), with Debian's PowerDNS behind it. Rebuilt when its source changes.
+PDNS_WEBHOOK_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pdns-webhook"
+build_pdns_webhook() {
+  bash "$(dirname "$PDNS_WEBHOOK_SRC")/debs.sh" pdns-server pdns-backend-sqlite3
+  local dir="$TESTBIN/pdns-webhook-$(cat "$PDNS_WEBHOOK_SRC"/go.mod "$PDNS_WEBHOOK_SRC"/go.sum "$PDNS_WEBHOOK_SRC"/main.go | sha256sum | cut -c1-12)"
+  need "$dir" pdns-webhook || { ln -sfn "$dir" "$TESTBIN/pdns-webhook-current"; return 0; }
+  log "building the PowerDNS cert-manager webhook"
+  mkdir -p "$dir.tmp"
+  (cd "$PDNS_WEBHOOK_SRC" && go build -ldflags "-s -w" -o "$dir.tmp/pdns-webhook" .)
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  ln -sfn "$dir" "$TESTBIN/pdns-webhook-current"
+}
+
 build_gateway_api_crds() {
   local dir="$TESTBIN/gateway-api-$GATEWAY_API_VERSION"
   [ -f "$dir/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
@@ -189,7 +214,8 @@ link_set() {
   local src
   shopt -s nullglob  # parts not built (yet) are left out
   for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/* \
-    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/*; do
+    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/* \
+    "$TESTBIN/step-ca-$STEPCA_VERSION"/* "$TESTBIN/pdns-webhook-current"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
   if [ -d "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" ]; then
@@ -201,7 +227,7 @@ link_set() {
 target_parts() {
   case $1 in
     demo) echo pebble etcd k8s_demo gateway_api_crds iproute2 ;;
-    all) echo pebble helm etcd k8s prometheus traefik gateway_api_crds iproute2 ;;
+    all) echo pebble helm etcd k8s prometheus traefik stepca pdns_webhook gateway_api_crds iproute2 ;;
     *) declare -F "build_$1" >/dev/null && echo "$1" ;;
   esac
 }

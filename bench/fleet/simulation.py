@@ -16,6 +16,7 @@ from typing import Any
 
 from evercert.api.certificate import CertificateSpec, IssuerRef
 from evercert.api.issuer import IssuerSpec, OrderRateLimit
+from evercert.api.solvers import Http01IngressSolver
 from evercert.certificates import decide as d
 from evercert.certificates.quota import LONGEST_PAUSE
 from evercert.certificates.status import CertificateStatus, RenewalInfo
@@ -119,6 +120,7 @@ class FleetSimulation:
             namespace=None,
             server="https://acme-v02.api.letsencrypt.org/directory",
             private_key_secret_name="letsencrypt-account",
+            solvers=(Http01IngressSolver(),),
             order_rate_limit=fleet.order_limit,
         )
         outage_at = START + fleet.outage_start

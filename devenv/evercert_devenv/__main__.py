@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 from .binaries import REPO, binary
-from .environment import LOCAL_ISSUER, LocalEnvironment
+from .dns import ZONE
+from .environment import LOCAL_DNS_ISSUER, LOCAL_ISSUER, LocalEnvironment
 from .processes import Server, stop_on_signals
 
 EXAMPLE = REPO / "deploy" / "examples" / "certificate.yaml"
@@ -30,17 +31,22 @@ def start(workdir: Path, with_controller_manager: bool = True) -> tuple[LocalEnv
     began = time.monotonic()
     env = LocalEnvironment(workdir, with_controller_manager=with_controller_manager)
     manager = "kube-controller-manager, " if with_controller_manager else ""
-    say(f"starting etcd, kube-apiserver, {manager}Pebble and the solver host ...")
+    say(f"starting etcd, kube-apiserver, {manager}BIND, Pebble and the solver host ...")
     env.start()
     operator = env.start_operator("operator")
     env.apply(env.cluster_issuer())
+    env.apply(env.dns_cluster_issuer())
     deadline = time.monotonic() + 60
-    while _ready(env, "clusterissuer", None, LOCAL_ISSUER) != "True":
-        if time.monotonic() > deadline or not operator.running():
-            raise RuntimeError(f"ClusterIssuer not ready:\n{operator.log_tail()}")
-        time.sleep(0.2)
+    for issuer in (LOCAL_ISSUER, LOCAL_DNS_ISSUER):
+        while _ready(env, "clusterissuer", None, issuer) != "True":
+            if time.monotonic() > deadline or not operator.running():
+                raise RuntimeError(f"ClusterIssuer {issuer} not ready:\n{operator.log_tail()}")
+            time.sleep(0.2)
     took = time.monotonic() - began
-    say(f"local environment ready in {took:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)")
+    say(
+        f"local environment ready in {took:.1f} s (ClusterIssuers {LOCAL_ISSUER!r} and "
+        f"{LOCAL_DNS_ISSUER!r} are Ready)"
+    )
     return env, operator
 
 
@@ -175,6 +181,8 @@ def serve(workdir: Path) -> int:
         "  kubectl get certificates -A -w\n"
         "  kubectl evercert status -A\n"
         f"metrics: {env.metrics_url(operator)}\n"
+        f"DNS server: {env.bind.address}   (BIND, zone {ZONE}; ClusterIssuer {LOCAL_DNS_ISSUER} solves\n"
+        f"  DNS-01 there, wildcards too: dnsNames ['*.x.{ZONE}', 'x.{ZONE}'])\n"
         "a reload: annotate a Deployment evercert.dev/reload-on-renewal=<secret>, then\n"
         "  `kubectl evercert renew <certificate>`: the deployment controller rolls it out\n"
         f"logs: {env_dir}/*.log   stop with: make dev-down\n"

@@ -33,6 +33,10 @@ class Pebble:
     eab_mac_keys: dict[str, str] = field(default_factory=dict)
     eab_required: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Where pebble-challtestsrv answers DNS (0: a free port), and the DNS server Pebble asks instead
+    # ("host:port"; empty: pebble-challtestsrv): the test bed's BIND, which forwards to challtestsrv.
+    dns_port: int = 0
+    dns_server: str = ""
     servers: list[Server] = field(default_factory=list)
 
     @property
@@ -47,7 +51,7 @@ class Pebble:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port, self.management_port = free_port(), free_port()
-        self.dns_port, self.challtestsrv_port = free_port(), free_port()
+        self.dns_port, self.challtestsrv_port = self.dns_port or free_port(), free_port()
         self.http01_port = self.http01_port or free_port()
         self._start_challtestsrv()
         self._start_pebble()
@@ -103,7 +107,13 @@ class Pebble:
         }
         server = Server(
             "pebble",
-            [binary("pebble"), "-config", str(config), "-dnsserver", f"127.0.0.1:{self.dns_port}"],
+            [
+                binary("pebble"),
+                "-config",
+                str(config),
+                "-dnsserver",
+                self.dns_server or f"127.0.0.1:{self.dns_port}",
+            ],
             self.workdir / "pebble.log",
             env=env,
         )

@@ -123,11 +123,14 @@ class TestDnsNames:
         names = ["b.example.com", "a.example.com", "B.example.com", "a.example.com."]
         assert parse(dnsNames=names).dns_names == ("b.example.com", "a.example.com")
 
-    def test_rejects_wildcard_names_with_a_message_about_http01(self) -> None:
-        message = invalid(dnsNames=["example.com", "*.example.com"])
-        assert message.startswith("spec.dnsNames[1]: '*.example.com' is a wildcard name")
-        assert "HTTP-01, which cannot validate wildcard names" in message
-        assert "DNS-01 is not supported" in message
+    def test_accepts_a_wildcard_first_label_for_dns01(self) -> None:
+        names = ["Example.com", "*.Example.com."]
+        assert parse(dnsNames=names).dns_names == ("example.com", "*.example.com")
+
+    @pytest.mark.parametrize("name", ["a.*.example.com", "*x.example.com", "*.*.example.com"])
+    def test_rejects_a_wildcard_anywhere_but_the_whole_first_label(self, name: str) -> None:
+        message = invalid(dnsNames=[name])
+        assert message.startswith(f"spec.dnsNames[0]: {name!r} has a wildcard, which may only be the whole")
 
     @pytest.mark.parametrize("name", ["192.0.2.1", "2001:db8::1", "[2001:db8::1]"])
     def test_rejects_ip_addresses(self, name: str) -> None:
@@ -211,8 +214,8 @@ class TestCommonName:
         message = invalid(commonName="a" + name)
         assert message.startswith("spec.commonName is 65 characters long but may have at most 64")
 
-    def test_rejects_a_wildcard(self) -> None:
-        assert "spec.commonName: '*.example.com' is a wildcard name" in invalid(commonName="*.example.com")
+    def test_accepts_a_wildcard(self) -> None:
+        assert parse(commonName="*.example.com").common_name == "*.example.com"
 
 
 class TestPrivateKey:

@@ -13,6 +13,7 @@ import pytest
 
 from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.api.issuer import IssuerSpec
+from evercert.api.solvers import Http01IngressSolver
 from evercert.certificates import decide as d
 from evercert.certificates.decide import Facts, IssuerState, QuotaAnswer, SecretRead
 from evercert.certificates.status import RenewalInfo, parse_status
@@ -52,8 +53,14 @@ CLOSED_TOO_LONG = parse_certificate(
     }
 )
 ISSUER = IssuerSpec(
-    kind="ClusterIssuer", name="le", namespace=None, server="https://ca/dir", private_key_secret_name="k"
+    kind="ClusterIssuer",
+    name="le",
+    namespace=None,
+    server="https://ca/dir",
+    private_key_secret_name="k",
+    solvers=(Http01IngressSolver(),),
 )
+WILDCARD = replace(SPEC, dns_names=("*.example.org",))
 ACCOUNT = "https://ca/acct/1"
 USABLE = IssuerState(ISSUER, ACCOUNT)
 BACKUP = IssuerState(replace(ISSUER, name="backup"), "https://backup/acct/1")
@@ -194,6 +201,11 @@ ROWS: dict[str, Row] = {
         ),
         d.AskQuota,
         {"ref": FALLBACK},
+    ),
+    "wildcard_without_a_dns01_solver_fails_the_attempt_before_its_wait": Row(
+        facts(spec=WILDCARD, status=status(**FAILED_ONCE, nextAttemptTime=timestamp(LATER))),
+        d.Fail,
+        {"error.reason": reasons.INVALID_SPEC, "ref": PRIMARY, "look.reason": reasons.DOES_NOT_EXIST},
     ),
     # The retry schedule, `evercert renew`, the failed-validation hold
     "failed_attempt_waits_for_its_next_attempt": Row(

@@ -143,6 +143,17 @@ def test_issuing(reason: str, ready: str | None) -> None:
     assert reasons.ISSUANCE_TEXT[reason] in t.event.message
 
 
+def test_waiting_for_dns_says_what_is_missing_in_issuing_without_an_event() -> None:
+    status = parse_status({"conditions": [READY_TRUE]})
+    message = "waiting for DNS-01: _acme-challenge.x. TXT not yet served by ns. (192.0.2.1:53) (NXDOMAIN)"
+    t = transitions.waiting_for_dns(status, look(reasons.RENEWING), message, NOW)
+    issuing = condition(t.patch["conditions"], "Issuing")
+    assert issuing is not None and issuing["status"] == "True"
+    assert (issuing["reason"], issuing["message"]) == ("DNS01PropagationPending", message)
+    assert (condition(t.patch["conditions"], "Ready") or {}).get("status") == "True"
+    assert t.event is None
+
+
 def test_issued_counts_a_revision_ends_the_attempt_and_says_so() -> None:
     before = parse_status({"revision": 4, "order": ORDER, "failedIssuanceAttempts": 1})
     t = transitions.issued(before, look(), NOW, renew_request="2026-03-01T11:00:00Z")

@@ -144,7 +144,7 @@ class TestWhatAnIngressAsksFor:
             tls=[
                 {"hosts": ["www.example.org"]},
                 {"secretName": "empty-tls"},
-                {"hosts": ["*.example.org"], "secretName": "wild-tls"},
+                {"hosts": ["*.*.example.org"], "secretName": "wild-tls"},
                 {"hosts": ["ok.example.org"], "secretName": "ok-tls"},
             ]
         )
@@ -153,6 +153,10 @@ class TestWhatAnIngressAsksFor:
         assert request.problems[0] == "spec.tls[0] has no secretName: name the Secret evercert should write"
         assert request.problems[1] == "spec.tls[1] (secretName 'empty-tls') lists no hosts to certify"
         assert "wildcard" in request.problems[2] and "'wild-tls'" in request.problems[2]
+
+    def test_a_wildcard_host_is_asked_for_as_is_its_issuer_solves_it_over_dns01(self) -> None:
+        request = request_of(ingress(tls=[{"hosts": ["*.example.org"], "secretName": "wild-tls"}]))
+        assert [d.name for d in request.certificates] == ["wild-tls"]
 
     def test_an_annotated_ingress_without_tls_is_a_problem(self) -> None:
         request = request_of(ingress(tls=[]))

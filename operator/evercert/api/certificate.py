@@ -91,6 +91,8 @@ class CertificateSpec:
     renewal_windows: tuple[RenewalWindow, ...] = ()
     # From an annotation (the ingress-shim copies it): the solver Ingress's class instead of the Issuer's.
     solver_ingress_class: str | None = None
+    # The Certificate's labels: a solver's selector.matchLabels is matched against them.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def identifiers(self) -> tuple[str, ...]:
@@ -135,6 +137,7 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
         secret_template=_secret_template(spec.section("secretTemplate")),
         renewal_windows=renewal_windows(spec.section("renewal")),
         solver_ingress_class=_solver_ingress_class(metadata.section("annotations")),
+        labels=metadata.str_map("labels"),
     )
 
 
@@ -154,14 +157,16 @@ def _common_name(spec: Fields) -> str | None:
             f"{path} is {len(common_name)} characters long but may have at most {MAX_COMMON_NAME_LENGTH}: "
             "leave it unset and list the name in spec.dnsNames"
         )
-    return normalize_dns_name(common_name, path)
+    return normalize_dns_name(common_name, path, wildcard=True)
 
 
 def _dns_names(spec: Fields, common_name: str | None, ip_count: int) -> tuple[str, ...]:
     """spec.dnsNames normalized and de-duplicated in order, with the common name first if missing."""
     path = spec.path_of("dnsNames")
     given = spec.str_list("dnsNames")
-    names = list(dict.fromkeys(normalize_dns_name(name, f"{path}[{i}]") for i, name in enumerate(given)))
+    names = list(
+        dict.fromkeys(normalize_dns_name(name, f"{path}[{i}]", wildcard=True) for i, name in enumerate(given))
+    )
     if common_name is not None and common_name not in names:
         names.insert(0, common_name)
     if not names and not ip_count:

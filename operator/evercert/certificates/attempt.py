@@ -65,13 +65,21 @@ async def _issue(
 
     recorder = ordering.OrderRecorder(write_order, wrote_order, parts.write_grace())
     secret, replaces, tools = step.secret.body, step.replaces, parts.issuance
+
+    def waiting(message: str) -> Mapping[str, Any]:  # DNS-01 values not served everywhere yet
+        return transitions.waiting_for_dns(facts.status, step.look, message, parts.clock.now()).patch
+
     try:
-        return await issuing.issue(tools, session, spec, stored, secret, recorder, replaces, order_quota)
+        return await issuing.issue(
+            tools, session, spec, stored, secret, recorder, replaces, order_quota, waiting
+        )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
-        return await issuing.issue(tools, session, spec, stored, secret, recorder, replaces, order_quota)
+        return await issuing.issue(
+            tools, session, spec, stored, secret, recorder, replaces, order_quota, waiting
+        )
 
 
 async def _look_at_written(

@@ -19,6 +19,7 @@ from ..core.errors import AcmeFailure, EvercertError
 from ..core.retry import RETRY_AFTER_API_ERROR
 from . import fallback, renewal_info, window_check
 from .look import Look, NeedsWindow, look_at_issued, take_look
+from .solver_choice import choose_for_names
 from .status import CertificateStatus, RenewalInfo
 from .tls_secret import SecretContents, check_owner, check_ownership
 from .transitions import finished_before_crash
@@ -168,6 +169,10 @@ def decide(facts: Facts, now: datetime.datetime) -> Step:
     if attempt.issuer is None:
         assert attempt.error is not None
         return Fail(attempt.error, look, attempt_ref)
+    try:
+        choose_for_names(attempt.issuer.solvers, spec.identifiers, spec.labels)  # a wildcard: DNS-01
+    except EvercertError as exc:
+        return Fail(exc, look, attempt_ref)
     waiting = status.next_attempt_time is not None and status.next_attempt_time > now
     if waiting and not skips_the_wait(facts.renew_request, status):
         return Wait(status.next_attempt_time)

@@ -55,7 +55,7 @@ async def reconcile(
     try:
         while isinstance(step := decide(facts, parts.clock.now()), AskRenewalInfo | ReadSecret | AskQuota):
             facts = await answer(parts, facts, sessions, step)
-        return await _carry_out(parts, body, facts, sessions, step)
+        return await _carry_out(parts, body, facts, sessions, step, lookup)
     except EvercertError as exc:
         fail = after_error(step, exc)
         return await _failed(parts, body, facts, fail, sessions.used(fail.ref))
@@ -66,7 +66,12 @@ async def reconcile(
 
 
 async def _carry_out(
-    parts: PassParts, body: Mapping[str, Any], facts: Facts, sessions: Sessions, step: Step
+    parts: PassParts,
+    body: Mapping[str, Any],
+    facts: Facts,
+    sessions: Sessions,
+    step: Step,
+    lookup: IssuerLookup,
 ) -> datetime.datetime | None:
     status = facts.status
     if isinstance(step, Fail):
@@ -81,7 +86,7 @@ async def _carry_out(
         return step.until
     if isinstance(step, Serve):
         if step.remove_leftovers:
-            await issuing.remove_leftovers(parts.kube, step.look.spec)
+            await issuing.remove_leftovers(parts.issuance, step.look.spec, status.order, lookup)
         now = parts.clock.now()
         serving = (
             transitions.issued(status, step.look, now)

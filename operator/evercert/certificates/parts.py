@@ -15,8 +15,19 @@ from ..issuers.session import AccountAccess
 from ..kube.client import Kube
 from ..scheduling import IssuanceSlots
 from ..settings import Settings
-from .issuing import IssuanceParts
 from .own_writes import OwnWrites
+
+
+@dataclass(frozen=True)
+class IssuanceParts:
+    """What an issuance uses besides its ACME session (`own_writes`: the DNS-01 values it records in
+    status)."""
+
+    kube: Kube
+    clock: Clock
+    blocking: Blocking
+    settings: Settings
+    own_writes: OwnWrites
 
 
 @dataclass(frozen=True)
@@ -40,4 +51,4 @@ class PassParts:
 
     @property
     def issuance(self) -> IssuanceParts:
-        return IssuanceParts(self.kube, self.clock, self.blocking, self.settings)
+        return IssuanceParts(self.kube, self.clock, self.blocking, self.settings, self.own_writes)

@@ -69,6 +69,18 @@ def issuing(status: CertificateStatus, look: Look, now: datetime.datetime) -> Tr
     return Transition(fields.with_conditions(conds), Event("Normal", reasons.ISSUING_EVENT, message))
 
 
+def waiting_for_dns(
+    status: CertificateStatus, look: Look, message: str, now: datetime.datetime
+) -> Transition:
+    """DNS-01 values are not served by every authoritative nameserver yet: Issuing says which (no Event)."""
+    conds = issuing(status, look, now).patch[fields.CONDITIONS]
+    reason = reasons.DNS01_PROPAGATION_PENDING
+    conds = conditions.with_condition(
+        conds, reasons.ISSUING, True, reason, message, look.spec.generation, now
+    )
+    return Transition(fields.with_conditions(conds))
+
+
 def waiting_for_quota(
     status: CertificateStatus, look: Look, until: datetime.datetime, message: str, now: datetime.datetime
 ) -> Transition:

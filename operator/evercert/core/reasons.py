@@ -55,6 +55,12 @@ SELF_CHECK_FAILED = "SelfCheckFailed"
 KEY_MISMATCH = "KeyMismatch"
 SOLVER_INGRESS_NOT_FOUND = "SolverIngressNotFound"
 
+# DNS-01 (dns01/): the DNS server refused or failed, no zone holds the name, the record is not served yet
+DNS01_PROVIDER_ERROR = "DNS01ProviderError"
+DNS01_ZONE_NOT_FOUND = "DNS01ZoneNotFound"
+DNS01_PROPAGATION = "DNS01Propagation"
+DNS01_PROPAGATION_PENDING = "DNS01PropagationPending"
+
 # What the CA said (acme.errors turns every failure into one of these)
 ACME_RATE_LIMITED = "ACMERateLimited"
 ACME_SERVER_UNREACHABLE = "ACMEServerUnreachable"

@@ -8,7 +8,7 @@ from typing import Any
 import kopf
 
 from ..api.issuer import IssuerKey
-from ..certificates import reporting
+from ..certificates import dns01_records, reporting
 from ..core import constants
 from ..runtime import Runtime
 from ..solver import presenting
@@ -39,8 +39,10 @@ async def certificate_event(
             runtime.own_writes.forget(*key)
             if runtime.scheduler is not None:
                 runtime.scheduler.forget(key)
+                runtime.scheduler.cancel(key)  # an attempt in flight (waiting for DNS, say) ends now
             # Garbage collection would remove them too (owner references), but only when it runs.
             await presenting.clean_up(runtime.kube, *key)
+            await dns01_records.remove_on_deletion(runtime.passes.issuance, runtime.indexes.issuer, body)
         else:
             runtime.own_writes.body_changed(*key)
             if runtime.certificates.observe(body):
