@@ -79,3 +79,13 @@ LABEL_SOLVER_NAME = f"{GROUP}/solver-name"
 
 # The longest one Kubernetes API request may take (EVERCERT_API_TIMEOUT_SECONDS overrides it).
 API_TIMEOUT_SECONDS = 60.0
+
+# The files beside tls.crt and tls.key that a Certificate's outputs ask for (cert-manager's names), and the
+# annotation that says which outputs (with a hash of their passwords, never a password) a Secret holds.
+COMBINED_PEM = "tls-combined.pem"
+KEY_DER = "key.der"
+KEYSTORE_P12 = "keystore.p12"
+TRUSTSTORE_P12 = "truststore.p12"
+KEYSTORE_JKS = "keystore.jks"
+TRUSTSTORE_JKS = "truststore.jks"
+ANNOTATION_OUTPUTS = f"{GROUP}/outputs"

@@ -48,6 +48,7 @@ SECRET_IN_USE = "SecretInUse"  # another Certificate writes the same Secret
 SELF_CHECK_FAILED = "SelfCheckFailed"
 KEY_MISMATCH = "KeyMismatch"
 SOLVER_INGRESS_NOT_FOUND = "SolverIngressNotFound"
+KEYSTORE_PASSWORD_UNAVAILABLE = "KeystorePasswordUnavailable"  # its Secret or key is missing or empty
 
 # What the CA said (acme.errors turns every failure into one of these)
 ACME_RATE_LIMITED = "ACMERateLimited"

@@ -19,6 +19,7 @@ from .names import (
     normalize_dns_name,
     normalize_ip_address,
 )
+from .outputs import Outputs, parse_outputs
 
 KeyAlgorithm = Literal["RSA", "ECDSA"]
 RotationPolicy = Literal["Always", "Never"]
@@ -76,6 +77,7 @@ class CertificateSpec:
     renew_before_percentage: int | None = None
     private_key: PrivateKeySpec = field(default_factory=PrivateKeySpec)
     secret_template: SecretTemplate = field(default_factory=SecretTemplate)
+    outputs: Outputs = field(default_factory=Outputs)  # formats and keystores beside tls.crt/tls.key
     # From an annotation (the ingress-shim copies it): the solver Ingress's class instead of the Issuer's.
     solver_ingress_class: str | None = None
 
@@ -120,6 +122,7 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
         renew_before_percentage=_renew_before_percentage(spec),
         private_key=_private_key(spec.section("privateKey")),
         secret_template=_secret_template(spec.section("secretTemplate")),
+        outputs=parse_outputs(spec),
         solver_ingress_class=_solver_ingress_class(metadata.section("annotations")),
     )
 

@@ -17,6 +17,7 @@ from ..issuers.session import AcmeSession
 from ..pki import build_csr, key_matches_certificate, public_key_id
 from ..solver import presenting
 from . import next_key, ordering
+from .outputs import NO_PASSWORDS, Passwords
 from .owner import certificate_owner
 from .quota import OrderQuota
 from .status import StoredOrder
@@ -35,6 +36,7 @@ async def issue(
     recorder: ordering.OrderRecorder,
     replaces: str | None = None,
     quota: OrderQuota | None = None,
+    passwords: Passwords = NO_PASSWORDS,
 ) -> SecretContents:
     """Run (or resume) one issuance to the end; returns what the tls Secret now holds.
 
@@ -66,6 +68,7 @@ async def issue(
         key_pem=key_pem,
         existing=secret,
         owner_reference=certificate_owner(spec) if runtime.settings.certificate_owner_ref else None,
+        passwords=passwords,
     )
     await write_tls_secret(runtime.kube, body)
     faults.checkpoint("secret-written")

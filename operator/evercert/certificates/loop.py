@@ -20,10 +20,10 @@ from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuo
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status, read_secret
-from . import fallback, issuing, ordering, quota, renewal_info, reporting, transitions
+from . import fallback, issuing, ordering, outputs, quota, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
-from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
+from .tls_secret import SecretContents, check_owner, check_ownership, read_contents, rewrite_outputs
 from .trigger import issued_by
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ async def reconcile(
         served = served_lookup(spec.namespace, spec.secret_name)
         if served is not None:
             check_owner(served.annotations, spec)
+        passwords = await outputs.read_passwords(runtime.kube, spec)
         renew_request = pending_renew_request(body)
         # The look (ARI) asks the issuer of the served certificate; the attempt may go to a fallback.
         look_ref = issued_by(spec, served) if served is not None else None
@@ -89,7 +90,7 @@ async def reconcile(
         now = runtime.clock.now()
         look = await take_look(spec, served, status, session, now, renew_request is not None)
         if look.reason is None:
-            return await _serve(runtime, body, status, look)
+            return await _serve(runtime, body, status, look, passwords)
         attempt_ref = fallback.issuer_for_attempt(spec, status.attempt_issuer, look)
         if attempt_ref != (look_ref or spec.issuer_ref):
             issuer_error, session = _session(runtime, spec, lookup, attempt_ref)
@@ -120,7 +121,7 @@ async def reconcile(
                 renew_request is not None,
             )
             if look.reason is None:
-                return await _serve(runtime, body, status, look)
+                return await _serve(runtime, body, status, look, passwords)
         order_quota = quota.order_quota(runtime, session, body, look)
         if status.order is None and renewal_info.replaces_id(look.renewal_info, look.served) is None:
             # A new order is coming: wait for its token without holding a worker or a slot.
@@ -130,8 +131,9 @@ async def reconcile(
         async with runtime.slots.hold():
             await apply(runtime, body, transitions.issuing(status, look, runtime.clock.now()))
             try:
+                same_issuer = attempt_ref == look_ref
                 written = await _issue(
-                    runtime, session, spec, status, secret, look, attempt_ref == look_ref, order_quota
+                    runtime, session, spec, status, secret, look, same_issuer, order_quota, passwords
                 )
             finally:
                 order_quota.leave()
@@ -191,9 +193,19 @@ def _resource_version(secret: Mapping[str, Any]) -> str | None:
 
 
 async def _serve(
-    runtime: Runtime, body: Mapping[str, Any], status: CertificateStatus, look: Look
+    runtime: Runtime,
+    body: Mapping[str, Any],
+    status: CertificateStatus,
+    look: Look,
+    passwords: outputs.Passwords,
 ) -> datetime.datetime | None:
-    """A good certificate is served: clean what an attempt left, then bring status in line."""
+    """A good certificate is served: clean what an attempt left, bring the outputs (formats, keystores)
+    in line with the spec, then status."""
+    served = look.served
+    assert served is not None
+    digest = served.annotations.get(constants.ANNOTATION_OUTPUTS)
+    if not outputs.outputs_current(look.spec, passwords, digest, served.files):
+        await rewrite_outputs(runtime.kube, look.spec, passwords)
     if status.attempt_pending:
         await issuing.remove_leftovers(runtime, look.spec)
         if transitions.finished_before_crash(status, look):
@@ -215,6 +227,7 @@ async def _issue(
     look: Look,
     same_issuer: bool,
     order_quota: quota.OrderQuota,
+    passwords: outputs.Passwords,
 ) -> SecretContents:
     def write_order(order: StoredOrder) -> None:  # blocking: from the ACME thread (see OrderRecorder)
         # Not through the operator's busy loop: see kube/side_writes.py.
@@ -234,14 +247,14 @@ async def _issue(
     replaces = renewal_info.replaces_id(look.renewal_info, look.served) if same_issuer else None
     try:
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota, passwords
         )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
         return await issuing.issue(
-            runtime, session, spec, status.order, secret, recorder, replaces, order_quota
+            runtime, session, spec, status.order, secret, recorder, replaces, order_quota, passwords
         )
 
 

@@ -24,7 +24,6 @@ WHITENER = b"Mighty Aphrodite"
 KEY_PROTECTOR_OID = bytes.fromhex("060a2b060104012a02110101")
 DER_NULL = b"\x05\x00"
 SALT_SIZE = 20
-CA_ALIAS = "ca"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from evercert.pki.keys import PrivateKey
 
 Pkcs12Profile = Literal["LegacyRC2", "LegacyDES", "Modern2023"]
-PKCS12_PROFILES: tuple[str, ...] = ("LegacyRC2", "LegacyDES", "Modern2023")
 FRIENDLY_NAME = b"certificate"  # the key entry's alias, as keytool lists it
 KDF_ROUNDS = 2048  # what go-pkcs12 (cert-manager) uses for every profile
 
