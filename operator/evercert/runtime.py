@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from .certificates.driver import Indexes
 from .certificates.own_writes import OwnWrites
+from .certificates.password_secrets import PasswordReaders
 from .certificates.secret_store import SecretStore
 from .certificates.store import CertificateStore, Key
 from .clock import Clock, SystemClock
@@ -49,6 +50,8 @@ class Runtime:
     failed_validations: FailedValidations = field(default_factory=FailedValidations)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
     pacing: OrderPacer = field(init=False)
+    # Made at start-up: Certificates that read a keystore password from a Secret, and that Secret's watch.
+    password_readers: PasswordReaders | None = None
 
     def __post_init__(self) -> None:
         self.pacing = OrderPacer(self.clock)  # per-account order quotas, on the runtime's clock

@@ -16,13 +16,11 @@ from evercert.api.certificate import parse_certificate
 from evercert.api.outputs import PasswordSource
 from evercert.certificates.outputs import (
     NO_PASSWORDS,
-    PASSWORD_RECHECK,
     Passwords,
     build_outputs,
     outputs_current,
     outputs_digest,
     password_from_secret,
-    with_password_recheck,
 )
 from evercert.certificates.tls_secret import build_tls_secret, read_contents
 from evercert.errors import InvalidSpec, KeystorePasswordUnavailable
@@ -246,20 +244,3 @@ def test_the_password_is_read_from_its_secret_key() -> None:
     secret = {"data": {"password": base64.b64encode(b"s3cret").decode()}}
     assert password_from_secret(secret, source) == "s3cret"
     assert "s3cret" not in repr(Passwords(jks="s3cret"))
-
-
-def test_a_password_kept_in_a_secret_is_looked_at_again_within_minutes() -> None:
-    now = datetime(2026, 3, 1, tzinfo=UTC)
-    later = now + timedelta(days=30)
-
-    def body(**fields: Any) -> dict[str, Any]:
-        spec = {"secretName": "s", "dnsNames": ["a.example"], "issuerRef": {"name": "le"}, **fields}
-        return {"metadata": {"name": "c", "namespace": "n"}, "spec": spec}
-
-    by_secret = body(**ALL_OUTPUTS)
-    assert with_password_recheck(by_secret, later, now) == now + PASSWORD_RECHECK
-    assert with_password_recheck(by_secret, None, now) == now + PASSWORD_RECHECK
-    assert with_password_recheck(by_secret, now, now) == now
-    literal = body(keystores={"jks": {"create": True, "password": "x"}})
-    assert with_password_recheck(literal, later, now) == later
-    assert with_password_recheck(body(), None, now) is None

@@ -65,15 +65,8 @@ async def reconcile(
     """Look once, act if needed; returns when to look again (None: only on a change).
 
     The look uses what the watch of evercert's Secrets holds (`served_lookup`): a Certificate with
-    nothing to do costs no request. Only an issuance reads the Secret, once; a keystore password in a
-    Secret is read at each look, and looked at again every few minutes (see outputs.py)."""
-    wake = await _reconcile(runtime, body, lookup, served_lookup)
-    return outputs.with_password_recheck(body, wake, runtime.clock.now())
-
-
-async def _reconcile(
-    runtime: Runtime, body: Mapping[str, Any], lookup: IssuerLookup, served_lookup: ServedLookup
-) -> datetime.datetime | None:
+    nothing to do costs no request. Only an issuance reads the Secret, once; a keystore password kept
+    in a Secret is read at each look (a change of that Secret asks for one: password_secrets.py)."""
     status = parse_status(body.get("status"))
     meta = body.get("metadata") or {}
     generation = int(meta.get("generation") or 0)

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import constants
-from ..api.certificate import CertificateSpec, parse_certificate
+from ..api.certificate import CertificateSpec
 from ..api.outputs import JKS_CA_ALIAS, Outputs, PasswordSource
-from ..errors import InvalidSpec, KeystorePasswordUnavailable
+from ..errors import KeystorePasswordUnavailable
 from ..kube.client import Kube, read_secret
 from ..pki import jks, load_private_key_pem
 from ..pki.formats import combined_pem, encode_private_key
@@ -33,9 +31,6 @@ OUTPUT_FILES = (
     constants.TRUSTSTORE_JKS,
 )
 _DIGEST_VERSION = "1"
-# A password Secret is a user's Secret, outside evercert's watch of its own: a Certificate whose
-# keystore password lives in one reads it again this often (one GET), and rewrites on a change.
-PASSWORD_RECHECK = datetime.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -65,20 +60,6 @@ async def _password(kube: Kube, namespace: str, source: PasswordSource) -> str:
     assert source.secret_name is not None and source.secret_key is not None
     secret = await read_secret(kube, namespace, source.secret_name)
     return password_from_secret(secret, source)
-
-
-def with_password_recheck(
-    body: Mapping[str, Any], wake: datetime.datetime | None, now: datetime.datetime
-) -> datetime.datetime | None:
-    """`wake`, or sooner when a keystore password is kept in a Secret (see PASSWORD_RECHECK)."""
-    try:
-        sources = parse_certificate(body).outputs.password_sources
-    except InvalidSpec:
-        return wake
-    if not any(source.secret_name for source in sources):
-        return wake
-    recheck = now + PASSWORD_RECHECK
-    return recheck if wake is None else min(wake, recheck)
 
 
 def password_from_secret(secret: Mapping[str, object] | None, source: PasswordSource) -> str:

@@ -36,12 +36,16 @@ async def certificate_event(
             runtime.certificates.forget(key)
             reporting.forget(*key)
             runtime.own_writes.forget(*key)
+            if runtime.password_readers is not None:
+                runtime.password_readers.forget(key)
             if runtime.scheduler is not None:
                 runtime.scheduler.forget(key)
             # Garbage collection would remove them too (owner references), but only when it runs.
             await presenting.clean_up(runtime.kube, *key)
         else:
             runtime.own_writes.body_changed(*key)
+            if runtime.password_readers is not None:
+                runtime.password_readers.observe(key, body)
             if runtime.certificates.observe(body):
                 runtime.look_again(key)
     finally:

@@ -12,9 +12,11 @@ import kopf
 
 from .. import constants, metrics
 from ..certificates.driver import work_for
+from ..certificates.password_secrets import PasswordReaders
 from ..issuers.registration import register_unready
 from ..kube import listing
 from ..kube.client import Kube
+from ..kube.secret_changes import watch_secret_changes
 from ..leadership import serving
 from ..leadership.elector import Elector
 from ..leadership.leases import KubeLeases
@@ -75,6 +77,9 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     # Started by the first Certificate event: its tasks must run in kopf's context to post Events.
     runtime.scheduler = Scheduler(work_for(runtime), runtime.clock, workers=config.scheduling.workers)
     runtime.serving = Serving(config.shards)
+    runtime.password_readers = PasswordReaders(
+        partial(watch_secret_changes, runtime.kube, namespaces), runtime.look_again
+    )
     if config.leader_election:
         runtime.serving.elector = Elector(
             KubeLeases(runtime.kube, config.pod_namespace),
@@ -97,6 +102,8 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime.secrets.priming.stop()
     if runtime.scheduler is not None:
         await runtime.scheduler.stop()
+    if runtime.password_readers is not None:
+        await runtime.password_readers.stop()
     if runtime.serving.elector is not None:
         # Work has stopped: hand the Leases over at once (a rolling update, SIGTERM), not after expiry.
         await runtime.serving.stop()
