@@ -136,11 +136,11 @@ def test_a_missing_password_secret_is_reported_and_the_live_secret_left_alone(
         "Ready=False",
         operator,
     )
-    ready = [
+    ready = next(
         c
         for c in (get(env, "certificate", namespace, "formats") or {})["status"]["conditions"]
         if c["type"] == "Ready"
-    ][0]
+    )
     assert ready["reason"] == "KeystorePasswordUnavailable", ready
     assert "keystore-password" in ready["message"], ready
     assert "KeystorePasswordUnavailable" in event_reasons(env, namespace, "formats")
