@@ -39,6 +39,7 @@ TARGETS: dict[str, float | None] = {
     "restart_status_writes_10k": None,
     "metrics_scrape_ms_1k": 50,
     "metrics_rss_mb_1k": 5,
+    "formats_write_ms": 20,
 }
 
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import formats_figures
 import metrics_figures
 import report
 from cluster import BenchCluster
@@ -120,6 +121,7 @@ def main(argv: list[str]) -> int:
         "cores": os.cpu_count(),
         **results,
         **metrics_figures.figures(),
+        **formats_figures.figures(),  # the outputs' extra CPU per issuance (no cluster)
         **simulate_fleet(Fleet()),  # the fleet simulation's figures (make simulate), fleet_* keys
         "sizes": chosen.__dict__,
         "operator_env": extra_env,
