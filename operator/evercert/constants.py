@@ -89,3 +89,10 @@ TRUSTSTORE_P12 = "truststore.p12"
 KEYSTORE_JKS = "keystore.jks"
 TRUSTSTORE_JKS = "truststore.jks"
 ANNOTATION_OUTPUTS = f"{GROUP}/outputs"
+
+# Copies of a tls Secret in other namespaces (spec.secretCopies): the label a target namespace carries to
+# accept copies from a source namespace (its value), and what each copy carries about its source.
+LABEL_ACCEPT_COPIES_FROM = f"{GROUP}/accept-copies-from"
+LABEL_COPY_SOURCE_NAMESPACE = f"{GROUP}/copy-source-namespace"
+LABEL_COPY_SOURCE_UID = f"{GROUP}/copy-source-uid"  # the source Certificate's uid
+ANNOTATION_COPY_OF = f"{GROUP}/copy-of"  # <namespace>/<Certificate name>

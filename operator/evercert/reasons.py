@@ -76,6 +76,24 @@ SECRET_NAME_CONFLICT = "SecretNameConflict"
 INVALID_INGRESS = "InvalidIngress"
 INVALID_GATEWAY = "InvalidGateway"
 
+# Copies of the Secret in other namespaces (spec.secretCopies)
+COPIES_NOT_ACCEPTED = "CopiesNotAccepted"
+COPY_CONFLICT = "CopyConflict"
+
+
+def copies_not_accepted_message(namespaces: list[str]) -> str:
+    return (
+        f"namespaces {', '.join(namespaces)} match spec.secretCopies.namespaceSelector but do not accept "
+        "copies from this namespace: they get none (label them evercert.dev/accept-copies-from=<namespace>)"
+    )
+
+
+def copy_conflict_message(namespaces: list[str]) -> str:
+    return (
+        f"namespaces {', '.join(namespaces)} hold a Secret of the same name that is not a copy of this "
+        "Certificate's: it is left as it is, and gets no copy"
+    )
+
 
 def issuing_message(reason: str | None) -> str:
     return f"issuing a certificate: {ISSUANCE_TEXT.get(reason or '', reason)}"

@@ -17,6 +17,7 @@ from .certificates.password_secrets import PasswordReaders
 from .certificates.secret_store import SecretStore
 from .certificates.store import CertificateStore, Key
 from .clock import Clock, SystemClock
+from .copies.registry import CopyRegistry
 from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
 from .issuers.failed_validations import FailedValidations
@@ -52,6 +53,7 @@ class Runtime:
     pacing: OrderPacer = field(init=False)
     # Made at start-up: Certificates that read a keystore password from a Secret, and that Secret's watch.
     password_readers: PasswordReaders | None = None
+    copies: CopyRegistry = field(default_factory=CopyRegistry)  # namespaces' labels, Certificates with copies
 
     def __post_init__(self) -> None:
         self.pacing = OrderPacer(self.clock)  # per-account order quotas, on the runtime's clock

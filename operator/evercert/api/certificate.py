@@ -9,6 +9,7 @@ from typing import Any, Literal, cast, get_args
 
 from ..constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
 from ..errors import InvalidSpec
+from .copies import SecretCopies, parse_secret_copies
 from .durations import format_duration, parse_duration
 from .fields import Fields
 from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind
@@ -78,6 +79,7 @@ class CertificateSpec:
     private_key: PrivateKeySpec = field(default_factory=PrivateKeySpec)
     secret_template: SecretTemplate = field(default_factory=SecretTemplate)
     outputs: Outputs = field(default_factory=Outputs)  # formats and keystores beside tls.crt/tls.key
+    secret_copies: SecretCopies | None = None  # copies of the Secret in other namespaces
     # From an annotation (the ingress-shim copies it): the solver Ingress's class instead of the Issuer's.
     solver_ingress_class: str | None = None
 
@@ -123,6 +125,7 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
         private_key=_private_key(spec.section("privateKey")),
         secret_template=_secret_template(spec.section("secretTemplate")),
         outputs=parse_outputs(spec),
+        secret_copies=parse_secret_copies(spec),
         solver_ingress_class=_solver_ingress_class(metadata.section("annotations")),
     )
 

@@ -16,6 +16,8 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from .. import constants, reasons
 from ..api.certificate import CertificateSpec, IssuerRef, parse_certificate
 from ..conditions import parse_timestamp
+from ..copies import report as copies_report
+from ..copies import sync as copies_sync
 from ..errors import AcmeFailure, EvercertError, InvalidSpec, WaitingForOrderQuota
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
@@ -141,6 +143,7 @@ async def reconcile(
         # The CA's window for the new certificate (ARI) is asked now, over the session already open.
         issued_look = await take_look(spec, written, status, session, runtime.clock.now())
         issued = transitions.issued(status, issued_look, runtime.clock.now(), renew_request)
+        await _sync_copies(runtime, body, spec, written)  # right after the source, in the same pass
         await apply(runtime, body, issued)
         reporting.issuance_ended(True, look.reason or reasons.ISSUED)
         return issued.wake
@@ -207,6 +210,7 @@ async def _serve(
     digest = served.annotations.get(constants.ANNOTATION_OUTPUTS)
     if not outputs.outputs_current(look.spec, passwords, digest, served.files):
         await rewrite_outputs(runtime.kube, look.spec, passwords)
+    await _sync_copies(runtime, body, look.spec, served)
     if status.attempt_pending:
         await issuing.remove_leftovers(runtime, look.spec)
         if transitions.finished_before_crash(status, look):
@@ -257,6 +261,19 @@ async def _issue(
         return await issuing.issue(
             runtime, session, spec, status.order, secret, recorder, replaces, order_quota, passwords
         )
+
+
+async def _sync_copies(
+    runtime: Runtime, body: Mapping[str, Any], spec: CertificateSpec, source: SecretContents
+) -> None:
+    """Copies of the Secret in the namespaces that opt in (spec.secretCopies), and what status says."""
+    previous = (body.get("status") or {}).get(copies_report.STATUS_FIELD)
+    if spec.secret_copies is None and not previous:
+        return
+    outcome = await copies_sync.sync_copies(
+        runtime.kube, spec, source, runtime.copies.namespaces, runtime.secrets.served
+    )
+    await apply(runtime, body, copies_report.report(previous, outcome))
 
 
 async def apply(runtime: Runtime, body: Mapping[str, Any], transition: transitions.Transition) -> None:

@@ -33,6 +33,7 @@ READ_ANNOTATIONS = (
     constants.ANNOTATION_ISSUER_KIND,
     ALLOW_TAKEOVER,
     constants.ANNOTATION_OUTPUTS,
+    constants.ANNOTATION_COPY_OF,
 )
 # Data keys every tls Secret has: the facts keep only the others (ca.crt, the outputs' files).
 _TLS_FILES = frozenset((constants.TLS_CERT, constants.TLS_KEY))

@@ -10,6 +10,7 @@ import kopf
 from .. import constants
 from ..api.issuer import IssuerKey
 from ..certificates import reporting
+from ..copies.sync import delete_all_copies
 from ..runtime import Runtime
 from ..solver import presenting
 from . import shims
@@ -38,6 +39,8 @@ async def certificate_event(
             runtime.own_writes.forget(*key)
             if runtime.password_readers is not None:
                 runtime.password_readers.forget(key)
+            runtime.copies.forget_certificate(key)
+            await delete_all_copies(runtime.kube, body.metadata.uid or "")
             if runtime.scheduler is not None:
                 runtime.scheduler.forget(key)
             # Garbage collection would remove them too (owner references), but only when it runs.
@@ -46,6 +49,7 @@ async def certificate_event(
             runtime.own_writes.body_changed(*key)
             if runtime.password_readers is not None:
                 runtime.password_readers.observe(key, body)
+            runtime.copies.observe_certificate(key, body)
             if runtime.certificates.observe(body):
                 runtime.look_again(key)
     finally:

@@ -1,0 +1,74 @@
+"""Carry out a copy plan: read the source Secret once, write each copy that is missing or behind (one
+request each), delete those that must go. A Secret of that name in a target namespace that is not a
+copy of this Certificate is never written over: it is reported as a conflict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from .. import constants
+from ..api.certificate import CertificateSpec
+from ..certificates.tls_secret import SecretContents
+from ..kube.client import Kube, create_or_replace_secret, delete_secret, read_secret
+from .bodies import copy_body
+from .plan import CopyPlan, copy_of, plan_copies
+
+ServedLookup = Callable[[str, str], SecretContents | None]
+
+
+@dataclass(frozen=True)
+class CopyOutcome:
+    plan: CopyPlan
+    conflicts: tuple[str, ...] = ()  # namespaces holding a Secret of that name that is not a copy
+
+
+def existing_copies(
+    spec: CertificateSpec, namespaces: Iterable[str], served: ServedLookup
+) -> dict[str, SecretContents]:
+    """This Certificate's copies, as the watch of evercert's Secrets knows them (no request)."""
+    mark, found = copy_of(spec), {}
+    for namespace in namespaces:
+        copy = served(namespace, spec.secret_name) if namespace != spec.namespace else None
+        if copy is not None and copy.annotations.get(constants.ANNOTATION_COPY_OF) == mark:
+            found[namespace] = copy
+    return found
+
+
+async def sync_copies(
+    kube: Kube,
+    spec: CertificateSpec,
+    source: SecretContents,
+    namespaces: Mapping[str, Mapping[str, str]],
+    served: ServedLookup,
+) -> CopyOutcome:
+    existing = existing_copies(spec, namespaces, served)
+    plan = plan_copies(spec, source, namespaces, existing)
+    conflicts: list[str] = []
+    if plan.write:
+        body = await read_secret(kube, spec.namespace, spec.secret_name)
+        for namespace in plan.write if body is not None else ():
+            known = existing.get(namespace)
+            copy = copy_body(spec, body or {}, namespace, known.resource_version if known else None)
+            try:
+                await create_or_replace_secret(kube, namespace, copy)
+            except ApiException as exc:
+                if exc.status == 409 and known is None:
+                    conflicts.append(namespace)
+                elif exc.status != 404:  # 404: the namespace is being deleted
+                    raise
+    for namespace in plan.delete:
+        await delete_secret(kube, namespace, spec.secret_name)
+    return CopyOutcome(plan, tuple(conflicts))
+
+
+async def delete_all_copies(kube: Kube, uid: str) -> None:
+    """Every copy of the Certificate with this uid, wherever it is (the Certificate is gone)."""
+    if not uid:
+        return
+    selector = f"{constants.LABEL_COPY_SOURCE_UID}={uid}"
+    found = await kube.core.list_secret_for_all_namespaces(label_selector=selector)
+    for item in found.items:
+        await delete_secret(kube, item.metadata.namespace, item.metadata.name)
