@@ -90,8 +90,8 @@ def copies_not_accepted_message(namespaces: list[str]) -> str:
 
 def copy_conflict_message(namespaces: list[str]) -> str:
     return (
-        f"namespaces {', '.join(namespaces)} hold a Secret of the same name that is not a copy of this "
-        "Certificate's: it is left as it is, and gets no copy"
+        f"namespaces {', '.join(namespaces)} get no copy: they hold a Secret of the same name that is not "
+        "a copy of this Certificate's (left as it is), or evercert may not write Secrets there"
     )
 
 

@@ -143,8 +143,8 @@ async def reconcile(
         # The CA's window for the new certificate (ARI) is asked now, over the session already open.
         issued_look = await take_look(spec, written, status, session, runtime.clock.now())
         issued = transitions.issued(status, issued_look, runtime.clock.now(), renew_request)
-        await _sync_copies(runtime, body, spec, written)  # right after the source, in the same pass
         await apply(runtime, body, issued)
+        await _sync_copies(runtime, body, spec, written)  # right after the source, in the same pass
         reporting.issuance_ended(True, look.reason or reasons.ISSUED)
         return issued.wake
     except WaitingForOrderQuota as exc:

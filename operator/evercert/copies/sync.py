@@ -1,6 +1,7 @@
 """Carry out a copy plan: read the source Secret once, write each copy that is missing or behind (one
 request each), delete those that must go. A Secret of that name in a target namespace that is not a
-copy of this Certificate is never written over: it is reported as a conflict."""
+copy of this Certificate is never written over: it is reported as a conflict (as is a namespace
+where evercert may not write Secrets)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ ServedLookup = Callable[[str, str], SecretContents | None]
 @dataclass(frozen=True)
 class CopyOutcome:
     plan: CopyPlan
-    conflicts: tuple[str, ...] = ()  # namespaces holding a Secret of that name that is not a copy
+    # namespaces holding a Secret of that name that is not a copy, or where evercert may not write
+    conflicts: tuple[str, ...] = ()
 
 
 def existing_copies(
@@ -55,7 +57,7 @@ async def sync_copies(
             try:
                 await create_or_replace_secret(kube, namespace, copy)
             except ApiException as exc:
-                if exc.status == 409 and known is None:
+                if (exc.status == 409 and known is None) or exc.status == 403:
                     conflicts.append(namespace)
                 elif exc.status != 404:  # 404: the namespace is being deleted
                     raise
