@@ -74,3 +74,8 @@ def _requirement(expression: Fields) -> Requirement:
 def asks_for_copies(body: Mapping[str, Any]) -> bool:
     """True when the Certificate body sets spec.secretCopies (valid or not: its look says which)."""
     return bool((body.get("spec") or {}).get("secretCopies"))
+
+
+def copied_secret_name(body: Mapping[str, Any]) -> str:
+    """spec.secretName, the name every copy has, read without validating the rest (a deleted body)."""
+    return str((body.get("spec") or {}).get("secretName") or "")

@@ -15,7 +15,7 @@ from ..api.certificate import CertificateSpec
 from ..certificates.tls_secret import SecretContents
 from ..kube.client import Kube, create_or_replace_secret, delete_secret, read_secret
 from .bodies import copy_body
-from .plan import CopyPlan, copy_of, plan_copies
+from .plan import CopyPlan, plan_copies
 
 ServedLookup = Callable[[str, str], SecretContents | None]
 
@@ -31,11 +31,17 @@ def existing_copies(
     spec: CertificateSpec, namespaces: Iterable[str], served: ServedLookup
 ) -> dict[str, SecretContents]:
     """This Certificate's copies, as the watch of evercert's Secrets knows them (no request)."""
-    mark, found = copy_of(spec), {}
-    for namespace in namespaces:
-        copy = served(namespace, spec.secret_name) if namespace != spec.namespace else None
+    return copies_of(spec.namespace, spec.name, spec.secret_name, namespaces, served)
+
+
+def copies_of(
+    namespace: str, name: str, secret_name: str, namespaces: Iterable[str], served: ServedLookup
+) -> dict[str, SecretContents]:
+    mark, found = f"{namespace}/{name}", {}
+    for target in namespaces:
+        copy = served(target, secret_name) if target != namespace else None
         if copy is not None and copy.annotations.get(constants.ANNOTATION_COPY_OF) == mark:
-            found[namespace] = copy
+            found[target] = copy
     return found
 
 
@@ -66,11 +72,10 @@ async def sync_copies(
     return CopyOutcome(plan, tuple(conflicts))
 
 
-async def delete_all_copies(kube: Kube, uid: str) -> None:
-    """Every copy of the Certificate with this uid, wherever it is (the Certificate is gone)."""
-    if not uid:
-        return
-    selector = f"{constants.LABEL_COPY_SOURCE_UID}={uid}"
-    found = await kube.core.list_secret_for_all_namespaces(label_selector=selector)
-    for item in found.items:
-        await delete_secret(kube, item.metadata.namespace, item.metadata.name)
+async def delete_all_copies(
+    kube: Kube, namespace: str, name: str, secret_name: str, namespaces: Iterable[str], served: ServedLookup
+) -> None:
+    """Every copy of the Certificate `namespace/name` (it is gone), found by the watch of evercert's
+    Secrets: no cluster-wide request, which a release serving some namespaces may not make."""
+    for target in copies_of(namespace, name, secret_name, namespaces, served):
+        await delete_secret(kube, target, secret_name)

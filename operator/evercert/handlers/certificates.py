@@ -8,6 +8,7 @@ from typing import Any
 import kopf
 
 from .. import constants
+from ..api.copies import copied_secret_name
 from ..api.issuer import IssuerKey
 from ..certificates import reporting
 from ..copies.sync import delete_all_copies
@@ -39,8 +40,12 @@ async def certificate_event(
             runtime.own_writes.forget(*key)
             if runtime.password_readers is not None:
                 runtime.password_readers.forget(key)
-            runtime.copies.forget_certificate(key)
-            await delete_all_copies(runtime.kube, body.metadata.uid or "")
+            if key in runtime.copies.sources:
+                runtime.copies.forget_certificate(key)
+                secret_name = copied_secret_name(body)
+                await delete_all_copies(
+                    runtime.kube, *key, secret_name, runtime.copies.namespaces, runtime.secrets.served
+                )
             if runtime.scheduler is not None:
                 runtime.scheduler.forget(key)
             # Garbage collection would remove them too (owner references), but only when it runs.
