@@ -89,6 +89,9 @@ TRUSTSTORE_P12 = "truststore.p12"
 KEYSTORE_JKS = "keystore.jks"
 TRUSTSTORE_JKS = "truststore.jks"
 ANNOTATION_OUTPUTS = f"{GROUP}/outputs"
+# Put by evercert on a keystore password Secret a Certificate names, so that one watch, selected by this
+# label, sees changes of password Secrets and of no other user Secret.
+LABEL_KEYSTORE_PASSWORD = f"{GROUP}/keystore-password"
 
 # Copies of a tls Secret in other namespaces (spec.secretCopies): the label a target namespace carries to
 # accept copies from a source namespace (its value), and what each copy carries about its source.

@@ -39,11 +39,11 @@ def installed_consumers() -> None:
     consumers.install_consumers()
 
 
-def password_secret(namespace: str, password: str) -> dict[str, Any]:
+def password_secret(namespace: str, password: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": "keystore-password", "namespace": namespace},
+        "metadata": {"name": "keystore-password", "namespace": namespace, "labels": labels or {}},
         "stringData": {"password": password},
     }
 
@@ -149,8 +149,9 @@ def test_a_missing_password_secret_is_reported_and_the_live_secret_left_alone(
     after = get(env, "secret", namespace, "formats-tls") or {}
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
 
-    # The password Secret appears: the keystores are written, Ready again, the same certificate.
-    env.apply(password_secret(namespace, "p12-changeit"))
+    # The password Secret appears, labelled as evercert's watch of password Secrets selects them (unlabelled,
+    # it is found at the next look): the keystores are written, Ready again, the same certificate.
+    env.apply(password_secret(namespace, "p12-changeit", {"evercert.dev/keystore-password": "true"}))
     wait_for(
         lambda: "keystore.p12" in ((get(env, "secret", namespace, "formats-tls") or {}).get("data") or {}),
         60,

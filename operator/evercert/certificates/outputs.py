@@ -16,7 +16,7 @@ from .. import constants
 from ..api.certificate import CertificateSpec
 from ..api.outputs import JKS_CA_ALIAS, Outputs, PasswordSource
 from ..errors import KeystorePasswordUnavailable
-from ..kube.client import Kube, read_secret
+from ..kube.client import Kube, label_secret, read_secret
 from ..pki import jks, load_private_key_pem
 from ..pki.formats import combined_pem, encode_private_key
 from ..pki.pkcs12 import keystore_p12, truststore_p12
@@ -59,7 +59,12 @@ async def _password(kube: Kube, namespace: str, source: PasswordSource) -> str:
         return source.literal
     assert source.secret_name is not None and source.secret_key is not None
     secret = await read_secret(kube, namespace, source.secret_name)
-    return password_from_secret(secret, source)
+    password = password_from_secret(secret, source)
+    assert secret is not None
+    labels = (secret.get("metadata") or {}).get("labels") or {}
+    if labels.get(constants.LABEL_KEYSTORE_PASSWORD) != "true":
+        await label_secret(kube, namespace, source.secret_name, {constants.LABEL_KEYSTORE_PASSWORD: "true"})
+    return password
 
 
 def password_from_secret(secret: Mapping[str, object] | None, source: PasswordSource) -> str:

@@ -1,5 +1,5 @@
 """Which Certificates read a keystore password from which Secret, and a look for each when that Secret
-changes. The watch of Secrets (metadata only) starts when the first Certificate names one."""
+changes. The watch of password Secrets (kube/secret_changes.py) starts when a Certificate first names one."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""A metadata-only watch of Secrets evercert does not manage (keystore passwords): which one changed.
+"""A watch of the keystore password Secrets (users' Secrets, labelled by evercert when a Certificate
+names one): which one changed.
 
-kopf's watch of Secrets sees only evercert's own (a server-side label selector); a password Secret is the
-user's. This watch asks for PartialObjectMetadata, so no Secret's data ever reaches the operator."""
+kopf's watch of Secrets sees only evercert's own. This one is selected by constants.LABEL_KEYSTORE_PASSWORD
+on the server, so no other user Secret reaches the operator, and asks for PartialObjectMetadata: the
+password itself is read by name at the look."""
 
 from __future__ import annotations
 
@@ -15,18 +17,20 @@ import aiohttp
 from kopf._cogs.structs.references import select_specific_namespaces
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from .. import constants
 from .client import Kube
 
 log = logging.getLogger(__name__)
 METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+SELECTOR = f"{constants.LABEL_KEYSTORE_PASSWORD}=true"
 SERVER_TIMEOUT_SECONDS = 300
 RETRY_SECONDS = 5.0
 Changed = Callable[[str, str], None]
 
 
 async def watch_secret_changes(kube: Kube, namespaces: Iterable[str], changed: Changed) -> None:
-    """Call `changed(namespace, name)` for every Secret event, until cancelled: one watch per namespace
-    when the operator serves named namespaces, else one cluster-wide."""
+    """Call `changed(namespace, name)` for every password Secret's event, until cancelled: one watch
+    per namespace when the operator serves named namespaces, else one cluster-wide."""
     namespaces = list(namespaces)
     specific = namespaces and set(namespaces) == set(select_specific_namespaces(namespaces))
     scopes: list[str | None] = list(namespaces) if specific else [None]
@@ -60,6 +64,7 @@ async def _stream(
     extra = {"resource_version": resource_version} if resource_version else {}
     response = await call(
         watch=True,
+        label_selector=SELECTOR,
         allow_watch_bookmarks=True,
         timeout_seconds=SERVER_TIMEOUT_SECONDS,
         _headers={"Accept": METADATA_ONLY},
