@@ -59,6 +59,12 @@ async def test_a_change_of_a_password_secret_asks_each_reader_to_look() -> None:
     assert watch.started == 1
 
 
-def test_an_invalid_spec_reads_no_password() -> None:
+def test_only_keystores_that_are_created_read_a_password_secret() -> None:
     assert password_secrets({"metadata": {"name": "x", "namespace": "shop"}, "spec": {}}) == frozenset()
     assert password_secrets(body("k", "pw")) == {("shop", "pw")}
+    off = body("k", "pw")
+    off["spec"]["keystores"]["jks"]["create"] = False
+    assert password_secrets(off) == frozenset()
+    literal = body("k")
+    literal["spec"]["keystores"] = {"pkcs12": {"create": True, "password": "x"}}
+    assert password_secrets(literal) == frozenset()

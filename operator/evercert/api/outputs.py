@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import cast, get_args
+from typing import Any, cast, get_args
 
 from ..errors import InvalidSpec
 from ..pki.formats import KeyEncoding
@@ -118,3 +119,17 @@ def _password(section: Fields) -> PasswordSource:
         return PasswordSource(literal=literal)
     name = check_object_name(ref.required_str("name"), ref.path_of("name"))
     return PasswordSource(secret_name=name, secret_key=ref.required_str("key"))
+
+
+def password_secret_names(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The Secrets the body's keystores read a password from, read from the raw body without parsing
+    the rest (asked at every Certificate event: most have no keystores)."""
+    keystores = (body.get("spec") or {}).get("keystores")
+    if not isinstance(keystores, Mapping):
+        return ()
+    names = []
+    for store in (keystores.get("pkcs12"), keystores.get("jks")):
+        ref = store.get("passwordSecretRef") if isinstance(store, Mapping) and store.get("create") else None
+        if isinstance(ref, Mapping) and isinstance(ref.get("name"), str) and ref["name"]:
+            names.append(ref["name"])
+    return tuple(names)

@@ -8,8 +8,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ..api.certificate import parse_certificate
-from ..errors import InvalidSpec
+from ..api.outputs import password_secret_names
 from .store import Key
 
 Watch = Callable[[Callable[[str, str], None]], Awaitable[None]]
@@ -17,12 +16,8 @@ Watch = Callable[[Callable[[str, str], None]], Awaitable[None]]
 
 def password_secrets(body: Mapping[str, Any]) -> frozenset[Key]:
     """The (namespace, name) of every Secret the Certificate's keystores read a password from."""
-    try:
-        spec = parse_certificate(body)
-    except InvalidSpec:
-        return frozenset()
-    sources = spec.outputs.password_sources
-    return frozenset((spec.namespace, s.secret_name) for s in sources if s.secret_name is not None)
+    namespace = str((body.get("metadata") or {}).get("namespace") or "")
+    return frozenset((namespace, name) for name in password_secret_names(body))
 
 
 class PasswordReaders:
