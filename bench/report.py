@@ -15,7 +15,7 @@ TARGETS: dict[str, float | None] = {
     "peak_solver_pods": None,
     "acme_requests_per_certificate": None,
     "operator_cpu_per_apiserver_cpu": 1.0,
-    "operator_cpu_per_apiserver_cpu_ecdsa": None,  # the same burst with ECDSA keys: besides RSA keygen
+    "operator_cpu_per_apiserver_cpu_rsa": None,  # the same burst with RSA 2048 keys: what RSA costs
     "thousand_ready_seconds": 180,
     "thousand_peak_solver_pods": None,  # at most max_concurrent_issuances: see lines()
     "max_concurrent_issuances": None,

@@ -15,16 +15,21 @@ import tempfile
 import time
 from pathlib import Path
 
+import failover
 import formats_figures
 import metrics_figures
 import report
+import scale
 from cluster import BenchCluster
 from evercert_devenv.environment import LocalEnvironment
+from evercert_devenv.processes import stop_on_signals
 from fleet.__main__ import run as simulate_fleet
 from fleet.simulation import Fleet
 from phases import Bench, Sizes, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+# After the phases of phases.py, in this order.
+LATER_PHASES = {"failover": failover.leader, "shards": failover.shards, "ten_thousand": scale.ten_thousand}
 QUICK = Sizes(
     single=3,
     many=20,
@@ -92,13 +97,14 @@ def sizes(options: argparse.Namespace) -> Sizes:
 async def measure(cluster: BenchCluster, chosen: Sizes) -> dict[str, object]:
     api = await cluster.api_client()
     try:
-        return await Bench(cluster, api, chosen).run()
+        return await Bench(cluster, api, chosen, later=LATER_PHASES).run()
     finally:
         await api.close()
 
 
 def main(argv: list[str]) -> int:
     options = parse(argv)
+    stop_on_signals()  # SIGTERM or SIGHUP: every process the bench started stops with it
     chosen = sizes(options)
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="evercert-bench-"))
     extra_env = dict(item.split("=", 1) for item in options.operator_env)

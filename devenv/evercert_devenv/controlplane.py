@@ -15,6 +15,7 @@ import yaml
 from .binaries import binary
 from .certs import KeyPair, LocalCA, service_account_key_pem
 from .processes import Server, free_port, http_ok, wait_until
+from .watchdog import answers, shared
 
 SERVICE_CIDR = "10.0.0.0/24"
 
@@ -98,6 +99,7 @@ class ControlPlane:
             self.workdir / "etcd.log",
         )
         self._launch(etcd, lambda: http_ok(f"{self.etcd_url}/health"), 30)
+        shared().watch(etcd, "GET /health", lambda: answers(f"{self.etcd_url}/health"))
 
     def _start_apiserver(self, pki: Path) -> None:
         port = free_port()
@@ -128,6 +130,8 @@ class ControlPlane:
             self.workdir / "kube-apiserver.log",
         )
         self._launch(apiserver, self._apiserver_ready, 90)
+        context = ssl.create_default_context(cafile=str(self.workdir / "pki" / "ca.crt"))
+        shared().watch(apiserver, "GET /livez", lambda: answers(f"{self.url}/livez", context=context))
 
     def _apiserver_ready(self) -> bool:
         context = ssl.create_default_context(cafile=str(self.workdir / "pki" / "ca.crt"))

@@ -66,6 +66,8 @@ class LocalEnvironment:
         try:
             if not (testbin_dir() / "traefik").exists():
                 raise PodNetworkUnavailable("no traefik binary: run `make testbin`")
+            if not self.with_controller_manager:
+                raise PodNetworkUnavailable("no kube-controller-manager: no EndpointSlices for Traefik")
             self.pod_network = PodNetwork.create()
         except PodNetworkUnavailable as exc:
             self.routing = f"HTTP-01 routed by the solver host itself (fallback: {exc})"

@@ -7,7 +7,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from . import __version__, constants
+from . import __version__
+from .core import constants
 from .scheduling.settings import SchedulingSettings
 
 # Each issuance holds an ACME thread while it polls (the blocking client sleeps between two polls), so

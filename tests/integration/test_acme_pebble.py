@@ -26,7 +26,7 @@ from evercert.acme.order import (
     wait_for_authorizations,
 )
 from evercert.acme.renewal_info import ari_cert_id, renewal_window
-from evercert.errors import AcmeFailure
+from evercert.core.errors import AcmeFailure
 from evercert.pki import (
     build_csr,
     certificate_info,

@@ -18,7 +18,8 @@ from evercert.pki import generate_private_key, private_key_to_pem
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import (
     assert_valid_tls_secret,
     certificate,

@@ -15,7 +15,8 @@ from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 from tests.support import consumers
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import wait_for
 from .helpers import certificate, event_reasons, serial, tls_data, wait_ready
 
 NAME = "www.formats.example"

@@ -15,7 +15,8 @@ import pytest
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import certificate, event_reasons, serial, tls_data, wait_ready
 from .test_reload import SERIALS, deployment
 

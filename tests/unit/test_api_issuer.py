@@ -16,7 +16,7 @@ from evercert.api.issuer import (
     ParentRef,
     parse_issuer,
 )
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 

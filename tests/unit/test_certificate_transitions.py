@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from evercert import reasons
 from evercert.api.certificate import parse_certificate
 from evercert.certificates import transitions
 from evercert.certificates.look import Look
 from evercert.certificates.status import RenewalInfo, parse_status
 from evercert.certificates.tls_secret import SecretContents
 from evercert.conditions import timestamp
-from evercert.errors import AcmeFailure, EvercertError, InvalidSpec, IssuerNotFound, SecretNotOwned
+from evercert.core import reasons
+from evercert.core.errors import AcmeFailure, EvercertError, InvalidSpec, IssuerNotFound, SecretNotOwned
+from evercert.core.retry import RetryPolicy
 from evercert.pki import CertificateInfo
-from evercert.retry import RetryPolicy
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NOT_BEFORE = datetime(2026, 2, 1, tzinfo=UTC)

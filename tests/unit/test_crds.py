@@ -21,8 +21,8 @@ from evercert.api.durations import GO_DURATION_PATTERN, parse_duration
 from evercert.api.issuer import EAB_KEY_ALGORITHMS, ISSUER_KINDS, PATH_TYPES, SERVICE_TYPES, parse_issuer
 from evercert.api.names import check_object_name, normalize_dns_name
 from evercert.certificates import status as certificate_status
-from evercert.constants import GROUP, VERSION
-from evercert.errors import InvalidSpec
+from evercert.core.constants import GROUP, VERSION
+from evercert.core.errors import InvalidSpec
 
 CRDS = Path(__file__).resolve().parents[2] / "deploy" / "crds"
 KINDS = {"certificates": "Certificate", "issuers": "Issuer", "clusterissuers": "ClusterIssuer"}

@@ -11,7 +11,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from evercert import constants
 from evercert.api.certificate import parse_certificate
 from evercert.api.outputs import PasswordSource
 from evercert.certificates.outputs import (
@@ -23,7 +22,8 @@ from evercert.certificates.outputs import (
     password_from_secret,
 )
 from evercert.certificates.tls_secret import build_tls_secret, read_contents
-from evercert.errors import InvalidSpec, KeystorePasswordUnavailable
+from evercert.core import constants
+from evercert.core.errors import InvalidSpec, KeystorePasswordUnavailable
 from evercert.pki import generate_private_key, private_key_to_pem
 from evercert.pki.jks import KeyEntry, TrustedEntry, encode_jks
 from tests.support.jks_reader import read_jks

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from evercert import constants
 from evercert.api.certificate import parse_certificate
 from evercert.certificates.tls_secret import SecretContents
 from evercert.copies.bodies import copy_body
@@ -16,7 +15,8 @@ from evercert.copies.plan import CopyPlan, plan_copies
 from evercert.copies.registry import CopyRegistry
 from evercert.copies.report import report
 from evercert.copies.sync import CopyOutcome, existing_copies
-from evercert.errors import InvalidSpec
+from evercert.core import constants
+from evercert.core.errors import InvalidSpec
 from evercert.pki import CertificateInfo
 
 ACCEPT = constants.LABEL_ACCEPT_COPIES_FROM

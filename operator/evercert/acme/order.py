@@ -15,12 +15,12 @@ from acme import challenges, crypto_util, messages
 from acme import client as acme_client
 from cryptography import x509
 
-from evercert import reasons
 from evercert.acme.chain import download_chain
 from evercert.acme.client import post, post_as_get
 from evercert.acme.errors import acme_call, parse_retry_after, problem_text
-from evercert.clock import Clock, SystemClock
-from evercert.errors import AcmeFailure
+from evercert.core import reasons
+from evercert.core.clock import Clock, SystemClock
+from evercert.core.errors import AcmeFailure
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InvalidSpec
+from ..core.constants import SELECTOR_DOES_NOT_EXIST
+from ..core.errors import InvalidSpec
 from .fields import Fields
 from .names import check_labels
 
-OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+OPERATORS = ("In", "NotIn", "Exists", SELECTOR_DOES_NOT_EXIST)
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Requirement:
         present = self.key in labels
         if self.operator == "Exists":
             return present
-        if self.operator == "DoesNotExist":
+        if self.operator == SELECTOR_DOES_NOT_EXIST:
             return not present
         inside = present and labels[self.key] in self.values
         return inside if self.operator == "In" else not inside
@@ -66,7 +67,7 @@ def _requirement(expression: Fields) -> Requirement:
     values = expression.str_list("values")
     if operator in ("In", "NotIn") and not values:
         raise InvalidSpec(f"{expression.path_of('values')} must list values for operator {operator}")
-    if operator in ("Exists", "DoesNotExist") and values:
+    if operator in ("Exists", SELECTOR_DOES_NOT_EXIST) and values:
         raise InvalidSpec(f"{expression.path_of('values')} must be empty for operator {operator}")
     return Requirement(expression.required_str("key"), operator, values)
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 from .durations import parse_duration
 from .fields import Fields
 from .solvers import (

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 
 MAX_DNS_NAME_LENGTH = 253
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"

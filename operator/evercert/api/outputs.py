@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast, get_args
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 from ..pki.formats import KeyEncoding
 from ..pki.pkcs12 import Pkcs12Profile
 from .fields import Fields

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-from ..constants import GATEWAY_GROUP
-from ..errors import InvalidSpec
+from ..core.constants import GATEWAY_GROUP
+from ..core.errors import InvalidSpec
 from .fields import Fields
 from .names import check_annotations, check_labels, check_object_name
 

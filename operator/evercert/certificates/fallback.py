@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from .. import reasons
 from ..api.certificate import CertificateSpec, IssuerRef
+from ..core import reasons
 from .look import Look
 from .status import AttemptIssuer
 

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from .. import faults
 from ..acme import order as acme_order
+from ..acme.threads import Blocking
 from ..api.certificate import CertificateSpec
-from ..errors import IssuedKeyMismatch
+from ..core.clock import Clock
+from ..core.errors import IssuedKeyMismatch
 from ..issuers.session import AcmeSession
+from ..kube.client import Kube
 from ..pki import build_csr, key_matches_certificate, public_key_id
+from ..settings import Settings
 from ..solver import presenting
 from . import next_key, ordering
 from .outputs import NO_PASSWORDS, Passwords
@@ -23,12 +28,19 @@ from .quota import OrderQuota
 from .status import StoredOrder
 from .tls_secret import SecretContents, build_tls_secret, read_contents, write_tls_secret
 
-if TYPE_CHECKING:
-    from ..runtime import Runtime
+
+@dataclass(frozen=True)
+class IssuanceParts:
+    """What an issuance uses besides its ACME session."""
+
+    kube: Kube
+    clock: Clock
+    blocking: Blocking
+    settings: Settings
 
 
 async def issue(
-    runtime: Runtime,
+    parts: IssuanceParts,
     session: AcmeSession,
     spec: CertificateSpec,
     stored_order: StoredOrder | None,
@@ -43,21 +55,21 @@ async def issue(
     `secret` is the tls Secret as read at the look (None: absent); it is written over only if it has
     not changed since (its resourceVersion goes with the write)."""
     resuming = stored_order is not None
-    key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret, resuming)
+    key_pem, key = await next_key.next_private_key(parts.kube, spec, secret, resuming)
     faults.checkpoint("key-created")
     csr_pem = build_csr(key, spec.dns_names, spec.common_name, spec.ip_addresses)
     order = await ordering.resume_or_create(
         session, spec, stored_order, csr_pem, public_key_id(key), replaces, recorder, quota
     )
     faults.checkpoint("order-created")
-    deadline = runtime.clock.now() + datetime.timedelta(seconds=runtime.settings.issuance_deadline_seconds)
+    deadline = parts.clock.now() + datetime.timedelta(seconds=parts.settings.issuance_deadline_seconds)
     solver = session.issuer.solvers[0]
     try:
-        await _authorize(runtime, session, spec, order, deadline)
+        await _authorize(parts, session, spec, order, deadline)
         chain_pem = await ordering.finalize(session, order, csr_pem, deadline)
         faults.checkpoint("finalized")
     finally:
-        await presenting.clean_up(runtime.kube, spec.namespace, spec.name, solver)
+        await presenting.clean_up(parts.kube, spec.namespace, spec.name, solver)
     if not key_matches_certificate(key_pem, chain_pem):
         raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")
     body = build_tls_secret(
@@ -67,17 +79,17 @@ async def issue(
         chain_pem=chain_pem,
         key_pem=key_pem,
         existing=secret,
-        owner_reference=certificate_owner(spec) if runtime.settings.certificate_owner_ref else None,
+        owner_reference=certificate_owner(spec) if parts.settings.certificate_owner_ref else None,
         passwords=passwords,
     )
-    await write_tls_secret(runtime.kube, body)
+    await write_tls_secret(parts.kube, body)
     faults.checkpoint("secret-written")
-    await next_key.discard_next_key(runtime.kube, spec)
+    await next_key.discard_next_key(parts.kube, spec)
     return read_contents(body)
 
 
 async def _authorize(
-    runtime: Runtime,
+    parts: IssuanceParts,
     session: AcmeSession,
     spec: CertificateSpec,
     order: acme_order.OrderSnapshot,
@@ -87,21 +99,21 @@ async def _authorize(
     if order.status != "pending":
         return
     client = await session.client()
-    tasks = await runtime.blocking(acme_order.pending_http01_tasks, client, order)
+    tasks = await parts.blocking(acme_order.pending_http01_tasks, client, order)
     solver = session.issuer.solvers[0]
-    image = runtime.settings.solver_image
+    image = parts.settings.solver_image
     requests = [presenting.solver_request(spec, solver, task, image) for task in tasks]
-    await presenting.present(runtime.kube, requests)
+    await presenting.present(parts.kube, requests)
     faults.checkpoint("solvers-created")
-    timeout = max(1.0, (deadline - runtime.clock.now()).total_seconds())
-    await presenting.check_routes(requests, runtime.settings.self_check_address, timeout)
+    timeout = max(1.0, (deadline - parts.clock.now()).total_seconds())
+    await presenting.check_routes(requests, parts.settings.self_check_address, timeout)
     for task in tasks:
-        await runtime.blocking(acme_order.answer_challenge, client, task)
+        await parts.blocking(acme_order.answer_challenge, client, task)
     faults.checkpoint("challenge-answered")
-    await runtime.blocking(acme_order.wait_for_authorizations, client, order, deadline)
+    await parts.blocking(acme_order.wait_for_authorizations, client, order, deadline)
 
 
-async def remove_leftovers(runtime: Runtime, spec: CertificateSpec) -> None:
+async def remove_leftovers(kube: Kube, spec: CertificateSpec) -> None:
     """Delete solver objects and the next-key Secret once a certificate is in place."""
-    await presenting.clean_up(runtime.kube, spec.namespace, spec.name)
-    await next_key.discard_next_key(runtime.kube, spec)
+    await presenting.clean_up(kube, spec.namespace, spec.name)
+    await next_key.discard_next_key(kube, spec)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .. import constants
 from ..api.certificate import CertificateSpec
 from ..api.outputs import JKS_CA_ALIAS, Outputs, PasswordSource
-from ..errors import KeystorePasswordUnavailable
+from ..core import constants
+from ..core.errors import KeystorePasswordUnavailable
 from ..kube.client import Kube, label_secret, read_secret
 from ..pki import jks, load_private_key_pem
 from ..pki.formats import combined_pem, encode_private_key
@@ -42,6 +42,18 @@ class Passwords:
 
 
 NO_PASSWORDS = Passwords()
+
+
+def known_passwords(spec: CertificateSpec) -> Passwords | None:
+    """The keystores' passwords when none is kept in a Secret (no request); None: read_passwords."""
+    sources = spec.outputs.password_sources
+    if any(source.literal is None for source in sources):
+        return None
+    outputs = spec.outputs
+    return Passwords(
+        outputs.pkcs12.password.literal if outputs.pkcs12 else None,
+        outputs.jks.password.literal if outputs.jks else None,
+    )
 
 
 async def read_passwords(kube: Kube, spec: CertificateSpec) -> Passwords:

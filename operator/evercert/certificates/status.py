@@ -14,6 +14,7 @@ from .. import conditions
 from ..api.certificate import IssuerRef
 from ..api.issuer import ISSUER_KINDS
 from ..conditions import parse_timestamp, timestamp
+from ..core import constants
 
 CONDITIONS = "conditions"
 NOT_BEFORE = "notBefore"
@@ -129,6 +130,14 @@ def parse_status(raw: Mapping[str, Any] | None) -> CertificateStatus:
         attempt_issuer=_attempt_issuer(raw.get(ATTEMPT_ISSUER)),
         fields=raw,
     )
+
+
+def pending_renew_request(body: Mapping[str, Any]) -> str | None:
+    """The value of the renew-requested annotation when it has not been acted on yet."""
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    requested = annotations.get(constants.ANNOTATION_RENEW_REQUESTED)
+    last = (body.get("status") or {}).get(LAST_RENEW_REQUEST)
+    return requested if requested and requested != last else None
 
 
 def _order(raw: Mapping[str, Any] | None) -> StoredOrder | None:

@@ -8,9 +8,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .. import constants
+from ..core import constants
 from ..kube.priming import Priming
-from .loop import pending_renew_request
+from .status import pending_renew_request
 
 Key = tuple[str, str]
 

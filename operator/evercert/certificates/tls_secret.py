@@ -11,15 +11,14 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .. import constants
 from ..acme.renewal_info import ari_cert_id
 from ..api.certificate import CertificateSpec
-from ..errors import SecretInUse, SecretNotOwned
+from ..core import constants
+from ..core.errors import SecretInUse, SecretNotOwned
 from ..kube.client import Kube, create_or_replace_secret, read_secret
 from ..pki import (
     CertificateInfo,
     certificate_info,
-    key_matches_spec,
     key_type,
     load_private_key_pem,
     parse_pem_chain,
@@ -132,7 +131,7 @@ def key_reusable(secret: Mapping[str, Any] | None, spec: CertificateSpec) -> byt
         key = load_private_key_pem(key_pem)
     except ValueError:
         return None
-    return key_pem if key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size) else None
+    return key_pem if spec.private_key.accepts(key_type(key)) else None
 
 
 def build_tls_secret(

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import conditions, constants, reasons
+from .. import conditions
 from ..api.certificate import IssuerRef
 from ..conditions import timestamp
-from ..errors import EvercertError, InvalidSpec
-from ..retry import RetryPolicy
+from ..core import constants, reasons
+from ..core.errors import EvercertError, InvalidSpec
+from ..core.retry import RetryPolicy
 from . import fallback
 from . import status as fields
 from .look import Look

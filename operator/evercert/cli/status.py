@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..clock import Clock, SystemClock
+from ..core.clock import Clock, SystemClock
 from ..kube.certificates import list_certificates, read_certificate
 from ..kube.client import Kube
 from . import cluster

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import constants
 from ..api.certificate import CertificateSpec
+from ..core import constants
 from .plan import copy_of
 
 # Carried over from the source: what the copy's readers (and evercert's looks at the copy) go by.

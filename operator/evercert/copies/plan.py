@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import constants
 from ..api.certificate import CertificateSpec
 from ..certificates.tls_secret import SecretContents
+from ..core import constants
 
 
 @dataclass(frozen=True)

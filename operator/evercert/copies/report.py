@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import reasons
 from ..certificates.status import SECRET_COPIES
 from ..certificates.transitions import Event, Transition
+from ..core import reasons
 from .sync import CopyOutcome
 
 STATUS_FIELD = SECRET_COPIES

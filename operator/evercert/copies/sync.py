@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants
 from ..api.certificate import CertificateSpec
 from ..certificates.tls_secret import SecretContents
+from ..core import constants
 from ..kube.client import Kube, create_or_replace_secret, delete_secret, read_secret
 from .bodies import copy_body
 from .plan import CopyPlan, plan_copies

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import constants, reasons
+from ..core import constants, reasons
 from ..ingress_shim.annotations import ShimOptions
 from ..ingress_shim.model import ShimRequest, Source
 from ..ingress_shim.requests import shim_request

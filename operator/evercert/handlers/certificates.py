@@ -7,11 +7,11 @@ from typing import Any
 
 import kopf
 
-from .. import constants
 from ..api.copies import copied_secret_name
 from ..api.issuer import IssuerKey
 from ..certificates import reporting
 from ..copies.sync import delete_all_copies
+from ..core import constants
 from ..runtime import Runtime
 from ..solver import presenting
 from . import shims

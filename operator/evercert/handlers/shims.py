@@ -9,8 +9,8 @@ from typing import Any
 
 import kopf
 
-from .. import constants
-from ..clock import SystemClock
+from ..core import constants
+from ..core.clock import SystemClock
 from ..events import KopfEvents
 from ..gateway_shim import GATEWAY, gateway_request
 from ..ingress_shim import (

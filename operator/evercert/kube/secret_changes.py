@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import aiohttp
-from kopf._cogs.structs.references import select_specific_namespaces
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants
+from ..core import constants
 from .client import Kube
+from .kopf_internals import select_specific_namespaces
 
 log = logging.getLogger(__name__)
 METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"

@@ -8,7 +8,6 @@ CERTIFICATES = "certificates"
 ISSUERS = "issuers"
 CLUSTER_ISSUERS = "clusterissuers"
 CERTIFICATE_KIND = "Certificate"
-INGRESS_API_VERSION = "networking.k8s.io/v1"
 
 # Secrets: the kubernetes.io/tls fields, and where keys are kept
 TLS_SECRET_TYPE = "kubernetes.io/tls"
@@ -77,6 +76,10 @@ SOLVER_PORT = 8089
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/"
 LABEL_SOLVER_NAME = f"{GROUP}/solver-name"
 
+# Leases (leader election and shards): which set of Leases, and the role of one in it
+LABEL_LEASE_SET = f"{GROUP}/lease-set"
+LABEL_LEASE_ROLE = f"{GROUP}/lease-role"
+
 # The longest one Kubernetes API request may take (EVERCERT_API_TIMEOUT_SECONDS overrides it).
 API_TIMEOUT_SECONDS = 60.0
 
@@ -99,3 +102,5 @@ LABEL_ACCEPT_COPIES_FROM = f"{GROUP}/accept-copies-from"
 LABEL_COPY_SOURCE_NAMESPACE = f"{GROUP}/copy-source-namespace"
 LABEL_COPY_SOURCE_UID = f"{GROUP}/copy-source-uid"  # the source Certificate's uid
 ANNOTATION_COPY_OF = f"{GROUP}/copy-of"  # <namespace>/<Certificate name>
+# A label selector operator (spec.secretCopies.namespaceSelector), spelt as reasons.DOES_NOT_EXIST is.
+SELECTOR_DOES_NOT_EXIST = "DoesNotExist"

@@ -76,6 +76,9 @@ SECRET_NAME_CONFLICT = "SecretNameConflict"
 INVALID_INGRESS = "InvalidIngress"
 INVALID_GATEWAY = "InvalidGateway"
 
+# Reload on renewal: a workload restarted for a renewed certificate in a Secret it mounts
+RESTARTED_FOR_RENEWAL = "RestartedForRenewal"
+
 # Copies of the Secret in other namespaces (spec.secretCopies)
 COPIES_NOT_ACCEPTED = "CopiesNotAccepted"
 COPY_CONFLICT = "CopyConflict"
