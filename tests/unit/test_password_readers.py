@@ -1,12 +1,19 @@
-"""Certificates that read a keystore password from a Secret look again when that Secret changes."""
+"""Certificates that read a keystore password from a Secret look again when that Secret changes; a
+pass reads it (ReadPasswords), and one missing fails the pass before anything is ordered."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
+from evercert.certificates import gather, outputs
+from evercert.certificates.decide import Facts, Fail, ReadPasswords, decide
 from evercert.certificates.password_secrets import PasswordReaders, password_secrets
+from evercert.certificates.status import parse_status
+from evercert.core import reasons
 
 
 def body(name: str, password_secret: str | None = None) -> dict[str, Any]:
@@ -68,3 +75,21 @@ def test_only_keystores_that_are_created_read_a_password_secret() -> None:
     literal = body("k")
     literal["spec"]["keystores"] = {"pkcs12": {"create": True, "password": "x"}}
     assert password_secrets(literal) == frozenset()
+
+
+async def test_a_pass_reads_the_password_and_a_missing_secret_fails_it(monkeypatch: Any) -> None:
+    async def no_secret(kube: Any, namespace: str, name: str) -> None:
+        assert (namespace, name) == ("shop", "pw")
+        return None
+
+    monkeypatch.setattr(outputs, "read_secret", no_secret)
+    spec = gather.parse_certificate(body("web", "pw"))
+    facts = Facts(parse_status(None), spec)
+    now = datetime.now(UTC)
+    assert isinstance(decide(facts, now), ReadPasswords)
+    parts: Any = SimpleNamespace(kube=None)
+    answered = await gather.answer(parts, facts, gather.Sessions(parts, facts), ReadPasswords())
+    assert answered.passwords is None
+    step = decide(answered, now)
+    assert isinstance(step, Fail) and step.look is None, step
+    assert step.error.reason == reasons.KEYSTORE_PASSWORD_UNAVAILABLE
