@@ -43,6 +43,7 @@ TARGETS: dict[str, float | None] = {
     "dns01_hundred_ready_seconds": 30,
     "dns01_txt_left": 0,
     "dns01_updates_per_certificate": 2,
+    "formats_write_ms": 20,
 }
 
 

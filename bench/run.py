@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dns01
 import failover
+import formats_figures
 import metrics_figures
 import report
 import scale
@@ -142,6 +143,7 @@ def main(argv: list[str]) -> int:
         "cores": os.cpu_count(),
         **results,
         **metrics_figures.figures(),
+        **formats_figures.figures(),  # the outputs' extra CPU per issuance (no cluster)
         **simulate_fleet(Fleet()),  # the fleet simulation's figures (make simulate), fleet_* keys
         "sizes": chosen.__dict__,
         "operator_env": extra_env,

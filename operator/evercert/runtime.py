@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from .acme.threads import Blocking, in_pool
 from .certificates.own_writes import OwnWrites
 from .certificates.parts import PassParts
+from .certificates.password_secrets import PasswordReaders
 from .certificates.secret_store import SecretStore
 from .certificates.store import CertificateStore, Key
+from .copies.registry import CopyRegistry
 from .core.clock import Clock, SystemClock
 from .core.retry import RetryPolicy
 from .events import EventRecorder, KopfEvents
@@ -45,6 +47,9 @@ class Runtime:
     failed_validations: FailedValidations = field(default_factory=FailedValidations)
     heap: HeapTrimmer = field(default_factory=HeapTrimmer.for_this_platform)
     pacing: OrderPacer = field(init=False)
+    # Made at start-up: Certificates that read a keystore password from a Secret, and that Secret's watch.
+    password_readers: PasswordReaders | None = None
+    copies: CopyRegistry = field(default_factory=CopyRegistry)  # namespaces' labels, Certificates with copies
 
     def __post_init__(self) -> None:
         self.pacing = OrderPacer(self.clock)  # per-account order quotas, on the runtime's clock
@@ -79,6 +84,7 @@ class Runtime:
             settings=self.settings,
             accounts=self.account_access,
             write_grace=lambda: self.serving.write_grace(),
+            copy_namespaces=self.copies.namespaces,
         )
 
     def start(self) -> None:

@@ -43,6 +43,21 @@ REFUSED_CERTIFICATES = [
     ("two renewal settings", {"renewBefore": "24h", "renewBeforePercentage": 20}, "set only one of"),
     ("renewal at 100 %", {"renewBeforePercentage": 100}, "spec.renewBeforePercentage"),
     ("invalid secretName", {"secretName": "Web_TLS"}, "spec.secretName"),
+    (
+        "JKS alias of the CA",
+        {"keystores": {"jks": {"create": True, "password": "changeit", "alias": "CA"}}},
+        "the alias ca is the CA certificate's",
+    ),
+    (
+        "keystore with two passwords",
+        {
+            "keystores": {
+                "pkcs12": {"create": True, "password": "a", "passwordSecretRef": {"name": "p", "key": "k"}}
+            }
+        },
+        "exactly one of password and passwordSecretRef",
+    ),
+    ("unknown output format", {"additionalOutputFormats": [{"type": "PFX"}]}, "additionalOutputFormats"),
 ]
 
 # (what is wrong, the manifest's spec.acme changes, a fragment of the apiserver's refusal)

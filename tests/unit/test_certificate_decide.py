@@ -16,11 +16,18 @@ from evercert.api.issuer import IssuerSpec
 from evercert.api.solvers import Http01IngressSolver
 from evercert.certificates import decide as d
 from evercert.certificates.decide import Facts, IssuerState, QuotaAnswer, SecretRead
+from evercert.certificates.outputs import Passwords, outputs_digest
 from evercert.certificates.status import RenewalInfo, parse_status
 from evercert.certificates.tls_secret import SecretContents
 from evercert.conditions import timestamp
 from evercert.core import constants, reasons
-from evercert.core.errors import AcmeFailure, InvalidSpec, IssuerNotFound, IssuerNotReady
+from evercert.core.errors import (
+    AcmeFailure,
+    InvalidSpec,
+    IssuerNotFound,
+    IssuerNotReady,
+    KeystorePasswordUnavailable,
+)
 from evercert.core.retry import RETRY_AFTER_API_ERROR
 from evercert.pki import CertificateInfo
 
@@ -40,18 +47,30 @@ SPEC = parse_certificate(
         },
     }
 )
-# One window a year: a renewal of this 90-day certificate may wait for one at most 15 days.
-CLOSED_TOO_LONG = parse_certificate(
-    {
+
+
+def with_spec(**extra: Any) -> Any:
+    body = {
         "metadata": {"name": "web", "namespace": "shop", "uid": "u-1", "generation": 3},
         "spec": {
             "secretName": "web-tls",
             "dnsNames": ["www.example.org"],
             "issuerRef": {"name": "le", "kind": "ClusterIssuer"},
-            "renewal": {"windows": [{"cron": "0 2 1 1 *", "windowDuration": "1h"}]},
+            **extra,
         },
     }
-)
+    return parse_certificate(body)
+
+
+# One window a year: a renewal of this 90-day certificate may wait for one at most 15 days.
+CLOSED_TOO_LONG = with_spec(renewal={"windows": [{"cron": "0 2 1 1 *", "windowDuration": "1h"}]})
+# Keystores: a password kept in a Secret (read at each pass), or given in the spec (no request).
+PASSWORD_REF = {"passwordSecretRef": {"name": "p12-password", "key": "password"}}
+FROM_SECRET = with_spec(keystores={"pkcs12": {"create": True, **PASSWORD_REF}})
+LITERAL = with_spec(keystores={"jks": {"create": True, "password": "changeit"}})
+COMBINED = with_spec(additionalOutputFormats=[{"type": "CombinedPEM"}])
+READ = Passwords(pkcs12="s3cret")
+UNAVAILABLE = KeystorePasswordUnavailable("the keystore password Secret 'p12-password' does not exist")
 ISSUER = IssuerSpec(
     kind="ClusterIssuer",
     name="le",
@@ -73,19 +92,25 @@ def served(
     not_after: datetime = NOT_AFTER,
     serial: str = "0a1b",
     rv: str = "7",
+    outputs: str | None = None,
+    files: tuple[str, ...] = (),
 ) -> SecretContents:
     annotations = {
         constants.ANNOTATION_ISSUER_NAME: issuer.name,
         constants.ANNOTATION_ISSUER_KIND: issuer.kind,
     }
+    if outputs is not None:
+        annotations[constants.ANNOTATION_OUTPUTS] = outputs
     if owner:
         annotations[constants.ANNOTATION_CERTIFICATE_NAME] = owner
     info = CertificateInfo(serial, NOT_BEFORE, not_after, ("www.example.org",), None, "CA")
     key_type = (SPEC.private_key.algorithm, SPEC.private_key.size)
-    return SecretContents(info, True, True, key_type, annotations, "ari-0a1b", rv)
+    return SecretContents(info, True, True, key_type, annotations, "ari-0a1b", rv, files)
 
 
 GOOD = served()
+GOOD_COMBINED = served(outputs=outputs_digest(COMBINED, Passwords()), files=(constants.COMBINED_PEM,))
+GOOD_KEYSTORE = served(outputs=outputs_digest(FROM_SECRET, READ), files=(constants.KEYSTORE_P12,))
 DUE = served(not_after=NOW + timedelta(days=5))  # past its renewal time, not expired
 EXPIRED = served(not_after=NOW - timedelta(days=1))
 FROM_FALLBACK_DUE = served(FALLBACK, not_after=NOW + timedelta(days=5))
@@ -172,6 +197,45 @@ ROWS: dict[str, Row] = {
         facts(served=GOOD, windows={"0a1b": WINDOW}, status=status(order=ORDER, serialNumber="99")),
         d.Serve,
         {"remove_leftovers": True, "issued_before_crash": True, "look.renewal_info": None},
+    ),
+    # Outputs (formats, keystores): the Secret written again, without a new certificate
+    "outputs_the_spec_no_longer_matches_are_written_again": Row(
+        facts(spec=COMBINED, served=GOOD, windows={"0a1b": WINDOW}),
+        d.Serve,
+        {"rewrite_outputs": True, "look.reason": None},
+    ),
+    "outputs_as_the_spec_asks_are_left_alone": Row(
+        facts(spec=COMBINED, served=GOOD_COMBINED, windows={"0a1b": WINDOW}),
+        d.Serve,
+        {"rewrite_outputs": False},
+    ),
+    "keystore_password_in_a_secret_is_read_at_each_pass": Row(
+        facts(spec=FROM_SECRET, served=GOOD_KEYSTORE), d.ReadPasswords
+    ),
+    "keystore_password_read_unchanged_leaves_the_outputs_alone": Row(
+        facts(spec=FROM_SECRET, served=GOOD_KEYSTORE, passwords=READ, windows={"0a1b": WINDOW}),
+        d.Serve,
+        {"rewrite_outputs": False, "passwords": READ},
+    ),
+    "keystore_password_changed_writes_the_outputs_again": Row(
+        facts(
+            spec=FROM_SECRET,
+            served=GOOD_KEYSTORE,
+            passwords=Passwords(pkcs12="new"),
+            windows={"0a1b": WINDOW},
+        ),
+        d.Serve,
+        {"rewrite_outputs": True, "passwords": Passwords(pkcs12="new")},
+    ),
+    "keystore_password_unavailable_fails_and_orders_nothing": Row(
+        facts(spec=FROM_SECRET, password_error=UNAVAILABLE),
+        d.Fail,
+        {"error.reason": reasons.KEYSTORE_PASSWORD_UNAVAILABLE, "look": None, "ref": None},
+    ),
+    "keystore_password_in_the_spec_goes_with_the_issuance_unread": Row(
+        facts(spec=LITERAL, secret=NO_SECRET, quota=QuotaAnswer(None)),
+        d.Issue,
+        {"passwords": Passwords(jks="changeit"), "look.reason": reasons.DOES_NOT_EXIST},
     ),
     # Which issuer an attempt goes to
     "no_secret_and_no_issuer_fails_the_attempt": Row(

@@ -9,6 +9,7 @@ from typing import Any, Literal, cast, get_args
 
 from ..core.constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
 from ..core.errors import InvalidSpec
+from .copies import SecretCopies, parse_secret_copies
 from .durations import format_duration, parse_duration
 from .fields import Fields
 from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind
@@ -19,6 +20,7 @@ from .names import (
     normalize_dns_name,
     normalize_ip_address,
 )
+from .outputs import Outputs, parse_outputs
 from .renewal import RenewalWindow, renewal_windows
 
 KeyAlgorithm = Literal["RSA", "ECDSA"]
@@ -89,6 +91,8 @@ class CertificateSpec:
     private_key: PrivateKeySpec = field(default_factory=PrivateKeySpec)
     secret_template: SecretTemplate = field(default_factory=SecretTemplate)
     renewal_windows: tuple[RenewalWindow, ...] = ()
+    outputs: Outputs = field(default_factory=Outputs)  # formats and keystores beside tls.crt/tls.key
+    secret_copies: SecretCopies | None = None  # copies of the Secret in other namespaces
     # From an annotation (the ingress-shim copies it): the solver Ingress's class instead of the Issuer's.
     solver_ingress_class: str | None = None
     # The Certificate's labels: a solver's selector.matchLabels is matched against them.
@@ -136,6 +140,8 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
         private_key=_private_key(spec.section("privateKey")),
         secret_template=_secret_template(spec.section("secretTemplate")),
         renewal_windows=renewal_windows(spec.section("renewal")),
+        outputs=parse_outputs(spec),
+        secret_copies=parse_secret_copies(spec),
         solver_ingress_class=_solver_ingress_class(metadata.section("annotations")),
         labels=metadata.str_map("labels"),
     )

@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from ..copies.sync import ServedLookup
 from ..core import reasons
 from ..core.errors import EvercertError, WaitingForOrderQuota
 from ..issuers.session import AcmeSession
@@ -15,16 +16,22 @@ from . import issuing, ordering, quota, renewal_info, reporting, transitions
 from .decide import Facts, Issue
 from .look import Look, NeedsWindow, take_look
 from .parts import PassParts
+from .secret_effects import sync_copies
 from .status import RenewalInfo, StoredOrder, order_field
 from .tls_secret import SecretContents
 from .writes import apply, patch_status
 
 
 async def issue_and_report(
-    parts: PassParts, body: Mapping[str, Any], facts: Facts, session: AcmeSession, step: Issue
+    parts: PassParts,
+    body: Mapping[str, Any],
+    facts: Facts,
+    session: AcmeSession,
+    step: Issue,
+    served: ServedLookup,
 ) -> datetime.datetime | None:
     """Issue; then the look at the new certificate (its ARI window asked over the session already
-    open) and the issued transition. Returns when to look again."""
+    open), the issued transition and the copies. Returns when to look again."""
     status, look = facts.status, step.look
     order_quota = quota.order_quota(parts.pacing, session, look, facts.created, parts.clock.now())
     try:
@@ -42,6 +49,7 @@ async def issue_and_report(
     issued_look = await _look_at_written(look, written, facts, session, parts.clock.now())
     issued = transitions.issued(status, issued_look, parts.clock.now(), facts.renew_request)
     await apply(parts, body, issued)
+    await sync_copies(parts, body, look.spec, written, served)  # right after the source, in the same pass
     reporting.issuance_ended(True, look.reason or reasons.ISSUED)
     return issued.wake
 
@@ -64,21 +72,26 @@ async def _issue(
             await patch_status(parts, spec.namespace, spec.name, order_field(order))
 
     recorder = ordering.OrderRecorder(write_order, wrote_order, parts.write_grace())
-    secret, replaces, tools = step.secret.body, step.replaces, parts.issuance
+    secret, replaces, tools, passwords = (
+        step.secret.body,
+        step.replaces,
+        parts.issuance,
+        step.passwords,
+    )
 
     def waiting(message: str) -> Mapping[str, Any]:  # DNS-01 values not served everywhere yet
         return transitions.waiting_for_dns(facts.status, step.look, message, parts.clock.now()).patch
 
     try:
         return await issuing.issue(
-            tools, session, spec, stored, secret, recorder, replaces, order_quota, waiting
+            tools, session, spec, stored, secret, recorder, replaces, order_quota, waiting, passwords
         )
     except EvercertError as exc:
         if exc.reason != reasons.ACME_ACCOUNT_UNKNOWN:
             raise
         await session.register_again()
         return await issuing.issue(
-            tools, session, spec, stored, secret, recorder, replaces, order_quota, waiting
+            tools, session, spec, stored, secret, recorder, replaces, order_quota, waiting, passwords
         )
 
 

@@ -14,11 +14,12 @@ from typing import Any
 from ..api.certificate import CertificateSpec, IssuerRef
 from ..api.issuer import IssuerSpec
 from ..conditions import parse_timestamp
-from ..core import reasons
+from ..core import constants, reasons
 from ..core.errors import AcmeFailure, EvercertError
 from ..core.retry import RETRY_AFTER_API_ERROR
 from . import fallback, renewal_info, window_check
 from .look import Look, NeedsWindow, look_at_issued, take_look
+from .outputs import NO_PASSWORDS, Passwords, known_passwords, outputs_current
 from .solver_choice import choose_for_names
 from .status import CertificateStatus, RenewalInfo
 from .tls_secret import SecretContents, check_owner, check_ownership
@@ -69,6 +70,9 @@ class Facts:
     windows: Mapping[str, RenewalInfo] = field(default_factory=dict)  # the CA's, asked this pass, by serial
     secret: SecretRead | None = None  # None: not read yet
     quota: QuotaAnswer | None = None  # None: not asked yet
+    # The keystores' passwords; None: not read yet (asked only when one is kept in a Secret).
+    passwords: Passwords | None = None
+    password_error: EvercertError | None = None  # a password Secret missing or empty
 
 
 # Steps that ask for a fact: the loop gathers it and decides again.
@@ -81,6 +85,11 @@ class AskRenewalInfo:
 @dataclass(frozen=True)
 class ReadSecret:
     pass
+
+
+@dataclass(frozen=True)
+class ReadPasswords:
+    """The keystores' passwords kept in Secrets: read at each pass (a change asks for one)."""
 
 
 @dataclass(frozen=True)
@@ -101,12 +110,15 @@ class Fail:
 
 @dataclass(frozen=True)
 class Serve:
-    """A good certificate is served: clean what an attempt left, bring status in line (report it as
-    issued when its order finished just before a crash)."""
+    """A good certificate is served: clean what an attempt left, write the Secret again when its
+    outputs (formats, keystores, passwords) are not what the spec asks, bring status in line (report
+    it as issued when its order finished just before a crash)."""
 
     look: Look
     remove_leftovers: bool = False
     issued_before_crash: bool = False
+    rewrite_outputs: bool = False
+    passwords: Passwords = NO_PASSWORDS
 
 
 @dataclass(frozen=True)
@@ -136,9 +148,11 @@ class Issue:
     ref: IssuerRef
     secret: SecretRead
     replaces: str | None = None  # the ARI ID of the certificate replaced (same CA only)
+    passwords: Passwords = NO_PASSWORDS
 
 
-Step = AskRenewalInfo | ReadSecret | AskQuota | Fail | Serve | Wait | Hold | WaitForQuota | Issue
+Question = AskRenewalInfo | ReadSecret | ReadPasswords | AskQuota
+Step = Question | Fail | Serve | Wait | Hold | WaitForQuota | Issue
 
 
 def decide(facts: Facts, now: datetime.datetime) -> Step:
@@ -156,6 +170,11 @@ def decide(facts: Facts, now: datetime.datetime) -> Step:
             check_owner(served.annotations, spec)
         except EvercertError as exc:
             return Fail(exc)
+    if facts.password_error is not None:  # Ready=False, and nothing is ordered without its keystores
+        return Fail(facts.password_error)
+    passwords = facts.passwords or known_passwords(spec)
+    if passwords is None:
+        return ReadPasswords()
     # The look (ARI) asks the issuer of the served certificate; the attempt may go to a fallback.
     served_by = issued_by(spec, served) if served is not None else None
     look_ref = served_by or spec.issuer_ref
@@ -163,7 +182,7 @@ def decide(facts: Facts, now: datetime.datetime) -> Step:
     if isinstance(look, AskRenewalInfo):
         return look
     if look.reason is None:
-        return _serve(status, look)
+        return _serve(status, look, passwords)
     attempt_ref = fallback.issuer_for_attempt(spec, status.attempt_issuer, look)
     attempt = facts.issuers.get(attempt_ref) or IssuerState()
     if attempt.issuer is None:
@@ -192,7 +211,7 @@ def decide(facts: Facts, now: datetime.datetime) -> Step:
         if isinstance(look, AskRenewalInfo):
             return look
         if look.reason is None:
-            return _serve(status, look)
+            return _serve(status, look, passwords)
     replaces = renewal_info.replaces_id(look.renewal_info, look.served)
     if status.order is None and replaces is None:
         # A new order is coming: wait for its token without holding a worker or a slot.
@@ -201,7 +220,7 @@ def decide(facts: Facts, now: datetime.datetime) -> Step:
         if facts.quota.until is not None:
             return WaitForQuota(look, facts.quota.until, attempt.issuer)
     # ARI's `replaces` only means something to the CA that issued the certificate replaced.
-    return Issue(look, attempt_ref, secret, replaces if attempt_ref == served_by else None)
+    return Issue(look, attempt_ref, secret, replaces if attempt_ref == served_by else None, passwords)
 
 
 def after_error(step: Step | None, error: EvercertError) -> Fail:
@@ -255,10 +274,13 @@ def _look(
     return found
 
 
-def _serve(status: CertificateStatus, look: Look) -> Serve:
+def _serve(status: CertificateStatus, look: Look, passwords: Passwords) -> Serve:
+    served = look.served
+    assert served is not None
+    digest = served.annotations.get(constants.ANNOTATION_OUTPUTS)
+    rewrite = not outputs_current(look.spec, passwords, digest, served.files)
     if not status.attempt_pending:
-        return Serve(look)
+        return Serve(look, rewrite_outputs=rewrite, passwords=passwords)
     if finished_before_crash(status, look):
-        assert look.served is not None
-        return Serve(look_at_issued(look.spec, look.served), True, True)
-    return Serve(look, True)
+        return Serve(look_at_issued(look.spec, served), True, True, rewrite, passwords)
+    return Serve(look, True, False, rewrite, passwords)

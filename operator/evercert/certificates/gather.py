@@ -9,18 +9,27 @@ from typing import Any
 
 from ..api.certificate import CertificateSpec, IssuerRef, parse_certificate
 from ..conditions import parse_timestamp
-from ..core.errors import EvercertError, InvalidSpec
+from ..core.errors import EvercertError, InvalidSpec, KeystorePasswordUnavailable
 from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import read_secret
 from . import quota, renewal_info
-from .decide import AskQuota, AskRenewalInfo, Facts, IssuerState, QuotaAnswer, ReadSecret, SecretRead
+from .decide import (
+    AskRenewalInfo,
+    Facts,
+    IssuerState,
+    Question,
+    QuotaAnswer,
+    ReadPasswords,
+    ReadSecret,
+    SecretRead,
+)
+from .outputs import read_passwords
 from .parts import PassParts
 from .status import parse_status, pending_renew_request
 from .tls_secret import SecretContents, read_contents
 
 ServedLookup = Callable[[str, str], SecretContents | None]
-Question = AskRenewalInfo | ReadSecret | AskQuota
 
 
 def known_facts(
@@ -84,6 +93,12 @@ async def answer(parts: PassParts, facts: Facts, sessions: Sessions, question: Q
         secret = await read_secret(parts.kube, facts.spec.namespace, facts.spec.secret_name)
         contents = read_contents(secret) if secret is not None else None
         return dataclasses.replace(facts, secret=SecretRead(secret, contents))
+    if isinstance(question, ReadPasswords):
+        assert facts.spec is not None
+        try:
+            return dataclasses.replace(facts, passwords=await read_passwords(parts.kube, facts.spec))
+        except KeystorePasswordUnavailable as exc:
+            return dataclasses.replace(facts, password_error=exc)
     session, now = sessions.get(question.ref), parts.clock.now()
     order_quota = quota.order_quota(parts.pacing, session, question.look, facts.created, now)
     return dataclasses.replace(facts, quota=QuotaAnswer(order_quota.wait_until()))

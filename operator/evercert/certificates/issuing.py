@@ -20,6 +20,7 @@ from ..issuers.session import AcmeSession
 from ..pki import build_csr, key_matches_certificate, public_key_id
 from ..solver import presenting
 from . import authorizing, dns01_records, next_key, ordering
+from .outputs import NO_PASSWORDS, Passwords
 from .owner import certificate_owner
 from .parts import IssuanceParts
 from .quota import OrderQuota
@@ -37,6 +38,7 @@ async def issue(
     replaces: str | None = None,
     quota: OrderQuota | None = None,
     waiting: authorizing.WaitingPatch | None = None,
+    passwords: Passwords = NO_PASSWORDS,
 ) -> SecretContents:
     """Run (or resume) one issuance to the end; returns what the tls Secret now holds.
 
@@ -80,6 +82,7 @@ async def issue(
         key_pem=key_pem,
         existing=secret,
         owner_reference=certificate_owner(spec) if parts.settings.certificate_owner_ref else None,
+        passwords=passwords,
     )
     await write_tls_secret(parts.kube, body)
     faults.checkpoint("secret-written")

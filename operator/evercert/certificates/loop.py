@@ -16,16 +16,14 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from ..core.errors import EvercertError
 from ..issuers.lookup import IssuerLookup
 from ..issuers.session import AcmeSession
-from . import issuing, quota, reporting, transitions
+from . import quota, reporting, transitions
 from .attempt import issue_and_report
 from .decide import (
-    AskQuota,
-    AskRenewalInfo,
     Facts,
     Fail,
     Hold,
     Issue,
-    ReadSecret,
+    Question,
     Serve,
     Step,
     Wait,
@@ -37,6 +35,7 @@ from .decide import (
 )
 from .gather import ServedLookup, Sessions, answer, known_facts
 from .parts import PassParts
+from .secret_effects import serve
 from .writes import apply
 
 log = logging.getLogger(__name__)
@@ -48,14 +47,15 @@ async def reconcile(
     """Look once, act if needed; returns when to look again (None: only on a change).
 
     The look uses what the watch of evercert's Secrets holds (`served_lookup`): a Certificate with
-    nothing to do costs no request. Only an issuance reads the Secret, once."""
+    nothing to do costs no request. Only an issuance reads the Secret, once; a keystore password kept
+    in a Secret is read at each look (a change of that Secret asks for one: password_secrets.py)."""
     facts = known_facts(parts, body, lookup, served_lookup)
     sessions = Sessions(parts, facts)
     step: Step | None = None
     try:
-        while isinstance(step := decide(facts, parts.clock.now()), AskRenewalInfo | ReadSecret | AskQuota):
+        while isinstance(step := decide(facts, parts.clock.now()), Question):
             facts = await answer(parts, facts, sessions, step)
-        return await _carry_out(parts, body, facts, sessions, step, lookup)
+        return await _carry_out(parts, body, facts, sessions, step, lookup, served_lookup)
     except EvercertError as exc:
         fail = after_error(step, exc)
         return await _failed(parts, body, facts, fail, sessions.used(fail.ref))
@@ -72,6 +72,7 @@ async def _carry_out(
     sessions: Sessions,
     step: Step,
     lookup: IssuerLookup,
+    served_lookup: ServedLookup,
 ) -> datetime.datetime | None:
     status = facts.status
     if isinstance(step, Fail):
@@ -85,23 +86,14 @@ async def _carry_out(
         )
         return step.until
     if isinstance(step, Serve):
-        if step.remove_leftovers:
-            await issuing.remove_leftovers(parts.issuance, step.look.spec, status.order, lookup)
-        now = parts.clock.now()
-        serving = (
-            transitions.issued(status, step.look, now)
-            if step.issued_before_crash
-            else transitions.ready(status, step.look, now)
-        )
-        await apply(parts, body, serving)
-        return serving.wake
+        return await serve(parts, body, facts, step, lookup, served_lookup)
     if isinstance(step, WaitForQuota):
         message = quota.waiting_message(step.issuer, step.until)
         waiting = transitions.waiting_for_quota(status, step.look, step.until, message, parts.clock.now())
         await apply(parts, body, waiting)
         return waiting.wake
     assert isinstance(step, Issue), step
-    return await issue_and_report(parts, body, facts, sessions.get(step.ref), step)
+    return await issue_and_report(parts, body, facts, sessions.get(step.ref), step, served_lookup)
 
 
 async def _failed(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from ..acme.threads import Blocking
 from ..core.clock import Clock
@@ -44,6 +44,8 @@ class PassParts:
     accounts: AccountAccess
     # How long a look stopped mid-write (its shard lost) may still finish recording an order.
     write_grace: Callable[[], float]
+    # Every namespace's labels, kept by the watch of namespaces (copies/registry.py): where copies go.
+    copy_namespaces: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def blocking(self) -> Blocking:

@@ -37,13 +37,14 @@ def pack(contents: SecretContents, issued: IssuedCertificate | None) -> bytes:
         contents.annotations,
         contents.ari_id,
         contents.resource_version,
+        contents.files,
         None if issued is None else _seconds(issued.issued_at),
     ]
     return json.dumps(facts, separators=(",", ":")).encode()
 
 
 def unpack_contents(packed: bytes) -> SecretContents:
-    info, has_key, key_matches, key_type, annotations, ari_id, resource_version, _ = json.loads(packed)
+    info, has_key, key_matches, key_type, annotations, ari_id, resource_version, files, _ = json.loads(packed)
     return SecretContents(
         info=_info(info) if info is not None else None,
         has_key=has_key,
@@ -52,6 +53,7 @@ def unpack_contents(packed: bytes) -> SecretContents:
         annotations=annotations,
         ari_id=ari_id,
         resource_version=resource_version,
+        files=tuple(files),
     )
 
 

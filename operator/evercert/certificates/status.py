@@ -31,6 +31,7 @@ NEXT_ATTEMPT = "nextAttemptTime"
 LAST_RENEW_REQUEST = "lastRenewRequest"
 ISSUED_BY = "issuedBy"
 ATTEMPT_ISSUER = "attemptIssuer"
+SECRET_COPIES = "secretCopies"  # written by copies/report.py
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..acme.renewal_info import ari_cert_id
 from ..api.certificate import CertificateSpec
 from ..core import constants
 from ..core.errors import SecretInUse, SecretNotOwned
-from ..kube.client import Kube, create_or_replace_secret
+from ..kube.client import Kube, create_or_replace_secret, read_secret
 from ..pki import (
     CertificateInfo,
     certificate_info,
@@ -23,6 +23,7 @@ from ..pki import (
     load_private_key_pem,
     parse_pem_chain,
 )
+from .outputs import NO_PASSWORDS, Passwords, build_outputs, outputs_digest
 
 ALLOW_TAKEOVER = constants.ANNOTATION_ALLOW_TAKEOVER
 READ_ANNOTATIONS = (
@@ -30,7 +31,11 @@ READ_ANNOTATIONS = (
     constants.ANNOTATION_ISSUER_NAME,
     constants.ANNOTATION_ISSUER_KIND,
     ALLOW_TAKEOVER,
+    constants.ANNOTATION_OUTPUTS,
+    constants.ANNOTATION_COPY_OF,
 )
+# Data keys every tls Secret has: the facts keep only the others (ca.crt, the outputs' files).
+_TLS_FILES = frozenset((constants.TLS_CERT, constants.TLS_KEY))
 TLS_SECRET_TYPE = constants.TLS_SECRET_TYPE
 
 
@@ -47,6 +52,7 @@ class SecretContents:
     annotations: Mapping[str, str]  # only those the looks read (READ_ANNOTATIONS)
     ari_id: str | None = None  # the certificate's ACME Renewal Information ID
     resource_version: str | None = None
+    files: tuple[str, ...] = ()  # the data keys beside tls.crt and tls.key, sorted
 
 
 def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
@@ -76,6 +82,7 @@ def read_contents(secret: Mapping[str, Any]) -> SecretContents:
         annotations=annotations,
         ari_id=_ari_id(leaf),
         resource_version=metadata.get("resourceVersion"),
+        files=tuple(sorted(sys.intern(k) for k in (secret.get("data") or {}) if k not in _TLS_FILES)),
     )
 
 
@@ -136,8 +143,10 @@ def build_tls_secret(
     key_pem: bytes,
     existing: Mapping[str, Any] | None,
     owner_reference: Mapping[str, Any] | None,
+    passwords: Passwords = NO_PASSWORDS,
 ) -> dict[str, Any]:
-    """The whole Secret to write in one request: key, chain, ca.crt, template labels, our annotations."""
+    """The whole Secret to write in one request: key, chain, ca.crt, the outputs (formats, keystores),
+    template labels, our annotations. Output files the spec no longer asks for are left out."""
     chain = parse_pem_chain(chain_pem)
     info = certificate_info(chain[0])
     old_meta = dict((existing or {}).get("metadata") or {})
@@ -159,6 +168,10 @@ def build_tls_secret(
         annotations[constants.ANNOTATION_IP_ADDRESSES] = ",".join(spec.ip_addresses)
     if spec.common_name:
         annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
+    digest = outputs_digest(spec, passwords)
+    annotations.pop(constants.ANNOTATION_OUTPUTS, None)
+    if digest is not None:
+        annotations[constants.ANNOTATION_OUTPUTS] = digest
     metadata: dict[str, Any] = {
         "name": spec.secret_name,
         "namespace": spec.namespace,
@@ -171,9 +184,11 @@ def build_tls_secret(
         metadata["ownerReferences"] = [dict(owner_reference)]
     elif old_meta.get("ownerReferences"):
         metadata["ownerReferences"] = old_meta["ownerReferences"]
-    data = {constants.TLS_CERT: chain_pem, constants.TLS_KEY: key_pem}
     # ca.crt is only known when the CA sends its self-signed root along; ACME CAs usually don't.
-    if len(chain) > 1 and chain[-1].issuer == chain[-1].subject:
+    ca_known = len(chain) > 1 and chain[-1].issuer == chain[-1].subject
+    data = {constants.TLS_CERT: chain_pem}
+    data.update(build_outputs(spec.outputs, passwords, key_pem, chain, ca_known))
+    if ca_known:
         data[constants.CA_CERT] = chain[-1].public_bytes(Encoding.PEM)
     return {
         "apiVersion": "v1",
@@ -188,3 +203,24 @@ async def write_tls_secret(kube: Kube, body: Mapping[str, Any]) -> None:
     """One create or replace. The body carries the resourceVersion of the Secret as read at the look, so
     a Secret that changed or appeared meanwhile (a foreign one, say) is refused (409) and looked at again."""
     await create_or_replace_secret(kube, body["metadata"]["namespace"], body)
+
+
+async def rewrite_outputs(kube: Kube, spec: CertificateSpec, passwords: Passwords) -> None:
+    """Write the Secret again from its own key and chain with the outputs the spec asks for now (a
+    format, keystore or password changed): no new certificate is needed for that."""
+    secret = await read_secret(kube, spec.namespace, spec.secret_name)
+    if secret is None:
+        return
+    check_ownership(secret, spec)
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    body = build_tls_secret(
+        spec,
+        issuer_name=annotations.get(constants.ANNOTATION_ISSUER_NAME, spec.issuer_ref.name),
+        issuer_kind=annotations.get(constants.ANNOTATION_ISSUER_KIND, spec.issuer_ref.kind),
+        chain_pem=decode_field(secret, constants.TLS_CERT),
+        key_pem=decode_field(secret, constants.TLS_KEY),
+        existing=secret,
+        owner_reference=None,
+        passwords=passwords,
+    )
+    await write_tls_secret(kube, body)

@@ -83,3 +83,25 @@ LABEL_LEASE_ROLE = f"{GROUP}/lease-role"
 
 # The longest one Kubernetes API request may take (EVERCERT_API_TIMEOUT_SECONDS overrides it).
 API_TIMEOUT_SECONDS = 60.0
+
+# The files beside tls.crt and tls.key that a Certificate's outputs ask for (cert-manager's names), and the
+# annotation that says which outputs (with a hash of their passwords, never a password) a Secret holds.
+COMBINED_PEM = "tls-combined.pem"
+KEY_DER = "key.der"
+KEYSTORE_P12 = "keystore.p12"
+TRUSTSTORE_P12 = "truststore.p12"
+KEYSTORE_JKS = "keystore.jks"
+TRUSTSTORE_JKS = "truststore.jks"
+ANNOTATION_OUTPUTS = f"{GROUP}/outputs"
+# Put by evercert on a keystore password Secret a Certificate names, so that one watch, selected by this
+# label, sees changes of password Secrets and of no other user Secret.
+LABEL_KEYSTORE_PASSWORD = f"{GROUP}/keystore-password"
+
+# Copies of a tls Secret in other namespaces (spec.secretCopies): the label a target namespace carries to
+# accept copies from a source namespace (its value), and what each copy carries about its source.
+LABEL_ACCEPT_COPIES_FROM = f"{GROUP}/accept-copies-from"
+LABEL_COPY_SOURCE_NAMESPACE = f"{GROUP}/copy-source-namespace"
+LABEL_COPY_SOURCE_UID = f"{GROUP}/copy-source-uid"  # the source Certificate's uid
+ANNOTATION_COPY_OF = f"{GROUP}/copy-of"  # <namespace>/<Certificate name>
+# A label selector operator (spec.secretCopies.namespaceSelector), spelt as reasons.DOES_NOT_EXIST is.
+SELECTOR_DOES_NOT_EXIST = "DoesNotExist"

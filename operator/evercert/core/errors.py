@@ -60,6 +60,12 @@ class SecretInUse(EvercertError):
     reason = reasons.SECRET_IN_USE
 
 
+class KeystorePasswordUnavailable(EvercertError):
+    """A keystore's passwordSecretRef names a Secret or key that is missing or empty."""
+
+    reason = reasons.KEYSTORE_PASSWORD_UNAVAILABLE
+
+
 class AttemptFailed(EvercertError):
     """An issuance attempt failed: counts towards the backoff."""
 

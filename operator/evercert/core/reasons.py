@@ -54,6 +54,7 @@ SECRET_IN_USE = "SecretInUse"  # another Certificate writes the same Secret
 SELF_CHECK_FAILED = "SelfCheckFailed"
 KEY_MISMATCH = "KeyMismatch"
 SOLVER_INGRESS_NOT_FOUND = "SolverIngressNotFound"
+KEYSTORE_PASSWORD_UNAVAILABLE = "KeystorePasswordUnavailable"  # its Secret or key is missing or empty
 
 # DNS-01 (dns01/): the DNS server refused or failed, no zone holds the name, the record is not served yet
 DNS01_PROVIDER_ERROR = "DNS01ProviderError"
@@ -90,6 +91,24 @@ INVALID_LISTENER_SET = "InvalidListenerSet"
 
 # Reload on renewal: a workload restarted for a renewed certificate in a Secret it mounts
 RESTARTED_FOR_RENEWAL = "RestartedForRenewal"
+
+# Copies of the Secret in other namespaces (spec.secretCopies)
+COPIES_NOT_ACCEPTED = "CopiesNotAccepted"
+COPY_CONFLICT = "CopyConflict"
+
+
+def copies_not_accepted_message(namespaces: list[str]) -> str:
+    return (
+        f"namespaces {', '.join(namespaces)} match spec.secretCopies.namespaceSelector but do not accept "
+        "copies from this namespace: they get none (label them evercert.dev/accept-copies-from=<namespace>)"
+    )
+
+
+def copy_conflict_message(namespaces: list[str]) -> str:
+    return (
+        f"namespaces {', '.join(namespaces)} get no copy: they hold a Secret of the same name that is not "
+        "a copy of this Certificate's (left as it is), or evercert may not write Secrets there"
+    )
 
 
 def issuing_message(reason: str | None) -> str:

@@ -5,6 +5,6 @@ from . import event_only, readiness
 event_only.install()
 readiness.install()
 
-from . import certificates, issuers, secrets, shims, startup, workloads  # noqa: E402
+from . import certificates, issuers, namespaces, secrets, shims, startup, workloads  # noqa: E402
 
-__all__ = ["certificates", "issuers", "secrets", "shims", "startup", "workloads"]
+__all__ = ["certificates", "issuers", "namespaces", "secrets", "shims", "startup", "workloads"]

@@ -7,8 +7,10 @@ from typing import Any
 
 import kopf
 
+from ..api.copies import copied_secret_name
 from ..api.issuer import IssuerKey
 from ..certificates import dns01_records, reporting
+from ..copies.sync import delete_all_copies
 from ..core import constants
 from ..runtime import Runtime
 from ..solver import presenting
@@ -37,6 +39,14 @@ async def certificate_event(
             runtime.certificates.forget(key)
             reporting.forget(*key)
             runtime.own_writes.forget(*key)
+            if runtime.password_readers is not None:
+                runtime.password_readers.forget(key)
+            if key in runtime.copies.sources:
+                runtime.copies.forget_certificate(key)
+                secret_name = copied_secret_name(body)
+                await delete_all_copies(
+                    runtime.kube, *key, secret_name, runtime.copies.namespaces, runtime.secrets.served
+                )
             if runtime.scheduler is not None:
                 runtime.scheduler.forget(key)
                 runtime.scheduler.cancel(key)  # an attempt in flight (waiting for DNS, say) ends now
@@ -45,6 +55,9 @@ async def certificate_event(
             await dns01_records.remove_on_deletion(runtime.passes.issuance, runtime.indexes.issuer, body)
         else:
             runtime.own_writes.body_changed(*key)
+            if runtime.password_readers is not None:
+                runtime.password_readers.observe(key, body)
+            runtime.copies.observe_certificate(key, body)
             if runtime.certificates.observe(body):
                 runtime.look_again(key)
     finally:

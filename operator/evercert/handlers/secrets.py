@@ -31,7 +31,12 @@ async def managed_secret_event(
     if type is None:  # the initial listing: every Certificate gets its first look anyway
         return
     # A change (a hand edit, say) asks its Certificate to look again and repair it.
-    owner = (body.metadata.annotations or {}).get(constants.ANNOTATION_CERTIFICATE_NAME)
+    annotations = body.metadata.annotations or {}
+    owner = annotations.get(constants.ANNOTATION_CERTIFICATE_NAME)
     if owner:
         runtime.look_again((namespace, owner))
+    source = annotations.get(constants.ANNOTATION_COPY_OF, "")
+    if "/" in source:  # a copy (changed or deleted by hand, say): its source's look repairs it
+        source_namespace, source_name = source.split("/", 1)
+        runtime.look_again((source_namespace, source_name))
     await workloads.secret_changed(body, memo, type, reloadable_workloads)

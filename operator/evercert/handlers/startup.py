@@ -12,10 +12,12 @@ import kopf
 
 from .. import metrics
 from ..certificates.driver import work_for
+from ..certificates.password_secrets import PasswordReaders
 from ..core import constants
 from ..issuers.registration import register_unready
 from ..kube import listing
 from ..kube.client import Kube
+from ..kube.secret_changes import watch_secret_changes
 from ..leadership import serving
 from ..leadership.elector import Elector
 from ..leadership.leases import KubeLeases
@@ -84,6 +86,9 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     )
     runtime.scheduler = Scheduler(work, runtime.clock, workers=config.scheduling.workers)
     runtime.serving = Serving(config.shards)
+    runtime.password_readers = PasswordReaders(
+        partial(watch_secret_changes, runtime.kube, namespaces), runtime.look_again
+    )
     if config.leader_election:
         runtime.serving.elector = Elector(
             KubeLeases(runtime.kube, config.pod_namespace),
@@ -115,6 +120,8 @@ async def stop(memo: kopf.Memo, **_: Any) -> None:
     runtime.secrets.priming.stop()
     if runtime.scheduler is not None:
         await runtime.scheduler.stop()
+    if runtime.password_readers is not None:
+        await runtime.password_readers.stop()
     if runtime.serving.elector is not None:
         # Work has stopped: hand the Leases over at once (a rolling update, SIGTERM), not after expiry.
         await runtime.serving.stop()

@@ -149,6 +149,12 @@ async def create_or_replace_secret(kube: Kube, namespace: str, body: Mapping[str
         await answer(kube.core.create_namespaced_secret(namespace, body, _preload_content=False))
 
 
+async def label_secret(kube: Kube, namespace: str, name: str, labels: Mapping[str, str]) -> None:
+    """Merge-patch labels onto a Secret (nothing else of it changes)."""
+    body = {"metadata": {"labels": dict(labels)}}
+    await answer(kube.core.patch_namespaced_secret(name, namespace, body, _preload_content=False))
+
+
 async def delete_secret(kube: Kube, namespace: str, name: str) -> None:
     try:
         await answer(kube.core.delete_namespaced_secret(name, namespace, _preload_content=False))

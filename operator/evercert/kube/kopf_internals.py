@@ -109,7 +109,11 @@ RELIED: tuple[Relied, ...] = (
     Relied(f"{_TOGGLES}.ToggleSet.drop_toggle", _READINESS, "(self, toggle)"),
     Relied(f"{_TOGGLES}.ToggleSet.drop_toggles", _READINESS, "(self, toggles)"),
     Relied("kopf._cogs.structs.references.match_namespace", _LISTING, "(name, pattern)"),
-    Relied("kopf._cogs.structs.references.select_specific_namespaces", _LISTING, "(patterns)"),
+    Relied(
+        "kopf._cogs.structs.references.select_specific_namespaces",
+        f"{_LISTING}, kube/secret_changes.py",
+        "(patterns)",
+    ),
 )
 
 
