@@ -14,16 +14,18 @@ from acme import client as acme_client
 from cryptography import x509
 
 from evercert.acme.account import AccountSettings, generate_account_key, register_account
-from evercert.acme.client import connect
-from evercert.acme.order import (
+from evercert.acme.authorizations import (
     Http01Task,
-    OrderSnapshot,
     answer_challenge,
     challenge_task,
+    pending_authorizations,
+)
+from evercert.acme.client import connect
+from evercert.acme.order import (
+    OrderSnapshot,
     create_order,
     finalize_order,
     load_order,
-    pending_authorizations,
     wait_for_authorizations,
 )
 from evercert.acme.renewal_info import ari_cert_id, renewal_window
@@ -71,7 +73,10 @@ class ChallengeResponder:
 
 
 def _http01_tasks(client: acme_client.ClientV2, order: OrderSnapshot) -> list[Http01Task]:
-    tasks = [challenge_task(client, authz, "http-01") for authz in pending_authorizations(client, order)]
+    tasks = [
+        challenge_task(client, authz, "http-01")
+        for authz in pending_authorizations(client, order.authorization_urls)
+    ]
     assert all(isinstance(task, Http01Task) for task in tasks)
     return tasks  # type: ignore[return-value]
 

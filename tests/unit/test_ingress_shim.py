@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from evercert.acme.order import Http01Task
+from evercert.acme.authorizations import Http01Task
 from evercert.api.certificate import parse_certificate
 from evercert.api.issuer import Http01IngressSolver
 from evercert.core.reasons import INGRESS_CONFLICT

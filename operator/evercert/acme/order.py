@@ -1,5 +1,5 @@
-"""One ACME order: create or resume it, list its pending authorizations and the HTTP-01 or DNS-01 work
-for each, wait for validation, finalize, download."""
+"""One ACME order: create or resume it, wait for its authorizations (their challenges:
+authorizations.py), finalize, download."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from typing import TypeVar
 
 import josepy as jose
 import requests
-from acme import challenges, crypto_util, messages
 from acme import client as acme_client
+from acme import crypto_util, messages
 from cryptography import x509
 
+from evercert.acme.authorizations import authorization_failure, fetch_authorization
 from evercert.acme.chain import download_chain
 from evercert.acme.client import post, post_as_get
 from evercert.acme.errors import acme_call, parse_retry_after, problem_text
@@ -40,47 +41,6 @@ MAX_POLL_DELAY = 3.0
 _UNSETTLED = (messages.STATUS_PENDING, messages.STATUS_PROCESSING)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Http01Task:
-    """One HTTP-01 challenge: /.well-known/acme-challenge/<token> on dns_name answers key_authorization."""
-
-    dns_name: str
-    token: str
-    key_authorization: str
-    authorization_url: str
-    challenge_url: str
-
-
-@dataclass(frozen=True)
-class Dns01Task:
-    """One DNS-01 challenge: the TXT record _acme-challenge.<dns_name> must hold `value`."""
-
-    dns_name: str  # without "*." (a wildcard's authorization is for the name below it)
-    wildcard: bool
-    key_authorization: str
-    value: str
-    authorization_url: str
-    challenge_url: str
-
-
-ChallengeTask = Http01Task | Dns01Task
-
-
-@dataclass(frozen=True)
-class PendingAuthorization:
-    """An authorization still to validate and the challenges the CA offers for it, by type."""
-
-    url: str
-    dns_name: str
-    wildcard: bool
-    challenges: dict[str, messages.ChallengeBody]
-
-    @property
-    def name(self) -> str:
-        """The name as the Certificate lists it: `*.` before a wildcard's."""
-        return f"*.{self.dns_name}" if self.wildcard else self.dns_name
 
 
 @dataclass(frozen=True)
@@ -118,78 +78,17 @@ def load_order(client: acme_client.ClientV2, url: str) -> OrderSnapshot:
 
 
 @acme_call()
-def pending_authorizations(client: acme_client.ClientV2, order: OrderSnapshot) -> list[PendingAuthorization]:
-    """The authorizations still to validate; those already valid need nothing."""
-    pending = []
-    for url in order.authorization_urls:
-        authz = _fetch_authorization(client, url)[0]
-        if authz.status == messages.STATUS_VALID:
-            continue
-        if authz.status != messages.STATUS_PENDING:
-            raise _authorization_failure(authz)
-        offered = {str(c.chall.typ): c for c in authz.challenges if hasattr(c.chall, "typ")}
-        pending.append(PendingAuthorization(url, authz.identifier.value, bool(authz.wildcard), offered))
-    return pending
-
-
-def challenge_task(
-    client: acme_client.ClientV2, authz: PendingAuthorization, challenge_type: str
-) -> ChallengeTask:
-    """The work for `authz` over `challenge_type` (http-01 or dns-01), with this account's key."""
-    challb = authz.challenges.get(challenge_type)
-    if challb is None:
-        offered = ", ".join(authz.challenges) or "none"
-        raise AcmeFailure(
-            reasons.ACME_CHALLENGE_UNSUPPORTED,
-            f"{authz.name}: no {challenge_type} challenge offered (only: {offered})",
-        )
-    key_authorization = challb.chall.key_authorization(client.net.key)
-    if isinstance(challb.chall, challenges.DNS01):
-        return Dns01Task(
-            dns_name=authz.dns_name,
-            wildcard=authz.wildcard,
-            key_authorization=key_authorization,
-            value=challb.chall.validation(client.net.key),
-            authorization_url=authz.url,
-            challenge_url=challb.uri,
-        )
-    return Http01Task(
-        dns_name=authz.dns_name,
-        token=challb.chall.encode("token"),
-        key_authorization=key_authorization,
-        authorization_url=authz.url,
-        challenge_url=challb.uri,
-    )
-
-
-@acme_call()
-def answer_challenge(client: acme_client.ClientV2, task: ChallengeTask) -> None:
-    """Tell the CA to validate now; a challenge already processing or valid is fine."""
-    response: challenges.ChallengeResponse = (
-        challenges.DNS01Response(key_authorization=task.key_authorization)
-        if isinstance(task, Dns01Task)
-        else challenges.HTTP01Response(key_authorization=task.key_authorization)
-    )
-    try:
-        post(client, task.challenge_url, response)
-    except messages.Error:
-        challenge = messages.ChallengeBody.from_json(post_as_get(client, task.challenge_url).json())
-        if challenge.status not in (messages.STATUS_PROCESSING, messages.STATUS_VALID):
-            raise
-
-
-@acme_call()
 def wait_for_authorizations(
     client: acme_client.ClientV2, order: OrderSnapshot, deadline: datetime, pause: Pause = SYSTEM_PAUSE
 ) -> None:
     """Poll every authorization until it is valid; AcmeFailure when one fails or time runs out."""
     for url in order.authorization_urls:
-        fetch = functools.partial(_fetch_authorization, client, url)
+        fetch = functools.partial(fetch_authorization, client, url)
         authz = _poll(
             fetch, lambda authz: authz.status not in _UNSETTLED, deadline, f"authorization {url}", pause
         )
         if authz.status != messages.STATUS_VALID:
-            raise _authorization_failure(authz)
+            raise authorization_failure(authz)
 
 
 @acme_call()
@@ -232,23 +131,6 @@ def _snapshot(url: str, body: messages.Order) -> OrderSnapshot:
 def _fetch_order(client: acme_client.ClientV2, url: str) -> tuple[messages.Order, requests.Response]:
     response = post_as_get(client, url)
     return messages.Order.from_json(response.json()), response
-
-
-def _fetch_authorization(
-    client: acme_client.ClientV2, url: str
-) -> tuple[messages.Authorization, requests.Response]:
-    response = post_as_get(client, url)
-    return messages.Authorization.from_json(response.json()), response
-
-
-def _authorization_failure(authz: messages.Authorization) -> AcmeFailure:
-    errors = [problem_text(c.error) for c in authz.challenges if c.error is not None]
-    detail = "; ".join(errors) or "no challenge error given"
-    return AcmeFailure(
-        reasons.ACME_VALIDATION_FAILED,
-        f"{authz.identifier.value}: authorization {authz.status.name}: {detail}",
-        names=(authz.identifier.value,),
-    )
 
 
 def _advance_order(

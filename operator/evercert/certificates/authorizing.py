@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import faults
+from ..acme import authorizations
 from ..acme import order as acme_order
 from ..api.certificate import CertificateSpec
 from ..api.dns01 import Dns01Solver
@@ -79,18 +80,18 @@ async def authorize(
     client = await session.client()
     blocking = session.blocking
     issuer = session.issuer
-    pending = await blocking(acme_order.pending_authorizations, client, order)
+    pending = await blocking(authorizations.pending_authorizations, client, order.authorization_urls)
     chosen = [(authz, _choice(issuer, spec, authz)) for authz in pending]
-    tasks = [(acme_order.challenge_task(client, authz, c.challenge_type), c) for authz, c in chosen]
+    tasks = [(authorizations.challenge_task(client, authz, c.challenge_type), c) for authz, c in chosen]
     http_requests = [
         presenting.solver_request(spec, choice.solver, task, solver_image)  # type: ignore[arg-type]
         for task, choice in tasks
-        if isinstance(task, acme_order.Http01Task)
+        if isinstance(task, authorizations.Http01Task)
     ]
     records = [
         await _dns_record(dns.context, task, choice)
         for task, choice in tasks
-        if isinstance(task, acme_order.Dns01Task)
+        if isinstance(task, authorizations.Dns01Task)
     ]
     if records:
         await dns.record(records)
@@ -103,12 +104,12 @@ async def authorize(
         _served(dns, records, deadline, waiting),
     )
     for task, _ in tasks:
-        await blocking(acme_order.answer_challenge, client, task)
+        await blocking(authorizations.answer_challenge, client, task)
     faults.checkpoint("challenge-answered")
     await blocking(acme_order.wait_for_authorizations, client, order, deadline)
 
 
-def _choice(issuer: IssuerSpec, spec: CertificateSpec, authz: acme_order.PendingAuthorization) -> Choice:
+def _choice(issuer: IssuerSpec, spec: CertificateSpec, authz: authorizations.PendingAuthorization) -> Choice:
     choice = choose_solver(issuer.solvers, authz.name, spec.labels, tuple(authz.challenges))
     if choice is None:  # the CA offers no challenge type a matching solver has: say which
         return choose_for_names(issuer.solvers, [authz.name], spec.labels)[authz.name]
@@ -116,7 +117,7 @@ def _choice(issuer: IssuerSpec, spec: CertificateSpec, authz: acme_order.Pending
 
 
 async def _dns_record(
-    context: dns_presenting.Dns01Context, task: acme_order.Dns01Task, choice: Choice
+    context: dns_presenting.Dns01Context, task: authorizations.Dns01Task, choice: Choice
 ) -> DnsRecord:
     assert isinstance(choice.solver, Dns01Solver)
     lookups = context.lookups_for(choice.index)

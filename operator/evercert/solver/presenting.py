@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from ..acme.order import Http01Task
+from ..acme.authorizations import Http01Task
 from ..api.certificate import CertificateSpec
 from ..api.issuer import Http01GatewaySolver, Http01IngressSolver
 from ..core import constants
