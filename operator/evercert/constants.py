@@ -79,3 +79,14 @@ LABEL_SOLVER_NAME = f"{GROUP}/solver-name"
 
 # The longest one Kubernetes API request may take (EVERCERT_API_TIMEOUT_SECONDS overrides it).
 API_TIMEOUT_SECONDS = 60.0
+
+# cert-manager's names, read when moving from it (`kubectl evercert migrate`) and when adopting the tls
+# Secrets it wrote. Its own objects are never written.
+CERT_MANAGER_VERSION = "v1"
+CERT_MANAGER_API_VERSION = f"{CERT_MANAGER_GROUP}/{CERT_MANAGER_VERSION}"
+CERT_MANAGER_ANNOTATION_CERTIFICATE_NAME = f"{CERT_MANAGER_GROUP}/certificate-name"
+CERT_MANAGER_ANNOTATION_ISSUER_NAME = f"{CERT_MANAGER_GROUP}/issuer-name"
+CERT_MANAGER_ANNOTATION_ISSUER_KIND = f"{CERT_MANAGER_GROUP}/issuer-kind"
+CERT_MANAGER_ANNOTATION_ISSUER_GROUP = f"{CERT_MANAGER_GROUP}/issuer-group"
+# On what `migrate` writes: the cert-manager object it was made from (kind/namespace/name).
+ANNOTATION_MIGRATED_FROM = f"{GROUP}/migrated-from"
