@@ -23,7 +23,7 @@ from ..kube.client import patch_certificate_status, read_secret
 from . import fallback, issuing, ordering, quota, renewal_info, reporting, transitions
 from .look import Look, look_at_issued, take_look
 from .status import CertificateStatus, StoredOrder, order_field, parse_status
-from .tls_secret import SecretContents, check_owner, check_ownership, read_contents
+from .tls_secret import SecretContents, adopt, check_owner, check_ownership, read_contents
 from .trigger import issued_by
 
 if TYPE_CHECKING:
@@ -120,6 +120,13 @@ async def reconcile(
                 renew_request is not None,
             )
             if look.reason is None:
+                adopted_from = issued_by(spec, look.served) if look.served else None
+                if (
+                    secret is not None
+                    and adopted_from
+                    and await adopt(runtime.kube, spec, secret, adopted_from)
+                ):
+                    runtime.events.post(body, "Normal", reasons.ADOPTED, reasons.ADOPTED_MESSAGE)
                 return await _serve(runtime, body, status, look)
         order_quota = quota.order_quota(runtime, session, body, look)
         if status.order is None and renewal_info.replaces_id(look.renewal_info, look.served) is None:

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import constants
 from ..acme.renewal_info import ari_cert_id
-from ..api.certificate import CertificateSpec
+from ..api.certificate import CertificateSpec, IssuerRef
 from ..errors import SecretInUse, SecretNotOwned
-from ..kube.client import Kube, create_or_replace_secret
+from ..kube.client import Kube, create_or_replace_secret, patch_secret_metadata
 from ..pki import (
     CertificateInfo,
     certificate_info,
@@ -24,6 +24,7 @@ from ..pki import (
     load_private_key_pem,
     parse_pem_chain,
 )
+from . import adoption
 
 ALLOW_TAKEOVER = constants.ANNOTATION_ALLOW_TAKEOVER
 READ_ANNOTATIONS = (
@@ -58,9 +59,10 @@ def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
 def read_contents(secret: Mapping[str, Any]) -> SecretContents:
     cert_pem, key_pem = decode_field(secret, constants.TLS_CERT), decode_field(secret, constants.TLS_KEY)
     try:
-        leaf = parse_pem_chain(cert_pem)[0] if cert_pem else None
+        chain = parse_pem_chain(cert_pem) if cert_pem else []
     except ValueError:
-        leaf = None
+        chain = []
+    leaf = chain[0] if chain else None
     try:
         key = load_private_key_pem(key_pem, check=False) if key_pem else None  # type and public half only
     except ValueError:
@@ -68,7 +70,10 @@ def read_contents(secret: Mapping[str, Any]) -> SecretContents:
     metadata = secret.get("metadata") or {}
     given = metadata.get("annotations") or {}
     # Kept for every managed Secret: the few the looks read, their values shared (issuer names repeat).
-    annotations = {k: sys.intern(str(given[k])) for k in READ_ANNOTATIONS if k in given}
+    kept = {k: given[k] for k in READ_ANNOTATIONS if k in given}
+    if adoption.CERTIFICATE_NAME in given:  # cert-manager wrote it: what counts to adopt it
+        kept.update(adoption.kept_annotations(given, chain))
+    annotations = {k: sys.intern(str(v)) for k, v in kept.items()}
     return SecretContents(
         info=certificate_info(leaf) if leaf is not None else None,
         has_key=bool(key_pem),
@@ -104,6 +109,8 @@ def check_owner(annotations: Mapping[str, str], spec: CertificateSpec) -> None:
     owner = annotations.get(constants.ANNOTATION_CERTIFICATE_NAME)
     if owner == spec.name:
         return
+    if not owner and adoption.written_by_cert_manager_for(annotations, spec.name):
+        return  # adopted when it still serves the spec (trigger.py), else reissued
     if owner:
         raise SecretInUse(
             f"Secret {spec.secret_name!r} is written by Certificate {owner!r}; "
@@ -128,6 +135,48 @@ def key_reusable(secret: Mapping[str, Any] | None, spec: CertificateSpec) -> byt
     return key_pem if key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size) else None
 
 
+def own_annotations(
+    spec: CertificateSpec, issuer_name: str, issuer_kind: str, serial_hex: str
+) -> dict[str, str]:
+    """evercert's annotations on a tls Secret: the Certificate, issuer, names and serial."""
+    annotations = {
+        constants.ANNOTATION_CERTIFICATE_NAME: spec.name,
+        constants.ANNOTATION_ISSUER_NAME: issuer_name,
+        constants.ANNOTATION_ISSUER_KIND: issuer_kind,
+        constants.ANNOTATION_DNS_NAMES: ",".join(spec.dns_names),
+        constants.ANNOTATION_SERIAL: serial_hex,
+    }
+    if spec.ip_addresses:
+        annotations[constants.ANNOTATION_IP_ADDRESSES] = ",".join(spec.ip_addresses)
+    if spec.common_name:
+        annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
+    return annotations
+
+
+def adoption_marking(
+    spec: CertificateSpec, secret: Mapping[str, Any], issuer: IssuerRef
+) -> dict[str, Any] | None:
+    """The labels and annotations that make a Secret cert-manager wrote for this Certificate evercert's
+    (its own stay); None for any other Secret."""
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    if not adoption.written_by_cert_manager_for(annotations, spec.name):
+        return None
+    info = certificate_info(parse_pem_chain(decode_field(secret, constants.TLS_CERT))[0])
+    return {
+        "labels": {constants.LABEL_MANAGED_BY: constants.MANAGED_BY},
+        "annotations": own_annotations(spec, issuer.name, issuer.kind, info.serial_hex),
+    }
+
+
+async def adopt(kube: Kube, spec: CertificateSpec, secret: Mapping[str, Any], issuer: IssuerRef) -> bool:
+    """Mark a Secret cert-manager wrote as evercert's, without touching its data; False for others."""
+    marking = adoption_marking(spec, secret, issuer)
+    if marking is None:
+        return False
+    await patch_secret_metadata(kube, spec.namespace, spec.secret_name, marking)
+    return True
+
+
 def build_tls_secret(
     spec: CertificateSpec,
     *,
@@ -150,16 +199,8 @@ def build_tls_secret(
     annotations = {
         **(old_meta.get("annotations") or {}),
         **spec.secret_template.annotations,
-        constants.ANNOTATION_CERTIFICATE_NAME: spec.name,
-        constants.ANNOTATION_ISSUER_NAME: issuer_name,
-        constants.ANNOTATION_ISSUER_KIND: issuer_kind,
-        constants.ANNOTATION_DNS_NAMES: ",".join(spec.dns_names),
-        constants.ANNOTATION_SERIAL: info.serial_hex,
+        **own_annotations(spec, issuer_name, issuer_kind, info.serial_hex),
     }
-    if spec.ip_addresses:
-        annotations[constants.ANNOTATION_IP_ADDRESSES] = ",".join(spec.ip_addresses)
-    if spec.common_name:
-        annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
     metadata: dict[str, Any] = {
         "name": spec.secret_name,
         "namespace": spec.namespace,

@@ -144,6 +144,16 @@ async def create_or_replace_secret(kube: Kube, namespace: str, body: Mapping[str
         await answer(kube.core.create_namespaced_secret(namespace, body, _preload_content=False))
 
 
+async def patch_secret_metadata(kube: Kube, namespace: str, name: str, metadata: Mapping[str, Any]) -> None:
+    """Merge-patch labels and annotations only: the data is not sent, so it cannot change."""
+    body = {"metadata": dict(metadata)}
+    await answer(
+        kube.core.patch_namespaced_secret(
+            name, namespace, body, _content_type=MERGE_PATCH, _preload_content=False
+        )
+    )
+
+
 async def delete_secret(kube: Kube, namespace: str, name: str) -> None:
     try:
         await answer(kube.core.delete_namespaced_secret(name, namespace, _preload_content=False))
