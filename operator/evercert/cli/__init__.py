@@ -16,12 +16,12 @@ KUBECTL_PLUGIN = "kubectl evercert"
 
 def build_parser(prog: str = "evercert") -> argparse.ArgumentParser:
     # Imported here so that `evercert solve` (the solver Pod) loads none of the client side.
-    from . import check, inspect, renew, serve, status
+    from . import check, inspect, migrate, renew, serve, status
 
     parser = argparse.ArgumentParser(prog=prog, description="ACME certificates for Kubernetes")
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (status, renew, inspect, check):
+    for module in (status, renew, inspect, check, migrate):
         module.add_parser(commands)
     serve.add_parsers(commands)
     return parser
