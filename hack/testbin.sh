@@ -18,6 +18,8 @@ GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
 # Traefik 3.7 needs a nested module (github.com/traefik/traefik/dynamic/ext, replaced by a path inside the
 # repository) that the module proxy does not serve; 3.6 has none.
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.15}
+# cert-manager's CRDs (not its controller), for `kubectl evercert migrate`'s tests.
+CERT_MANAGER_VERSION=${CERT_MANAGER_VERSION:-v1.21.2}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
@@ -167,6 +169,17 @@ fetch_gateway_api_crds() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+fetch_cert_manager_crds() {
+  local dir="$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION"
+  [ -f "$dir/cert-manager.io_certificates.yaml" ] && return 0
+  log "fetching cert-manager's $CERT_MANAGER_VERSION CRDs"
+  local module
+  module=$(go mod download -json "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  cp "$module"/deploy/crds/*cert-manager.io_*.yaml "$dir.tmp/"; chmod u+w "$dir.tmp"/*.yaml
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 ensure_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
   command -v ip >/dev/null && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -186,6 +199,7 @@ link_set() {
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
   ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
+  ln -sfn "$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION" "$SET_DIR/cert-manager-crds"
 }
 
 start=$SECONDS
@@ -200,6 +214,7 @@ build_k8s
 build_prometheus
 build_traefik
 fetch_gateway_api_crds
+fetch_cert_manager_crds
 ensure_iproute2
 link_set
 log "ready in $((SECONDS - start)) s"
