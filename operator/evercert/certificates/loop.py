@@ -119,13 +119,10 @@ async def reconcile(
                 now,
                 renew_request is not None,
             )
+            # A Secret the watch did not hold (one cert-manager wrote, say): its issuer, for `replaces`.
+            look_ref = issued_by(spec, look.served) if look.served is not None else look_ref
             if look.reason is None:
-                adopted_from = issued_by(spec, look.served) if look.served else None
-                if (
-                    secret is not None
-                    and adopted_from
-                    and await adopt(runtime.kube, spec, secret, adopted_from)
-                ):
+                if secret is not None and look_ref and await adopt(runtime.kube, spec, secret, look_ref):
                     runtime.events.post(body, "Normal", reasons.ADOPTED, reasons.ADOPTED_MESSAGE)
                 return await _serve(runtime, body, status, look)
         order_quota = quota.order_quota(runtime, session, body, look)
