@@ -24,6 +24,7 @@ from .formatting import table
 
 REFUSED = 1
 PARALLEL_WRITES = 16
+WRITE_ORDER = (("Secret",), ("Issuer", "ClusterIssuer"), ("Certificate",))
 CM = (constants.CERT_MANAGER_GROUP, constants.CERT_MANAGER_VERSION)
 OURS = (constants.GROUP, constants.VERSION)
 RISK = (
@@ -132,7 +133,14 @@ async def read_inventory(
 
 
 async def write(kube: Kube, result: Plan) -> None:
-    """Create each object (a few at a time); one that appeared meanwhile is left as it is."""
+    """Create each object (a few at a time); one that appeared meanwhile is left as it is.
+
+    Account key copies come first: an issuer seen before its key would register a new account."""
+    for stage in WRITE_ORDER:
+        await _write_all(kube, [body for body in result.creates if body["kind"] in stage])
+
+
+async def _write_all(kube: Kube, bodies: list[Mapping[str, Any]]) -> None:
     gate = asyncio.Semaphore(PARALLEL_WRITES)
 
     async def create(body: Mapping[str, Any]) -> None:
@@ -143,7 +151,7 @@ async def write(kube: Kube, result: Plan) -> None:
                 if exc.status != 409:
                     raise
 
-    await asyncio.gather(*(create(body) for body in result.creates))
+    await asyncio.gather(*(create(body) for body in bodies))
 
 
 async def _create(kube: Kube, body: Mapping[str, Any]) -> None:
