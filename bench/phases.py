@@ -13,6 +13,7 @@ from typing import Any
 from kubernetes_asyncio import client
 
 import failover
+import migration
 import profiling
 import scale
 from cluster import BenchCluster
@@ -38,6 +39,7 @@ class Sizes:
     failover: int = 50
     shard_certificates: int = 100
     seeded_total: int = 10000
+    migrate: int = 1000  # cert-manager Certificates moved by `kubectl evercert migrate`
     profile: bool = True
     phases: tuple[str, ...] = ()  # only these steps (names as in Bench.run); () runs them all
 
@@ -79,6 +81,7 @@ class Bench:
             "failover": lambda: failover.leader(self),
             "shards": lambda: failover.shards(self),
             "ten_thousand": lambda: scale.ten_thousand(self),
+            "migrate": lambda: migration.migrate_1k(self),
         }
         unknown = set(self.sizes.phases) - set(steps)
         if unknown:

@@ -33,6 +33,7 @@ QUICK = Sizes(
     failover=10,
     shard_certificates=20,
     seeded_total=500,
+    migrate=60,
 )
 
 
@@ -59,7 +60,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--phases",
         type=lambda text: tuple(text.split(",")),
         help="only these steps, comma-separated: single,many,profile,thousand,idle,restart,"
-        "failover,shards,ten_thousand (the figures of an earlier step may be missing then)",
+        "failover,shards,ten_thousand,migrate (the figures of an earlier step may be missing then)",
+    )
+    parser.add_argument(
+        "--migrate", type=int, help=f"cert-manager Certificates moved by migrate ({default.migrate})"
     )
     parser.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="no py-spy")
     parser.add_argument("--secrets", type=int, help=f"unrelated Secrets ({default.secrets})")
