@@ -71,7 +71,8 @@ def read_contents(secret: Mapping[str, Any]) -> SecretContents:
     given = metadata.get("annotations") or {}
     # Kept for every managed Secret: the few the looks read, their values shared (issuer names repeat).
     kept = {k: given[k] for k in READ_ANNOTATIONS if k in given}
-    if adoption.CERTIFICATE_NAME in given:  # cert-manager wrote it: what counts to adopt it
+    if adoption.CERTIFICATE_NAME in given and constants.ANNOTATION_CERTIFICATE_NAME not in given:
+        # cert-manager wrote it and evercert has not yet: what counts to adopt it
         kept.update(adoption.kept_annotations(given, chain))
     annotations = {k: sys.intern(str(v)) for k, v in kept.items()}
     return SecretContents(
