@@ -211,3 +211,40 @@ def test_cert_managers_controller_counts_as_active_while_it_leads_or_runs(
         "status": {"readyReplicas": ready},
     }
     assert bool(activity.activity(the_lease, [deployment], NOW)) is active
+
+
+class RecordingApi:
+    """Stands in for the core and custom APIs: records what is created, in order."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def __getattr__(self, verb: str) -> Any:
+        async def create(*args: Any, **_: Any) -> Any:
+            body = next(a for a in args if isinstance(a, dict))
+            self.created.append(body["kind"])
+            return _Answer()
+
+        return create
+
+
+class _Answer:
+    status = 201
+
+    async def read(self) -> bytes:
+        return b"{}"
+
+    def release(self) -> None:
+        pass
+
+
+async def test_account_key_copies_are_written_before_the_issuers_that_would_register_without_them(
+    inventory: Inventory,
+) -> None:
+    from types import SimpleNamespace
+
+    from evercert.cli.migrate import write
+
+    api = RecordingApi()
+    await write(SimpleNamespace(core=api, custom=api), plan(inventory, NOW, "cert-manager", "evercert"))  # type: ignore[arg-type]
+    assert api.created == ["Secret", "Secret", "ClusterIssuer", "Certificate", "Certificate", "Certificate"]
