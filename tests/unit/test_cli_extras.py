@@ -91,3 +91,22 @@ def test_completion_scripts_list_every_command_and_load_in_bash() -> None:
     assert "complete -F _evercert kubectl-evercert evercert" in bash
     assert script("zsh", commands).startswith("autoload -U +X bashcompinit")
     assert '__fish_seen_subcommand_from migrate" -l dry-run' in script("fish", commands)
+
+
+async def test_migrate_asks_again_after_a_429_as_kubectl_does() -> None:
+    from kubernetes_asyncio.client.exceptions import ApiException
+
+    from evercert.cli.migrate import patiently
+
+    answers: list[int] = []
+
+    async def step() -> str:
+        answers.append(len(answers))
+        if len(answers) < 3:
+            exc = ApiException(status=429, reason="storage is (re)initializing")
+            exc.headers = {"Retry-After": "0.01"}
+            raise exc
+        return "listed"
+
+    assert await patiently(step) == "listed"
+    assert len(answers) == 3

@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from kubernetes_asyncio import client
@@ -23,6 +23,10 @@ from . import cluster
 from .formatting import table
 
 REFUSED = 1
+TOO_MANY_REQUESTS = 429
+MAX_TRIES = 10
+MAX_WAIT = 10.0
+T = TypeVar("T")
 PARALLEL_WRITES = 16
 WRITE_ORDER = (("Secret",), ("Issuer", "ClusterIssuer"), ("Certificate",))
 CM = (constants.CERT_MANAGER_GROUP, constants.CERT_MANAGER_VERSION)
@@ -74,8 +78,8 @@ async def migrate(kube: Kube, options: argparse.Namespace, clock: Clock | None =
     if active:
         print(f"warning: cert-manager's controller is active ({'; '.join(active)}): {RISK}", file=sys.stderr)
     namespace = None if options.all_namespaces else options.namespace
-    inventory = await read_inventory(
-        kube, namespace, options.cert_manager_namespace, options.evercert_namespace
+    inventory = await patiently(
+        lambda: read_inventory(kube, namespace, options.cert_manager_namespace, options.evercert_namespace)
     )
     result = plan(inventory, now, options.cert_manager_namespace, options.evercert_namespace)
     if not options.dry_run:
@@ -85,6 +89,27 @@ async def migrate(kube: Kube, options: argparse.Namespace, clock: Clock | None =
     else:
         print(report(result, dry_run=options.dry_run))
     return 0
+
+
+async def patiently(step: Callable[[], Awaitable[T]]) -> T:
+    """As kubectl does: a 429 (an apiserver busy, or its cache of a kind being rebuilt) is asked again
+    after its Retry-After (at most MAX_WAIT), a few times."""
+    for attempt in range(1, MAX_TRIES + 1):
+        try:
+            return await step()
+        except ApiException as exc:
+            if exc.status != TOO_MANY_REQUESTS or attempt == MAX_TRIES:
+                raise
+            await asyncio.sleep(_retry_after(exc))
+    raise AssertionError("unreachable")
+
+
+def _retry_after(exc: ApiException) -> float:
+    try:
+        seconds = float((exc.headers or {}).get("Retry-After") or 1)
+    except ValueError:
+        seconds = 1
+    return min(max(seconds, 0.1), MAX_WAIT)
 
 
 def report(result: Plan, *, dry_run: bool) -> str:
@@ -146,7 +171,7 @@ async def _write_all(kube: Kube, bodies: list[Mapping[str, Any]]) -> None:
     async def create(body: Mapping[str, Any]) -> None:
         async with gate:
             try:
-                await _create(kube, body)
+                await patiently(lambda: _create(kube, body))
             except ApiException as exc:
                 if exc.status != 409:
                     raise
