@@ -31,7 +31,7 @@ from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LocalEnviron
 from evercert_devenv.pebble import Pebble
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..conftest import condition, get, start_operator_with_issuer, wait_for
 from ..support import acme_requests
 from ..support.cert_manager import Account, controller_lease, key_secret, tls_secret
 from .caproxy import CaProxy
@@ -72,7 +72,22 @@ class Ca:
 
 
 @pytest.fixture(scope="module")
-def ca(env: LocalEnvironment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ca]:
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEnvironment]:
+    """A control plane of this module's own: with cert-manager's CRDs, `kubectl get certificate` means
+    cert-manager's, and they go with the environment instead of being deleted under a running operator."""
+    with LocalEnvironment(tmp_path_factory.mktemp("migration-env")) as environment:
+        yield environment
+
+
+@pytest.fixture(scope="module")
+def operator(env: LocalEnvironment) -> Iterator[Server]:
+    process = start_operator_with_issuer(env)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def ca(env: LocalEnvironment, operator: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ca]:
     env.controlplane.kubectl("apply", "--server-side", "-f", str(cert_manager_crds()))
     env.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
     env.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": CERT_MANAGER_NAMESPACE}})
@@ -91,8 +106,6 @@ def ca(env: LocalEnvironment, tmp_path_factory: pytest.TempPathFactory) -> Itera
     yield Ca(pebble, proxy, hmac)
     proxy.stop()
     pebble.stop()
-    # Gone again: with them, `kubectl get certificate` in the tests that follow would mean cert-manager's.
-    env.controlplane.kubectl("delete", "-f", str(cert_manager_crds()), "--ignore-not-found")
 
 
 @pytest.fixture
