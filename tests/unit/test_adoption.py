@@ -143,3 +143,15 @@ def test_a_key_of_another_type_than_the_spec_is_reissued(secret: Any) -> None:
 def test_a_secret_cert_manager_wrote_for_another_certificate_is_still_refused(secret: Any) -> None:
     with pytest.raises(SecretNotOwned):
         check_ownership(secret(annotations=cert_manager_annotations("api")), spec())
+
+
+def test_adopting_drops_an_owner_reference_to_cert_managers_certificate(secret: Any) -> None:
+    body = secret()
+    theirs = {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "name": "web", "uid": "u1"}
+    other = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "u2"}
+    body["metadata"]["ownerReferences"] = [theirs, other]
+    marking = adoption_marking(spec(), body, IssuerRef("letsencrypt", "ClusterIssuer"))
+    assert marking is not None and marking["ownerReferences"] == [other]
+    del body["metadata"]["ownerReferences"]
+    unowned = adoption_marking(spec(), body, IssuerRef("letsencrypt", "ClusterIssuer"))
+    assert unowned is not None and "ownerReferences" not in unowned

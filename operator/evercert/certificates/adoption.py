@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from cryptography import x509
 
@@ -47,6 +48,11 @@ def kept_annotations(annotations: Mapping[str, str], chain: Sequence[x509.Certif
         for key in (ISSUER_NAME, ISSUER_KIND, ISSUER_GROUP):
             kept.pop(key, None)
     return kept
+
+
+def owned_by_cert_manager(owner: Mapping[str, Any]) -> bool:
+    """An owner reference to a cert-manager Certificate (its --enable-certificate-owner-ref)."""
+    return str(owner.get("apiVersion") or "").startswith(f"{constants.CERT_MANAGER_GROUP}/")
 
 
 def chains_up(chain: Sequence[x509.Certificate]) -> bool:

@@ -163,10 +163,15 @@ def adoption_marking(
     if not adoption.written_by_cert_manager_for(annotations, spec.name):
         return None
     info = certificate_info(parse_pem_chain(decode_field(secret, constants.TLS_CERT))[0])
-    return {
+    marking: dict[str, Any] = {
         "labels": {constants.LABEL_MANAGED_BY: constants.MANAGED_BY},
         "annotations": own_annotations(spec, issuer.name, issuer.kind, info.serial_hex),
     }
+    owners = (secret.get("metadata") or {}).get("ownerReferences") or []
+    kept = [owner for owner in owners if not adoption.owned_by_cert_manager(owner)]
+    if len(kept) != len(owners):  # else removing cert-manager's Certificate would delete the Secret
+        marking["ownerReferences"] = kept
+    return marking
 
 
 async def adopt(kube: Kube, spec: CertificateSpec, secret: Mapping[str, Any], issuer: IssuerRef) -> bool:
