@@ -248,3 +248,14 @@ async def test_account_key_copies_are_written_before_the_issuers_that_would_regi
     api = RecordingApi()
     await write(SimpleNamespace(core=api, custom=api), plan(inventory, NOW, "cert-manager", "evercert"))  # type: ignore[arg-type]
     assert api.created == ["Secret", "Secret", "ClusterIssuer", "Certificate", "Certificate", "Certificate"]
+
+
+def test_the_report_has_a_row_per_object_and_a_count_per_result(inventory: Inventory) -> None:
+    from evercert.cli.migrate import report
+
+    text = report(plan(inventory, NOW, "cert-manager", "evercert"), dry_run=True)
+    header, *rows = text.split("\n\n")[0].splitlines()
+    assert header.split() == ["KIND", "NAME", "RESULT", "DETAIL"]
+    assert len(rows) == 7
+    summary = "1 moved, 2 copied, 1 adopted without reissue, 2 will be reissued, 1 annotated"
+    assert text.endswith(f"{summary} (dry run: nothing written)")
