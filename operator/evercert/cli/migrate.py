@@ -11,14 +11,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import yaml
-from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from .. import constants
 from ..clock import Clock, SystemClock
-from ..kube.client import Kube, answer, read_secret
-from ..migration import activity
-from ..migration.plan import Inventory, Plan, plan
+from ..kube.client import Kube, answer
+from ..migration import activity, reading
+from ..migration.plan import Plan, plan
 from . import cluster
 from .formatting import table
 
@@ -29,8 +28,7 @@ MAX_WAIT = 10.0
 T = TypeVar("T")
 PARALLEL_WRITES = 16
 WRITE_ORDER = (("Secret",), ("Issuer", "ClusterIssuer"), ("Certificate",))
-CM = (constants.CERT_MANAGER_GROUP, constants.CERT_MANAGER_VERSION)
-OURS = (constants.GROUP, constants.VERSION)
+OURS = reading.OURS
 RISK = (
     "both controllers may renew the same Certificates: two orders per renewal, and Secrets each "
     "overwrites with its own key"
@@ -62,11 +60,7 @@ def add_parser(commands: Any) -> None:
 
 async def migrate(kube: Kube, options: argparse.Namespace, clock: Clock | None = None) -> int:
     now = (clock or SystemClock()).now()
-    active = activity.activity(
-        await _lease(kube),
-        await _list(kube.apps.list_deployment_for_all_namespaces, activity.DEPLOYMENT_SELECTOR),
-        now,
-    )
+    active = activity.activity(*await reading.controller_signs(kube), now)
     if active and not options.force and not options.dry_run:
         print(
             f"error: cert-manager's controller is active ({'; '.join(active)}). Stop it first, e.g. "
@@ -79,7 +73,9 @@ async def migrate(kube: Kube, options: argparse.Namespace, clock: Clock | None =
         print(f"warning: cert-manager's controller is active ({'; '.join(active)}): {RISK}", file=sys.stderr)
     namespace = None if options.all_namespaces else options.namespace
     inventory = await patiently(
-        lambda: read_inventory(kube, namespace, options.cert_manager_namespace, options.evercert_namespace)
+        lambda: reading.read_inventory(
+            kube, namespace, options.cert_manager_namespace, options.evercert_namespace
+        )
     )
     result = plan(inventory, now, options.cert_manager_namespace, options.evercert_namespace)
     if not options.dry_run:
@@ -125,38 +121,6 @@ def report(result: Plan, *, dry_run: bool) -> str:
     return f"{text}\n\n{summary} ({written})"
 
 
-async def read_inventory(
-    kube: Kube, namespace: str | None, cert_manager_namespace: str, evercert_namespace: str
-) -> Inventory:
-    cluster_issuers = await _custom(kube, CM, constants.CLUSTER_ISSUERS, None)
-    secret_names = {_secret_name(ref) for issuer in cluster_issuers for ref in _secret_refs(issuer)}
-    secret_names.discard("")
-    cm_secrets = {
-        name: await read_secret(kube, cert_manager_namespace, name) for name in sorted(secret_names)
-    }
-    ours = {name: await read_secret(kube, evercert_namespace, name) for name in sorted(secret_names)}
-    existing: dict[tuple[str, str | None, str], Mapping[str, Any]] = {}
-    for kind, plural, scope in (
-        ("ClusterIssuer", constants.CLUSTER_ISSUERS, None),
-        ("Issuer", constants.ISSUERS, namespace),
-        ("Certificate", constants.CERTIFICATES, namespace),
-    ):
-        for body in await _custom(kube, OURS, plural, scope, cluster_scoped=kind == "ClusterIssuer"):
-            meta = body.get("metadata") or {}
-            existing[(kind, meta.get("namespace"), meta["name"])] = body
-    tls = await _secrets(kube, namespace)
-    return Inventory(
-        issuers=await _custom(kube, CM, constants.ISSUERS, namespace),
-        cluster_issuers=cluster_issuers,
-        certificates=await _custom(kube, CM, constants.CERTIFICATES, namespace),
-        secrets={(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in tls},
-        existing=existing,
-        cert_manager_secrets={k: v for k, v in cm_secrets.items() if v is not None},
-        evercert_secrets={k: v for k, v in ours.items() if v is not None},
-        shim_sources=await _shim_sources(kube, namespace),
-    )
-
-
 async def write(kube: Kube, result: Plan) -> None:
     """Create each object (a few at a time); one that appeared meanwhile is left as it is.
 
@@ -188,78 +152,3 @@ async def _create(kube: Kube, body: Mapping[str, Any]) -> None:
     else:
         plural = constants.ISSUERS if kind == "Issuer" else constants.CERTIFICATES
         await kube.custom.create_namespaced_custom_object(*OURS, metadata["namespace"], plural, body)
-
-
-def _secret_refs(issuer: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    acme = (issuer.get("spec") or {}).get("acme") or {}
-    eab = acme.get("externalAccountBinding") or {}
-    return [acme.get("privateKeySecretRef") or {}, eab.get("keySecretRef") or {}]
-
-
-def _secret_name(ref: Mapping[str, Any]) -> str:
-    return str(ref.get("name") or "")
-
-
-async def _custom(
-    kube: Kube, group: tuple[str, str], plural: str, namespace: str | None, *, cluster_scoped: bool = False
-) -> list[dict[str, Any]]:
-    """Every object of a custom kind; none when its CRD is not installed."""
-    try:
-        if namespace is None or cluster_scoped or plural == constants.CLUSTER_ISSUERS:
-            listed = await kube.custom.list_cluster_custom_object(*group, plural)
-        else:
-            listed = await kube.custom.list_namespaced_custom_object(*group, namespace, plural)
-    except ApiException as exc:
-        if exc.status == 404:
-            return []
-        raise
-    return [dict(item) for item in listed.get("items") or []]
-
-
-async def _secrets(kube: Kube, namespace: str | None) -> list[dict[str, Any]]:
-    selector = f"type={constants.TLS_SECRET_TYPE}"
-    if namespace is None:
-        call = kube.core.list_secret_for_all_namespaces(field_selector=selector, _preload_content=False)
-    else:
-        call = kube.core.list_namespaced_secret(namespace, field_selector=selector, _preload_content=False)
-    return list((await answer(call)).get("items") or [])
-
-
-async def _shim_sources(kube: Kube, namespace: str | None) -> list[dict[str, Any]]:
-    if namespace is None:
-        call = kube.networking.list_ingress_for_all_namespaces(_preload_content=False)
-    else:
-        call = kube.networking.list_namespaced_ingress(namespace, _preload_content=False)
-    ingresses = [{"kind": "Ingress", **item} for item in (await answer(call)).get("items") or []]
-    gateways = await _custom(
-        kube, (constants.GATEWAY_GROUP, constants.GATEWAY_VERSION), constants.GATEWAYS, namespace
-    )
-    return ingresses + [{"kind": "Gateway", **item} for item in gateways]
-
-
-async def _lease(kube: Kube) -> dict[str, Any] | None:
-    api = client.CoordinationV1Api(kube.api)
-    try:
-        return dict(
-            await answer(
-                api.read_namespaced_lease(
-                    activity.LEASE_NAME,
-                    activity.LEASE_NAMESPACE,
-                    _preload_content=False,
-                    _request_timeout=kube.timeout,
-                )
-            )
-        )
-    except ApiException as exc:
-        if exc.status in (403, 404):
-            return None
-        raise
-
-
-async def _list(call: Callable[..., Awaitable[Any]], selector: str) -> list[dict[str, Any]]:
-    try:
-        return list((await answer(call(label_selector=selector, _preload_content=False))).get("items") or [])
-    except ApiException as exc:
-        if exc.status == 403:
-            return []
-        raise
