@@ -105,16 +105,21 @@ class BenchCluster:
             tail = self.operator.log_tail(40) if self.operator else ""
             raise RuntimeError(f"the operator is not running:\n{tail}")
 
-    def _wait_issuer_ready(self, timeout: float) -> None:
+    def _wait_issuer_ready(self, timeout: float, name: str = LOCAL_ISSUER) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_operator()
-            out = self.env.controlplane.kubectl("get", "clusterissuer", LOCAL_ISSUER, "-o", "json")
+            out = self.env.controlplane.kubectl("get", "clusterissuer", name, "-o", "json")
             conditions = (json.loads(out).get("status") or {}).get("conditions") or []
             if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions):
                 return
             time.sleep(0.2)
-        raise TimeoutError(f"ClusterIssuer {LOCAL_ISSUER} not Ready after {timeout:.0f} s")
+        raise TimeoutError(f"ClusterIssuer {name} not Ready after {timeout:.0f} s")
+
+    def apply_issuer(self, manifest: dict[str, object], timeout: float = 60) -> None:
+        """Apply a ClusterIssuer and wait until it is Ready."""
+        self.env.apply(manifest)
+        self._wait_issuer_ready(timeout, str(manifest["metadata"]["name"]))  # type: ignore[index]
 
     async def api_client(self) -> client.ApiClient:
         """An API client for the bench itself (the admin user, not the operator's identity)."""

@@ -15,15 +15,28 @@ import tempfile
 import time
 from pathlib import Path
 
+import dns01
+import failover
 import metrics_figures
+import migration
 import report
+import scale
 from cluster import BenchCluster
 from evercert_devenv.environment import LocalEnvironment
+from evercert_devenv.processes import stop_on_signals
 from fleet.__main__ import run as simulate_fleet
 from fleet.simulation import Fleet
 from phases import Bench, Sizes, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+# After the phases of phases.py, in this order.
+LATER_PHASES = {
+    "failover": failover.leader,
+    "shards": failover.shards,
+    "ten_thousand": scale.ten_thousand,
+    "dns01": dns01.dns01,
+    "migrate": migration.migrate_1k,
+}
 QUICK = Sizes(
     single=3,
     many=20,
@@ -33,6 +46,8 @@ QUICK = Sizes(
     failover=10,
     shard_certificates=20,
     seeded_total=500,
+    dns01_single=3,
+    dns01_many=20,
     migrate=60,
 )
 
@@ -57,10 +72,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--seeded-total", type=int, help=f"Ready Certificates, the rest seeded ({default.seeded_total})"
     )
     parser.add_argument(
+        "--dns01-single",
+        type=int,
+        help=f"wildcard Certificates over DNS-01 one by one ({default.dns01_single})",
+    )
+    parser.add_argument(
+        "--dns01-many", type=int, help=f"wildcard Certificates over DNS-01 at once ({default.dns01_many})"
+    )
+    parser.add_argument(
         "--phases",
         type=lambda text: tuple(text.split(",")),
         help="only these steps, comma-separated: single,many,profile,thousand,idle,restart,"
-        "failover,shards,ten_thousand,migrate (the figures of an earlier step may be missing then)",
+        "failover,shards,ten_thousand,dns01,migrate (the figures of an earlier step may be missing then)",
     )
     parser.add_argument(
         "--migrate", type=int, help=f"cert-manager Certificates moved by migrate ({default.migrate})"
@@ -95,13 +118,14 @@ def sizes(options: argparse.Namespace) -> Sizes:
 async def measure(cluster: BenchCluster, chosen: Sizes) -> dict[str, object]:
     api = await cluster.api_client()
     try:
-        return await Bench(cluster, api, chosen).run()
+        return await Bench(cluster, api, chosen, later=LATER_PHASES).run()
     finally:
         await api.close()
 
 
 def main(argv: list[str]) -> int:
     options = parse(argv)
+    stop_on_signals()  # SIGTERM or SIGHUP: every process the bench started stops with it
     chosen = sizes(options)
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="evercert-bench-"))
     extra_env = dict(item.split("=", 1) for item in options.operator_env)

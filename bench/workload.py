@@ -20,7 +20,7 @@ Key = tuple[str, str]
 
 
 def certificate(namespace: str, name: str, private_key: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A plain one-name Certificate from the local Pebble, with the defaults users get (RSA 2048) unless
+    """A plain one-name Certificate from the local Pebble, with the defaults users get (ECDSA P-256) unless
     `private_key` (its spec.privateKey) says otherwise."""
     manifest: dict[str, Any] = {
         "apiVersion": f"{GROUP}/{VERSION}",

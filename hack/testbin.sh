@@ -3,8 +3,13 @@
 # kubectl, etcd, helm, Pebble, promtool and prometheus, Traefik) from their Go modules, once, into a cache outside
 # the repo; also the Gateway API CRDs (standard channel), from their Go module, into gateway-api-crds/ of
 # the same set. A warm run only checks that each binary exists. Last line of output: the directory.
-#   hack/testbin.sh              build what is missing, print the directory of the whole set
-#   hack/testbin.sh prometheus   build only these parts (pebble, helm, etcd, k8s, prometheus, traefik)
+#   hack/testbin.sh              build what is missing of every part (the target `all`; `make test`)
+#   hack/testbin.sh demo         only what `make demo` starts: etcd, kube-apiserver, kubectl, Pebble, the
+#                                Gateway API CRDs
+#   hack/testbin.sh helm traefik only these parts (pebble, helm, etcd, k8s, k8s_demo, prometheus,
+#                                traefik, gateway_api_crds, iproute2)
+# Without arguments the targets are $EVERCERT_TESTBIN_TARGETS (default: all). The directory links what
+# is built so far; what a target leaves out is missing from it (the test bed then falls back or says so).
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.35.4}
@@ -18,6 +23,8 @@ GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
 # Traefik 3.7 needs a nested module (github.com/traefik/traefik/dynamic/ext, replaced by a path inside the
 # repository) that the module proxy does not serve; 3.6 has none.
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.15}
+# A second ACME CA (no ARI, no profiles); its go.mod has no replace lines.
+STEPCA_VERSION=${STEPCA_VERSION:-v0.30.2}
 # cert-manager's CRDs (not its controller), for `kubectl evercert migrate`'s tests.
 CERT_MANAGER_VERSION=${CERT_MANAGER_VERSION:-v1.21.2}
 
@@ -107,24 +114,27 @@ k8s_wrapper_module() {  # write a module that requires k8s.io/kubernetes with it
     "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION")
 }
 
-build_k8s() {
-  local dir="$TESTBIN/k8s-$K8S_VERSION"
-  need "$dir" kube-apiserver kube-controller-manager kubectl || return 0
+build_k8s() { build_k8s_commands kube-apiserver kube-controller-manager kubectl; }
+
+build_k8s_demo() { build_k8s_commands kube-apiserver kubectl; }  # the demo runs no controller manager
+
+build_k8s_commands() {  # build_k8s_commands CMD...: those of k8s.io/kubernetes/cmd/ that are missing
+  local dir="$TESTBIN/k8s-$K8S_VERSION" missing=() cmd
+  for cmd in "$@"; do [ -x "$dir/$cmd" ] || missing+=("$cmd"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
   local mod="$TESTBIN/src/k8s-$K8S_VERSION"
-  log "building kube-apiserver, kube-controller-manager, kubectl $K8S_VERSION (slow on a cold machine)"
+  log "building ${missing[*]} $K8S_VERSION (slow on a cold machine)"
   k8s_wrapper_module "$mod"
   local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
   local pkg=k8s.io/component-base/version
   local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-  mkdir -p "$dir.tmp"
-  for cmd in kube-apiserver kube-controller-manager kubectl; do
-    [ -x "$dir.tmp/$cmd" ] && continue
+  mkdir -p "$dir"
+  for cmd in "${missing[@]}"; do
     log "  go build $cmd"
-    (cd "$mod" && go build -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$dir.tmp/$cmd.part" "k8s.io/kubernetes/cmd/$cmd")
-    mv "$dir.tmp/$cmd.part" "$dir.tmp/$cmd"
+    (cd "$mod" && go build -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$dir/$cmd.part" "k8s.io/kubernetes/cmd/$cmd")
+    mv "$dir/$cmd.part" "$dir/$cmd"
   done
-  rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
 build_traefik() {  # the ingress controller that routes HTTP-01 challenges in the tests (Ingress and Gateway API)
@@ -156,7 +166,30 @@ build_traefik() {  # the ingress controller that routes HTTP-01 challenges in th
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
-fetch_gateway_api_crds() {
+build_stepca() {  # smallstep's step-ca: the second ACME CA of the tests
+  local dir="$TESTBIN/step-ca-$STEPCA_VERSION"
+  need "$dir" step-ca || return 0
+  log "building step-ca $STEPCA_VERSION"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "-s -w" "github.com/smallstep/certificates/cmd/step-ca@$STEPCA_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+# The cert-manager DNS webhook of the tests (hack/pdns-webhook: PowerDNS's HTTP API on cert-manager's webhook
+# server library), with Debian's PowerDNS behind it. Rebuilt when its source changes.
+PDNS_WEBHOOK_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pdns-webhook"
+build_pdns_webhook() {
+  bash "$(dirname "$PDNS_WEBHOOK_SRC")/debs.sh" pdns-server pdns-backend-sqlite3
+  local dir="$TESTBIN/pdns-webhook-$(cat "$PDNS_WEBHOOK_SRC"/go.mod "$PDNS_WEBHOOK_SRC"/go.sum "$PDNS_WEBHOOK_SRC"/main.go | sha256sum | cut -c1-12)"
+  need "$dir" pdns-webhook || { ln -sfn "$dir" "$TESTBIN/pdns-webhook-current"; return 0; }
+  log "building the PowerDNS cert-manager webhook"
+  mkdir -p "$dir.tmp"
+  (cd "$PDNS_WEBHOOK_SRC" && go build -ldflags "-s -w" -o "$dir.tmp/pdns-webhook" .)
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  ln -sfn "$dir" "$TESTBIN/pdns-webhook-current"
+}
+
+build_gateway_api_crds() {
   local dir="$TESTBIN/gateway-api-$GATEWAY_API_VERSION"
   [ -f "$dir/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
   log "fetching the Gateway API $GATEWAY_API_VERSION CRDs (standard channel)"
@@ -169,7 +202,7 @@ fetch_gateway_api_crds() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
-fetch_cert_manager_crds() {
+build_cert_manager_crds() {
   local dir="$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION"
   [ -f "$dir/cert-manager.io_certificates.yaml" ] && return 0
   log "fetching cert-manager's $CERT_MANAGER_VERSION CRDs"
@@ -180,12 +213,10 @@ fetch_cert_manager_crds() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
-ensure_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
+build_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
   command -v ip >/dev/null && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing iproute2"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq iproute2 >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iproute2; } >&2
+    bash "$(dirname "${BASH_SOURCE[0]}")/debs.sh" iproute2
   else
     log "no \`ip\` (iproute2): HTTP-01 tests fall back to the solver host's own routing"
   fi
@@ -194,28 +225,43 @@ ensure_iproute2() {  # `ip`: the test bed makes a network namespace for solver P
 link_set() {
   mkdir -p "$SET_DIR"
   local src
+  shopt -s nullglob  # parts not built (yet) are left out
   for src in "$TESTBIN/k8s-$K8S_VERSION"/* "$TESTBIN/etcd-$ETCD_VERSION"/* "$TESTBIN/helm-$HELM_VERSION"/* "$TESTBIN/pebble-$PEBBLE_VERSION"/* \
-    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/*; do
+    "$TESTBIN/prometheus-$PROMETHEUS_VERSION"/* "$TESTBIN/traefik-$TRAEFIK_VERSION"/* \
+    "$TESTBIN/step-ca-$STEPCA_VERSION"/* "$TESTBIN/pdns-webhook-current"/*; do
     ln -sfn "$src" "$SET_DIR/$(basename "$src")"
   done
-  ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
-  ln -sfn "$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION" "$SET_DIR/cert-manager-crds"
+  if [ -d "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" ]; then
+    ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
+  fi
+  if [ -d "$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION" ]; then
+    ln -sfn "$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION" "$SET_DIR/cert-manager-crds"
+  fi
+}
+
+# The parts of each target, in build order. Keep `all` whole: `make test` and `make bench` use it.
+target_parts() {
+  case $1 in
+    demo) echo pebble etcd k8s_demo gateway_api_crds iproute2 ;;
+    all) echo pebble helm etcd k8s prometheus traefik stepca pdns_webhook gateway_api_crds cert_manager_crds iproute2 ;;
+    *) declare -F "build_$1" >/dev/null && echo "$1" ;;
+  esac
 }
 
 start=$SECONDS
-if [ $# -gt 0 ]; then  # only these parts, e.g. while another build of the whole set runs
-  for part in "$@"; do "build_$part"; done
-  exit 0
-fi
-build_pebble
-build_helm
-build_etcd
-build_k8s
-build_prometheus
-build_traefik
-fetch_gateway_api_crds
-fetch_cert_manager_crds
-ensure_iproute2
+parts=" "
+[ $# -gt 0 ] || set -- ${EVERCERT_TESTBIN_TARGETS:-all}
+for target in "$@"; do
+  found=$(target_parts "$target") || { log "unknown target $target: demo, all, or a part"; exit 2; }
+  for part in $found; do
+    case $parts in *" $part "*) ;; *) parts+="$part " ;; esac
+  done
+done
+for part in $parts; do
+  part_start=$SECONDS
+  "build_$part"
+  if [ $((SECONDS - part_start)) -gt 2 ]; then log "$part: $((SECONDS - part_start)) s"; fi
+done
 link_set
 log "ready in $((SECONDS - start)) s"
 echo "$SET_DIR"

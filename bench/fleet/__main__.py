@@ -48,7 +48,8 @@ def lines(results: dict[str, object]) -> list[str]:
         f"({results['fleet_first_certificates_validating_hours']} h for names that validated)",
         f"  orders {results['fleet_orders']}, renewals {results['fleet_renewals']}, "
         f"CA outage answers {results['fleet_outage_answers']}, "
-        f"waits for the quota {results['fleet_waits_for_quota']}",
+        f"waits for the quota {results['fleet_waits_for_quota']}, "
+        f"failed-validation holds {results['fleet_holds']}",
     ]
 
 

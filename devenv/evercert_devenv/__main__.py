@@ -16,8 +16,9 @@ from pathlib import Path
 import yaml
 
 from .binaries import REPO, binary
-from .environment import LOCAL_ISSUER, LocalEnvironment
-from .processes import Server
+from .dns import ZONE
+from .environment import LOCAL_DNS_ISSUER, LOCAL_ISSUER, LocalEnvironment
+from .processes import Server, stop_on_signals
 
 EXAMPLE = REPO / "deploy" / "examples" / "certificate.yaml"
 
@@ -26,20 +27,26 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def start(workdir: Path) -> tuple[LocalEnvironment, Server]:
+def start(workdir: Path, with_controller_manager: bool = True) -> tuple[LocalEnvironment, Server]:
     began = time.monotonic()
-    env = LocalEnvironment(workdir)
-    say("starting etcd, kube-apiserver, kube-controller-manager, Pebble and the solver host ...")
+    env = LocalEnvironment(workdir, with_controller_manager=with_controller_manager)
+    manager = "kube-controller-manager, " if with_controller_manager else ""
+    say(f"starting etcd, kube-apiserver, {manager}BIND, Pebble and the solver host ...")
     env.start()
     operator = env.start_operator("operator")
     env.apply(env.cluster_issuer())
+    env.apply(env.dns_cluster_issuer())
     deadline = time.monotonic() + 60
-    while _ready(env, "clusterissuer", None, LOCAL_ISSUER) != "True":
-        if time.monotonic() > deadline or not operator.running():
-            raise RuntimeError(f"ClusterIssuer not ready:\n{operator.log_tail()}")
-        time.sleep(0.2)
+    for issuer in (LOCAL_ISSUER, LOCAL_DNS_ISSUER):
+        while _ready(env, "clusterissuer", None, issuer) != "True":
+            if time.monotonic() > deadline or not operator.running():
+                raise RuntimeError(f"ClusterIssuer {issuer} not ready:\n{operator.log_tail()}")
+            time.sleep(0.2)
     took = time.monotonic() - began
-    say(f"local environment ready in {took:.1f} s (ClusterIssuer {LOCAL_ISSUER!r} is Ready)")
+    say(
+        f"local environment ready in {took:.1f} s (ClusterIssuers {LOCAL_ISSUER!r} and "
+        f"{LOCAL_DNS_ISSUER!r} are Ready)"
+    )
     return env, operator
 
 
@@ -55,7 +62,9 @@ def _ready(env: LocalEnvironment, kind: str, namespace: str | None, name: str) -
 def demo() -> int:
     """Bring everything up, issue the example Certificate, show the Secret, take everything down."""
     workdir = Path(tempfile.mkdtemp(prefix="evercert-demo-"))
-    env, _ = start(workdir)
+    # One Certificate needs no controller: its solver objects go with a DeleteCollection, and
+    # `make demo` then builds neither kube-controller-manager nor Traefik (hack/testbin.sh demo).
+    env, _ = start(workdir, with_controller_manager=False)
     try:
         manifest = yaml.safe_load(EXAMPLE.read_text())
         name, namespace = manifest["metadata"]["name"], manifest["metadata"]["namespace"]
@@ -134,11 +143,17 @@ def up(workdir: Path) -> int:
     pidfile.write_text(str(child.pid))
     ready = workdir / "ready"
     deadline = time.monotonic() + 180
-    while not ready.exists():
-        if child.poll() is not None or time.monotonic() > deadline:
-            say((workdir / "devenv.log").read_text()[-3000:])
-            return 1
-        time.sleep(0.2)
+    try:
+        while not ready.exists():
+            if child.poll() is not None or time.monotonic() > deadline:
+                say((workdir / "devenv.log").read_text()[-3000:])
+                return 1
+            time.sleep(0.2)
+    except BaseException:  # Ctrl-C or SIGTERM while starting: the environment goes too
+        child.terminate()
+        child.wait(60)
+        pidfile.unlink(missing_ok=True)
+        raise
     say(ready.read_text())
     return 0
 
@@ -166,6 +181,8 @@ def serve(workdir: Path) -> int:
         "  kubectl get certificates -A -w\n"
         "  kubectl evercert status -A\n"
         f"metrics: {env.metrics_url(operator)}\n"
+        f"DNS server: {env.bind.address}   (BIND, zone {ZONE}; ClusterIssuer {LOCAL_DNS_ISSUER} solves\n"
+        f"  DNS-01 there, wildcards too: dnsNames ['*.x.{ZONE}', 'x.{ZONE}'])\n"
         "a reload: annotate a Deployment evercert.dev/reload-on-renewal=<secret>, then\n"
         "  `kubectl evercert renew <certificate>`: the deployment controller rolls it out\n"
         f"logs: {env_dir}/*.log   stop with: make dev-down\n"
@@ -210,6 +227,8 @@ def main() -> int:
     parser.add_argument("command", choices=["up", "down", "serve", "demo"])
     parser.add_argument("--dir", type=Path, default=Path.home() / ".cache" / "evercert" / "dev")
     options = parser.parse_args()
+    if options.command != "down":
+        stop_on_signals()
     if options.command == "demo":
         return demo()
     return {"up": up, "down": down, "serve": serve}[options.command](options.dir)

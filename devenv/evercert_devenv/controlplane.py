@@ -15,8 +15,12 @@ import yaml
 from .binaries import binary
 from .certs import KeyPair, LocalCA, service_account_key_pem
 from .processes import Server, free_port, http_ok, wait_until
+from .watchdog import answers, shared
 
 SERVICE_CIDR = "10.0.0.0/24"
+# The aggregation layer (APIServices, e.g. a cert-manager DNS webhook): the apiserver proxies to them with
+# this client certificate and the caller's identity in X-Remote-* headers.
+FRONT_PROXY_CLIENT = "front-proxy-client"
 
 
 def kubeconfig_yaml(server: str, ca_pem: bytes, user: dict[str, str], name: str = "evercert-local") -> str:
@@ -72,6 +76,9 @@ class ControlPlane:
         (pki / "apiserver.key").write_bytes(serving.key_pem)
         (pki / "sa.key").write_bytes(service_account_key_pem())
         admin = self.ca.issue("evercert-admin", organization="system:masters")
+        front_proxy = self.ca.issue(FRONT_PROXY_CLIENT)
+        (pki / "front-proxy-client.crt").write_bytes(front_proxy.cert_pem)
+        (pki / "front-proxy-client.key").write_bytes(front_proxy.key_pem)
         self._start_etcd()
         self._start_apiserver(pki)
         self.kubeconfig.write_text(kubeconfig_yaml(self.url, self.ca.cert_pem, client_cert_user(admin)))
@@ -98,6 +105,7 @@ class ControlPlane:
             self.workdir / "etcd.log",
         )
         self._launch(etcd, lambda: http_ok(f"{self.etcd_url}/health"), 30)
+        shared().watch(etcd, "GET /health", lambda: answers(f"{self.etcd_url}/health"))
 
     def _start_apiserver(self, pki: Path) -> None:
         port = free_port()
@@ -124,10 +132,27 @@ class ControlPlane:
                 "--audit-log-path=" + str(self.workdir / "audit.log"),
                 "--audit-policy-file=" + str(self._audit_policy()),
                 "--audit-log-format=json",
+                *self._aggregation_flags(pki),
             ],
             self.workdir / "kube-apiserver.log",
         )
         self._launch(apiserver, self._apiserver_ready, 90)
+        context = ssl.create_default_context(cafile=str(self.workdir / "pki" / "ca.crt"))
+        shared().watch(apiserver, "GET /livez", lambda: answers(f"{self.url}/livez", context=context))
+
+    @staticmethod
+    def _aggregation_flags(pki: Path) -> list[str]:
+        """Turn on the aggregation layer; it routes to an APIService's endpoints (there is no kube-proxy)."""
+        return [
+            f"--requestheader-client-ca-file={pki / 'ca.crt'}",
+            f"--requestheader-allowed-names={FRONT_PROXY_CLIENT}",
+            "--requestheader-username-headers=X-Remote-User",
+            "--requestheader-group-headers=X-Remote-Group",
+            "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+            f"--proxy-client-cert-file={pki / 'front-proxy-client.crt'}",
+            f"--proxy-client-key-file={pki / 'front-proxy-client.key'}",
+            "--enable-aggregator-routing=true",
+        ]
 
     def _apiserver_ready(self) -> bool:
         context = ssl.create_default_context(cafile=str(self.workdir / "pki" / "ca.crt"))

@@ -1,6 +1,6 @@
-"""The whole local environment: control plane, Pebble, Traefik and the solver host (or the solver host
-alone, routing itself, where the test bed cannot make a network namespace), the CRDs (evercert's and
-the Gateway API's), and the operator."""
+"""The whole local environment: control plane, Pebble, BIND (DNS-01), Traefik and the solver host (or the
+solver host alone, routing itself, where the test bed cannot make a network namespace), the CRDs
+(evercert's and the Gateway API's), and the operator."""
 
 from __future__ import annotations
 
@@ -16,14 +16,18 @@ import yaml
 
 from .binaries import REPO, gateway_api_crds, testbin_dir
 from .controlplane import ControlPlane
+from .dns import ALGORITHM, KEY_NAME, Bind
+from .pdns import ZONE as PDNS_ZONE
 from .pebble import Pebble
 from .podnetwork import PodNetwork, PodNetworkUnavailable
-from .processes import Server, listen_port
+from .processes import Server, free_port, listen_port
 from .traefik import Traefik, version
 
 CRDS = REPO / "deploy" / "crds"
 CLUSTER_RESOURCE_NAMESPACE = "evercert"
 LOCAL_ISSUER = "local-pebble"
+LOCAL_DNS_ISSUER = "local-pebble-dns"
+TSIG_SECRET = "local-dns-tsig"
 
 
 @dataclass
@@ -34,6 +38,7 @@ class LocalEnvironment:
     with_crds: bool = True
     controlplane: ControlPlane = field(init=False)
     pebble: Pebble = field(init=False)
+    bind: Bind = field(init=False)
     solverhost: Server | None = None
     pod_network: PodNetwork | None = None
     traefik: Traefik | None = None
@@ -43,7 +48,10 @@ class LocalEnvironment:
 
     def __post_init__(self) -> None:
         self.controlplane = ControlPlane(self.workdir / "controlplane", self.with_controller_manager)
-        self.pebble = Pebble(self.workdir / "pebble")
+        self.pebble = Pebble(self.workdir / "pebble", dns_port=free_port())
+        self.bind = Bind(
+            self.workdir / "bind", forward_port=self.pebble.dns_port, forwarded_zones=(PDNS_ZONE,)
+        )
 
     @property
     def kubeconfig(self) -> Path:
@@ -52,6 +60,8 @@ class LocalEnvironment:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.controlplane.start()
+        self.bind.start()
+        self.pebble.dns_server = self.bind.address  # DNS-01 asks BIND; other names reach challtestsrv
         self.pebble.start()
         # The cluster's own: Gateway API users have them before they install evercert.
         self.controlplane.kubectl("apply", "--server-side", "-f", str(gateway_api_crds()))
@@ -59,6 +69,7 @@ class LocalEnvironment:
             self.controlplane.kubectl("apply", "--server-side", "-f", str(CRDS))
         self.controlplane.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
         self.controlplane.kubectl("create", "namespace", CLUSTER_RESOURCE_NAMESPACE)
+        self.apply(self.tsig_secret(CLUSTER_RESOURCE_NAMESPACE))
         self._start_routing()
 
     def _start_routing(self) -> None:
@@ -66,6 +77,8 @@ class LocalEnvironment:
         try:
             if not (testbin_dir() / "traefik").exists():
                 raise PodNetworkUnavailable("no traefik binary: run `make testbin`")
+            if not self.with_controller_manager:
+                raise PodNetworkUnavailable("no kube-controller-manager: no EndpointSlices for Traefik")
             self.pod_network = PodNetwork.create()
         except PodNetworkUnavailable as exc:
             self.routing = f"HTTP-01 routed by the solver host itself (fallback: {exc})"
@@ -120,6 +133,9 @@ class LocalEnvironment:
             "EVERCERT_LOG_FORMAT": "json",
             # Each operator its own port: several run side by side on this machine (see metrics_url).
             "EVERCERT_METRICS_PORT": str(listen_port()),
+            # DNS-01: zones and nameservers are found through BIND, which serves them on its own port.
+            "EVERCERT_DNS01_NAMESERVERS": self.bind.address,
+            "EVERCERT_DNS01_AUTHORITATIVE_PORT": str(self.bind.port),
         }
 
     def start_operator(
@@ -164,6 +180,36 @@ class LocalEnvironment:
             },
         }
 
+    def dns_cluster_issuer(
+        self, name: str = LOCAL_DNS_ISSUER, solvers: list[dict[str, object]] | None = None
+    ) -> dict[str, object]:
+        """A ClusterIssuer for the local Pebble that solves DNS-01 by RFC 2136 updates to BIND
+        (`solvers` replaces its one solver, e.g. to mix in HTTP-01 by selector)."""
+        issuer = self.cluster_issuer(name)
+        acme = issuer["spec"]["acme"]  # type: ignore[index]
+        acme["solvers"] = solvers or [{"dns01": {"rfc2136": self.rfc2136()}}]
+        return issuer
+
+    def rfc2136(self, key_name: str = KEY_NAME, secret: str = TSIG_SECRET) -> dict[str, object]:
+        """An rfc2136 provider section for BIND (its TSIG secret in the Secret `secret`)."""
+        return {
+            "nameserver": self.bind.address,
+            "tsigKeyName": key_name,
+            "tsigAlgorithm": ALGORITHM,
+            "tsigSecretSecretRef": {"name": secret, "key": "secret"},
+        }
+
+    def tsig_secret(
+        self, namespace: str, name: str = TSIG_SECRET, value: str | None = None
+    ) -> dict[str, object]:
+        """The Secret with BIND's TSIG secret (or `value`), for an rfc2136 solver's tsigSecretSecretRef."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": namespace},
+            "stringData": {"secret": value or self.bind.tsig_secret},
+        }
+
     def apply(self, manifest: dict[str, object] | str) -> str:
         text = manifest if isinstance(manifest, str) else yaml.safe_dump(manifest)
         return self.controlplane.kubectl("apply", "-f", "-", input=text)
@@ -180,6 +226,7 @@ class LocalEnvironment:
             self.pod_network.remove()
             self.pod_network = None
         self.pebble.stop()
+        self.bind.stop()
         self.controlplane.stop()
 
     def __enter__(self) -> LocalEnvironment:

@@ -11,6 +11,7 @@ from pathlib import Path
 from .binaries import binary
 from .certs import LocalCA
 from .processes import Server, free_port, http_ok, wait_until
+from .watchdog import answers, shared
 
 DAY = 86400
 
@@ -32,6 +33,10 @@ class Pebble:
     eab_mac_keys: dict[str, str] = field(default_factory=dict)
     eab_required: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Where pebble-challtestsrv answers DNS (0: a free port), and the DNS server Pebble asks instead
+    # ("host:port"; empty: pebble-challtestsrv): the test bed's BIND, which forwards to challtestsrv.
+    dns_port: int = 0
+    dns_server: str = ""
     servers: list[Server] = field(default_factory=list)
 
     @property
@@ -46,7 +51,7 @@ class Pebble:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port, self.management_port = free_port(), free_port()
-        self.dns_port, self.challtestsrv_port = free_port(), free_port()
+        self.dns_port, self.challtestsrv_port = self.dns_port or free_port(), free_port()
         self.http01_port = self.http01_port or free_port()
         self._start_challtestsrv()
         self._start_pebble()
@@ -85,6 +90,7 @@ class Pebble:
             server,
             20,
         )
+        shared().watch(server, "GET /", lambda: answers(f"http://127.0.0.1:{self.challtestsrv_port}/"))
 
     def _start_pebble(self) -> None:
         self.ca_bundle_path.write_bytes(self.ca.cert_pem)
@@ -101,13 +107,24 @@ class Pebble:
         }
         server = Server(
             "pebble",
-            [binary("pebble"), "-config", str(config), "-dnsserver", f"127.0.0.1:{self.dns_port}"],
+            [
+                binary("pebble"),
+                "-config",
+                str(config),
+                "-dnsserver",
+                self.dns_server or f"127.0.0.1:{self.dns_port}",
+            ],
             self.workdir / "pebble.log",
             env=env,
         )
         server.start()
         self.servers.append(server)
         wait_until(lambda: http_ok(self.directory_url, self.tls_context()), server, 30)
+        # A question that takes the store's read lock, as new orders and authorizations do (Pebble
+        # 2.10.3 can deadlock there under load): 404 for an unknown serial when all is well.
+        status_url = f"https://127.0.0.1:{self.management_port}/cert-status-by-serial/1"
+        context = self.tls_context()
+        shared().watch(server, "GET /cert-status-by-serial/1", lambda: answers(status_url, context=context))
 
     def _config(self) -> dict[str, object]:
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import signal
@@ -37,6 +38,10 @@ def listen_port() -> int:
     raise RuntimeError(f"no free port between 10000 and {low}")
 
 
+# Every Server started and not stopped, by id: what stop_all stops when this process ends.
+_RUNNING: dict[int, Server] = {}
+
+
 @dataclass
 class Server:
     """One child process and the log file it writes to."""
@@ -58,6 +63,7 @@ class Server:
             start_new_session=True,
         )
         log.close()
+        _RUNNING[id(self)] = self
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -68,6 +74,7 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.process = None
+        _RUNNING.pop(id(self), None)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None:
@@ -80,12 +87,43 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+        _RUNNING.pop(id(self), None)
 
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+@atexit.register
+def stop_all() -> None:
+    """Stop every server still running, newest first (each runs in a process group of its own, so
+    nothing else stops them when this process ends)."""
+    for server in reversed(list(_RUNNING.values())):
+        try:
+            server.stop(timeout=5.0)
+        except OSError:  # already gone
+            _RUNNING.pop(id(server), None)
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP end this process as Ctrl-C does (an exception in the main thread), so the
+    `finally`s and `with` blocks stop what it started; stop_all catches the rest at exit. Also when
+    the parent (`make`) is killed: this process then gets SIGTERM (Linux's parent-death signal)."""
+
+    def end(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, end)
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: a killed parent leaves this process running
+        pass
 
 
 def wait_until(check: Callable[[], bool], server: Server, timeout: float) -> None:

@@ -12,6 +12,7 @@ import yaml
 from .binaries import binary
 from .controlplane import ControlPlane
 from .processes import Server, free_port, http_ok, wait_until
+from .watchdog import answers, shared
 
 # The IngressClass and GatewayClass that evercert's test issuers and Gateways name.
 CLASS_NAME = "local"
@@ -116,6 +117,7 @@ class Traefik:
         )
         self.server.start()
         wait_until(lambda: http_ok(f"http://127.0.0.1:{ping_port}/ping"), self.server, 30)
+        shared().watch(self.server, "GET /ping", lambda: answers(f"http://127.0.0.1:{ping_port}/ping"))
 
     def stop(self) -> None:
         if self.server:

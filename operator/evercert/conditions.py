@@ -6,6 +6,8 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .core import reasons
+
 
 def timestamp(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -43,7 +45,7 @@ def with_condition(
         "lastTransitionTime": changed_at or timestamp(now),
     }
     others = [dict(c) for c in conditions or () if c.get("type") != kind]
-    return sorted([*others, updated], key=lambda c: str(c["type"]) != "Ready")
+    return sorted([*others, updated], key=lambda c: str(c["type"]) != reasons.READY)
 
 
 def without_condition(conditions: Sequence[Mapping[str, Any]] | None, kind: str) -> list[dict[str, Any]]:

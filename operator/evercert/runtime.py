@@ -4,30 +4,26 @@ at them."""
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
-from .certificates.driver import Indexes
+from .acme.threads import Blocking, in_pool
 from .certificates.own_writes import OwnWrites
+from .certificates.parts import PassParts
 from .certificates.secret_store import SecretStore
 from .certificates.store import CertificateStore, Key
-from .clock import Clock, SystemClock
+from .core.clock import Clock, SystemClock
+from .core.retry import RetryPolicy
 from .events import EventRecorder, KopfEvents
 from .heap import HeapTrimmer
 from .issuers.failed_validations import FailedValidations
+from .issuers.lookup import Indexes
 from .issuers.pacing import OrderPacer
-from .issuers.session import AccountRegistry
+from .issuers.session import AccountAccess, AccountRegistry
 from .kube.client import Kube
 from .leadership.serving import Serving
-from .retry import RetryPolicy
 from .scheduling import IssuanceSlots, Scheduler
 from .settings import Settings
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -57,10 +53,33 @@ class Runtime:
     def retry(self) -> RetryPolicy:
         return RetryPolicy(first=self.settings.first_backoff)
 
-    async def blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking call (the acme library) in the ACME thread pool, off the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+    @property
+    def blocking(self) -> Blocking:
+        """Runs a blocking call (the acme library) in the ACME thread pool, off the event loop."""
+        return in_pool(self.executor)
+
+    @property
+    def account_access(self) -> AccountAccess:
+        return AccountAccess(
+            self.kube, self.blocking, self.events, self.accounts, self.settings.cluster_resource_namespace
+        )
+
+    @property
+    def passes(self) -> PassParts:
+        """What a pass over a Certificate uses (certificates/loop.py)."""
+        return PassParts(
+            kube=self.kube,
+            clock=self.clock,
+            events=self.events,
+            own_writes=self.own_writes,
+            slots=self.slots,
+            pacing=self.pacing,
+            failed_validations=self.failed_validations,
+            retry=self.retry,
+            settings=self.settings,
+            accounts=self.account_access,
+            write_grace=lambda: self.serving.write_grace(),
+        )
 
     def start(self) -> None:
         """Start the scheduler and the Leases, once, from an event handler: their tasks then run in

@@ -7,7 +7,9 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from . import __version__, constants
+from . import __version__
+from .core import constants
+from .dns01.addresses import address_and_port
 from .scheduling.settings import SchedulingSettings
 
 # Each issuance holds an ACME thread while it polls (the blocking client sleeps between two polls), so
@@ -21,6 +23,22 @@ def default_acme_workers(scheduling: SchedulingSettings) -> int:
 
 def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _nameservers(text: str) -> tuple[str, ...]:
+    servers = _list(text)
+    for server in servers:
+        try:
+            address_and_port(server)
+        except ValueError:
+            raise ValueError(
+                f"EVERCERT_DNS01_NAMESERVERS: {server!r} is not an IP address with an optional :port"
+            ) from None
+    return servers
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,10 @@ class Settings:
     pod_name: str = "evercert"
     # The Prometheus metrics endpoint's port (cert-manager's); 0: no endpoint.
     metrics_port: int = 9402
+    # DNS-01: the recursive nameservers ("host:port") that find zones, CNAMEs and a zone's nameservers
+    # (none: the system's), and the port the authoritative nameservers are asked on.
+    dns01_nameservers: tuple[str, ...] = ()
+    dns01_authoritative_port: int = 53
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,7 +91,7 @@ class Settings:
             solver_image=os.environ.get("EVERCERT_SOLVER_IMAGE", f"evercert/evercert:{__version__}"),
             self_check_address=os.environ.get("EVERCERT_SELF_CHECK_ADDRESS") or None,
             cluster_resource_namespace=cluster_resource_namespace,
-            namespaces=tuple(n.strip() for n in namespaces.split(",") if n.strip()),
+            namespaces=_list(namespaces),
             acme_workers=int(os.environ.get("EVERCERT_ACME_WORKERS") or default_acme_workers(scheduling)),
             certificate_owner_ref=_flag("EVERCERT_CERTIFICATE_OWNER_REF"),
             issuance_deadline_seconds=float(os.environ.get("EVERCERT_ISSUANCE_DEADLINE_SECONDS", "180")),
@@ -92,4 +114,6 @@ class Settings:
             pod_namespace=os.environ.get("POD_NAMESPACE") or cluster_resource_namespace,
             pod_name=os.environ.get("POD_NAME") or socket.gethostname(),
             metrics_port=int(os.environ.get("EVERCERT_METRICS_PORT", "9402")),
+            dns01_nameservers=_nameservers(os.environ.get("EVERCERT_DNS01_NAMESERVERS", "")),
+            dns01_authoritative_port=int(os.environ.get("EVERCERT_DNS01_AUTHORITATIVE_PORT", "53")),
         )

@@ -103,6 +103,7 @@ def test_the_environment_is_what_the_operator_reads(monkeypatch: pytest.MonkeyPa
         "logFormat=text",
         "ingressShim.certManagerAnnotations=true",
         "ingressShim.defaultIssuer.name=letsencrypt-production",
+        "dns01.recursiveNameservers={192.0.2.53,192.0.2.54:5353}",
     )
     for name, value in env_of(objects).items():
         monkeypatch.setenv(name, value)
@@ -117,6 +118,7 @@ def test_the_environment_is_what_the_operator_reads(monkeypatch: pytest.MonkeyPa
         "ClusterIssuer",
         "letsencrypt-production",
     )
+    assert settings.dns01_nameservers == ("192.0.2.53", "192.0.2.54:5353")
 
 
 def test_by_default_all_namespaces_are_served_and_the_image_is_the_app_version() -> None:
@@ -247,3 +249,19 @@ def test_workloads_are_read_and_patched_only_where_evercert_serves() -> None:
     ]
     cluster_wide = only(objects, "ClusterRole", "evercert-cluster")["rules"]
     assert not [rule for rule in cluster_wide if "apps" in rule["apiGroups"]]
+
+
+def test_dns01_webhook_groups_get_create_only_when_configured() -> None:
+    def webhook_rules(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rules = only(objects, "ClusterRole", "evercert-cluster")["rules"]
+        return [rule for rule in rules if rule["verbs"] == ["create"] and rule["resources"] == ["*"]]
+
+    assert webhook_rules(render()) == []
+    # As cert-manager grants it: a webhook names its solvers, so the resource is any in the group.
+    assert webhook_rules(render("dns01.webhookGroups={acme.pdns.test,acme.example.com}")) == [
+        {"apiGroups": ["acme.pdns.test"], "resources": ["*"], "verbs": ["create"]},
+        {"apiGroups": ["acme.example.com"], "resources": ["*"], "verbs": ["create"]},
+    ]
+    assert (
+        helm("template", "evercert", str(CHART), "--set", "dns01.webhookGroups={Not_A_Group}").returncode != 0
+    )

@@ -7,9 +7,10 @@ from typing import Any
 
 from evercert_devenv.environment import LOCAL_ISSUER, LocalEnvironment
 
-from ..conftest import get, wait_for
 from ..integration.helpers import assert_valid_tls_secret, wait_ready
-from .conftest import ChartOperator, audit_events
+from ..support.chart import ChartOperator, audit_events
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .test_ingress_shim import certificate_where, cluster_issuer, kopf_marks, warnings
 
 

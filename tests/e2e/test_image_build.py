@@ -4,6 +4,7 @@ both entry points working inside it: `evercert solve` answers its token, `everce
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import urllib.error
 import urllib.request
@@ -17,10 +18,10 @@ from evercert_devenv.binaries import REPO
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server, free_port
 
-from ..conftest import wait_for
 from ..integration.helpers import assert_valid_tls_secret, certificate, solver_objects, wait_ready
-from ..support.containers import BuiltImage, build_image, inspect, mounted, remove, run_argv
-from .conftest import ChartOperator, chart_settings, wait_issuer_ready
+from ..support.chart import ChartOperator, chart_settings, wait_issuer_ready
+from ..support.containers import BuiltImage, build_image, inspect, mounted, remove, run_argv, sbom_path
+from ..support.waiting import wait_for
 
 MAX_SIZE = 150_000_000
 KUBECONFIG_IN_CONTAINER = "/var/run/evercert/kubeconfig"
@@ -76,10 +77,33 @@ def test_the_image_holds_the_dockerfiles_python_and_evercert_and_no_shell(image:
         assert (root / f"usr/local/lib/python{python}/dist-packages/evercert/cli/serve.py").is_file()
         assert f"nonroot:x:{SOLVER_UID}:{SOLVER_UID}:" in (root / "etc/passwd").read_text()
         assert (root / "etc/ssl/certs/ca-certificates.crt").stat().st_size > 100_000
+        # Renewal windows name IANA time zones: with no /usr/share/zoneinfo, zoneinfo reads `tzdata`.
+        assert (root / f"usr/local/lib/python{python}/dist-packages/tzdata/zoneinfo/Europe/Berlin").is_file()
         for absent in ("bin/sh", "bin/bash", "bin/dash", "usr/bin/dpkg", "usr/bin/apt-get", "root/.cache"):
             assert not (root / absent).exists(), absent
         assert not list((root / "usr/local/lib").glob("python*/dist-packages/pip"))
         assert not list((root / "usr/share").glob("man/*")) and not (root / "usr/share/locale").exists()
+
+
+def test_the_sbom_beside_the_image_lists_every_locked_package(image: BuiltImage) -> None:
+    sbom = json.loads(sbom_path(image).read_text())
+    assert sbom["bomFormat"] == "CycloneDX" and sbom["metadata"]["component"]["name"] == "evercert"
+    found = {c["purl"] for c in sbom["components"]}
+    locked = set()
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        if match := re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", line):
+            locked.add(f"pkg:pypi/{match[1].lower().replace('_', '-')}@{match[2]}")
+    assert found == locked
+
+
+def test_a_second_build_from_clean_caches_gives_the_same_image(image: BuiltImage) -> None:
+    """Reproducible (hack/image.sh): the same inputs give the same image ID (the digest of its config,
+    which names its layer's digest) and the same SBOM, though every package is downloaded again."""
+    first_id, first_sbom = inspect(image.name)["Id"], sbom_path(image).read_bytes()
+    again = build_image(again=True)
+    print(f"\n[image] built again in {again.seconds:.1f} s: {inspect(again.name)['Id']}")
+    assert inspect(again.name)["Id"] == first_id
+    assert sbom_path(again).read_bytes() == first_sbom
 
 
 def test_solve_answers_its_token_over_http(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from evercert_devenv.environment import LOCAL_ISSUER, LocalEnvironment
 
-from ..conftest import get, wait_for
 from ..integration.helpers import assert_valid_tls_secret, wait_ready
-from .conftest import ChartOperator
+from ..support.chart import ChartOperator
+from ..support.cluster import get
+from ..support.waiting import holds, wait_for
 
 # What kopf writes onto objects it handles with change handlers; users' objects must never carry it.
 KOPF_MARKS = ("kopf.zalando.org/", "evercert.dev/last-handled-configuration")
@@ -168,9 +168,14 @@ def test_two_ingresses_wanting_one_secret_for_different_hosts_are_told_and_do_no
             30,
             f"a Warning on Ingress {name}",
         )
-    time.sleep(3)  # long enough for a tug of war to show
+
+    # Long enough for a tug of war to show.
+    def generation() -> int:
+        return (get(env, "certificate", namespace, "shared-tls") or {})["metadata"]["generation"]
+
+    holds(lambda: generation() == 1, 3, "no tug of war")
     cert = get(env, "certificate", namespace, "shared-tls")
-    assert cert is not None and cert["metadata"]["generation"] == 1
+    assert cert is not None
     assert cert["spec"]["dnsNames"] == ["first.example.org"] and owner(cert) == ("Ingress", "first")
     assert len(warnings(env, namespace, "Ingress", "second", "SecretNameConflict")) == 1
 

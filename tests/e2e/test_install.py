@@ -15,9 +15,8 @@ import pytest
 from evercert_devenv.binaries import REPO
 from evercert_devenv.environment import LocalEnvironment
 
-from ..conftest import get
 from ..integration.helpers import assert_valid_tls_secret, wait_ready
-from .conftest import (
+from ..support.chart import (
     RELEASE_NAMESPACE,
     ChartOperator,
     Release,
@@ -25,6 +24,7 @@ from .conftest import (
     forbidden_requests,
     permission_errors,
 )
+from ..support.cluster import get
 
 EXAMPLES = REPO / "deploy" / "examples"
 CRDS = ("certificates.evercert.dev", "issuers.evercert.dev", "clusterissuers.evercert.dev")

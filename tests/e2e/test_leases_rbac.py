@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from kubernetes_asyncio import client, config
 
-from evercert.clock import SystemClock
+from evercert.core.clock import SystemClock
 from evercert.kube.client import Kube
 from evercert.leadership import Elector, KubeLeases, Timing, new_identity
 from evercert_devenv.environment import LocalEnvironment
 
-from .conftest import Release, audit_events, forbidden_requests
+from ..support.chart import Release, audit_events, forbidden_requests
+from ..support.waiting import eventually
 
 
 async def renew_times(leases: KubeLeases) -> dict[str, object]:
@@ -34,14 +34,13 @@ async def test_the_service_account_holds_renews_and_releases_two_shards(
     elector = Elector(leases, new_identity("e2e"), SystemClock(), count=2, timing=timing)
     task = asyncio.create_task(elector.run())
     try:
-        deadline = time.monotonic() + 20
-        while elector.held != {0, 1}:
-            assert time.monotonic() < deadline, "the shards were not taken"
-            await asyncio.sleep(0.05)
+        await eventually(lambda: elector.held == {0, 1}, 20, "the shards to be taken")
         first = await renew_times(leases)
-        while (await renew_times(leases)) == first:  # a renewal (an update) too
-            assert time.monotonic() < deadline, "the shards were not renewed"
-            await asyncio.sleep(0.05)
+
+        async def renewed() -> bool:
+            return (await renew_times(leases)) != first
+
+        await eventually(renewed, 20, "a renewal of the shards (an update)")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -19,8 +19,8 @@ from evercert_devenv.binaries import binary
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server, free_port, http_ok, wait_until
 
-from ..conftest import wait_for
-from .conftest import RELEASE_NAMESPACE, ChartOperator, container_port, template
+from ..support.chart import RELEASE_NAMESPACE, ChartOperator, container_port, template
+from ..support.waiting import wait_for
 from .test_prometheus_rules import rendered_rules
 
 JOB = "evercert-metrics"

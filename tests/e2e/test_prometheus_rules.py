@@ -15,7 +15,7 @@ import yaml
 
 from evercert_devenv.binaries import binary
 
-from .conftest import RELEASE_NAMESPACE, template
+from ..support.chart import RELEASE_NAMESPACE, template
 
 JOB = "evercert-metrics"  # the metrics Service's name, the job a ServiceMonitor gives its series
 CERT = {

@@ -6,15 +6,16 @@ import subprocess
 
 from evercert_devenv.environment import LocalEnvironment
 
-from ..conftest import condition, wait_for
 from ..integration.helpers import assert_valid_tls_secret, wait_ready
-from .conftest import (
+from ..support.chart import (
     ChartOperator,
     forbidden_requests,
     install,
     permission_errors,
     start_operator,
 )
+from ..support.cluster import condition
+from ..support.waiting import wait_for
 from .test_ingress_shim import ingress
 
 SERVED = "e2e-served"

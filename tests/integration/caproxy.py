@@ -7,6 +7,9 @@ the client is told to fetch comes back through the proxy.
 
 `order_quota` (orders, seconds) makes it a CA with an order limit: a new order is refused with
 429 rateLimited while that many orders were made in the last span of seconds.
+
+`without_renewal_info` makes it a CA without ACME Renewal Information: its directory lists no
+`renewalInfo`, so a client renews at the time its own policy gives.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ MODES = ("pass", "503", "429", "drop", "hold")
 HOLD_TIMEOUT_SECONDS = 60
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 NEW_ORDER_PATH = "/order-plz"  # Pebble's newOrder URL
+DIRECTORY_PATH = "/dir"
 
 
 @dataclass
@@ -54,6 +58,7 @@ class CaProxy:
     seen: list[Seen] = field(default_factory=list)
     order_quota: tuple[int, float] | None = None
     orders_made: list[float] = field(default_factory=list)  # when each new order was answered 201
+    without_renewal_info: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -188,6 +193,10 @@ def _handler(proxy: CaProxy) -> type[BaseHTTPRequestHandler]:
                         proxy.order_answered(answered)
             else:
                 status, headers, payload = self._forward(body)
+                if proxy.without_renewal_info and self.path == DIRECTORY_PATH and status == 200:
+                    directory = json.loads(payload)
+                    directory.pop("renewalInfo", None)
+                    payload = json.dumps(directory).encode()
             seen.status, seen.problem = status, _problem_type(headers, payload)
             self.send_response(status)
             for name, value in headers:

@@ -10,7 +10,8 @@ from cryptography import x509
 from evercert.pki import chain_verifies, key_matches_certificate
 from evercert_devenv.environment import LocalEnvironment
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import wait_for
 
 SOLVER_KINDS = ("pods", "services", "ingresses", "httproutes")
 

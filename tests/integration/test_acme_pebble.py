@@ -19,14 +19,15 @@ from evercert.acme.order import (
     Http01Task,
     OrderSnapshot,
     answer_challenge,
+    challenge_task,
     create_order,
     finalize_order,
     load_order,
-    pending_http01_tasks,
+    pending_authorizations,
     wait_for_authorizations,
 )
 from evercert.acme.renewal_info import ari_cert_id, renewal_window
-from evercert.errors import AcmeFailure
+from evercert.core.errors import AcmeFailure
 from evercert.pki import (
     build_csr,
     certificate_info,
@@ -67,6 +68,12 @@ class ChallengeResponder:
     def serve(self, tasks: list[Http01Task]) -> None:
         for task in tasks:
             self.answers[(task.dns_name, task.token)] = task.key_authorization
+
+
+def _http01_tasks(client: acme_client.ClientV2, order: OrderSnapshot) -> list[Http01Task]:
+    tasks = [challenge_task(client, authz, "http-01") for authz in pending_authorizations(client, order)]
+    assert all(isinstance(task, Http01Task) for task in tasks)
+    return tasks  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +135,7 @@ def _complete(
     csr_pem: bytes,
     preferred_chain: str | None = None,
 ) -> str:
-    tasks = pending_http01_tasks(client, order)
+    tasks = _http01_tasks(client, order)
     responder.serve(tasks)
     for task in tasks:
         answer_challenge(client, task)
@@ -196,20 +203,20 @@ def test_resumes_an_order_from_its_stored_snapshot(
 def test_answering_a_challenge_twice_is_harmless(client: acme_client.ClientV2, responder: ChallengeResponder):
     csr_pem = _csr("twice.test")
     order = create_order(client, csr_pem)
-    tasks = pending_http01_tasks(client, order)
+    tasks = _http01_tasks(client, order)
     responder.serve(tasks)
 
     answer_challenge(client, tasks[0])
     answer_challenge(client, tasks[0])
     wait_for_authorizations(client, order, _deadline())
 
-    assert pending_http01_tasks(client, order) == []
+    assert _http01_tasks(client, order) == []
     answer_challenge(client, tasks[0])
 
 
 def test_validation_failure_names_the_cause(client: acme_client.ClientV2):
     order = create_order(client, _csr("nobody-listens.test"))
-    for task in pending_http01_tasks(client, order):
+    for task in _http01_tasks(client, order):
         answer_challenge(client, task)
 
     with pytest.raises(AcmeFailure) as caught:
@@ -235,7 +242,7 @@ def test_wildcards_are_refused_for_http01(client: acme_client.ClientV2):
     order = create_order(client, _csr("*.wild.test"))
 
     with pytest.raises(AcmeFailure) as caught:
-        pending_http01_tasks(client, order)
+        _http01_tasks(client, order)
 
     assert caught.value.reason == "ACMEChallengeUnsupported"
 

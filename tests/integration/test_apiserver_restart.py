@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import outage, wait_for
 from .caproxy import CaProxy
 from .helpers import assert_valid_tls_secret, certificate, serial, solver_objects, tls_data, wait_ready
 
@@ -28,7 +27,7 @@ def test_an_apiserver_restart_mid_issuance_stalls_nothing(
         wait_for(lambda: proxy.requests("hold"), 30, "a request to the CA", operator)
         with env.controlplane.apiserver_down():
             proxy.fail("pass")  # ...and goes on while the apiserver is away: its next request there fails
-            time.sleep(APISERVER_DOWNTIME)
+            outage(APISERVER_DOWNTIME)
         wait_ready(env, namespace, "during", timeout=30, process=operator)
     finally:
         proxy.stop()

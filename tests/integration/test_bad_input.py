@@ -18,7 +18,8 @@ from evercert.pki import generate_private_key, private_key_to_pem
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import (
     assert_valid_tls_secret,
     certificate,
@@ -48,11 +49,12 @@ REFUSED_CERTIFICATES = [
 REFUSED_ISSUERS = [
     ("invalid email", {"email": "not an email"}, "spec.acme.email"),
     ("server not a URL", {"server": "acme.example.org/directory"}, "spec.acme.server"),
-    ("no HTTP-01 Ingress solver", {"solvers": [{"http01": {}}]}, "only HTTP-01"),
+    ("no HTTP-01 Ingress solver", {"solvers": [{"http01": {}}]}, "set one of http01"),
+    ("DNS-01 solver without a provider", {"solvers": [{"dns01": {}}]}, "set exactly one of rfc2136"),
     (
-        "DNS-01 solver",
-        {"solvers": [{"dns01": {"webhook": {}}}]},
-        'unknown field "spec.acme.solvers[0].dns01"',
+        "a DNS-01 provider evercert has not",
+        {"solvers": [{"dns01": {"route53": {"region": "eu-west-1"}}}]},
+        'unknown field "spec.acme.solvers[0].dns01.route53"',
     ),
 ]
 

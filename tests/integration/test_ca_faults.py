@@ -23,7 +23,8 @@ from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.pebble import Pebble
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import wait_for
 from .caproxy import CaProxy
 from .helpers import assert_valid_tls_secret, certificate, event_reasons, wait_ready
 from .watching import Watch, mismatched_versions, order_urls, private_keys

@@ -10,7 +10,7 @@ import pytest
 from evercert_devenv.environment import LOCAL_ISSUER, LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, start_operator_with_issuer
+from ..support.cluster import condition, get, start_operator_with_issuer
 from .helpers import assert_valid_tls_secret, certificate, wait_ready
 
 

@@ -15,7 +15,8 @@ from evercert.faults import Step
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import assert_valid_tls_secret, certificate, event_reasons, solver_objects, wait_ready
 from .watching import Watch, mismatched_versions, order_urls, private_keys
 

@@ -11,7 +11,8 @@ import yaml
 
 from evercert_devenv.environment import LocalEnvironment
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 
 
 def test_kubectl_apply_stores_a_manifest_that_reads_back(env: LocalEnvironment, namespace: str) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, wait_for
+from ..support.cluster import condition
+from ..support.waiting import wait_for
 from .helpers import assert_valid_tls_secret, certificate, solver_objects, wait_ready
 from .watching import Watch
 

@@ -16,7 +16,8 @@ import pytest
 from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import holds, wait_for
 from .caproxy import NEW_ORDER_PATH, CaProxy
 from .helpers import assert_valid_tls_secret, certificate, event_reasons, wait_ready
 from .watching import Watch, mismatched_versions, order_urls, private_keys
@@ -87,8 +88,8 @@ def test_only_the_leader_issues_a_standby_finishes_after_a_crash_and_sigterm_han
 
             successor = replica(env, "ha-c")
             wait_for(lambda: successor.running(), 10, "ha-c started")
-            time.sleep(1)  # ha-c has started its watches; it must wait for the Lease, not take it
-            assert holders(env, 1).get(0) == "ha-b"
+            # ha-c has started its watches; it must wait for the Lease, not take it.
+            holds(lambda: holders(env, 1).get(0) == "ha-b", 1, "ha-b keeps the Lease")
             standby.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
             began = time.monotonic()
             wait_for(lambda: holders(env, 1).get(0) == "ha-c", LEASE_SECONDS * 3, "ha-c to lead", successor)

@@ -17,7 +17,8 @@ from evercert.pki import key_matches_certificate
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import wait_for
 from .helpers import certificate, serial, tls_data, wait_ready
 from .watching import Watch
 

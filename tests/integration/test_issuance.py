@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 from evercert.pki import key_matches_certificate
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, wait_for
+from ..support.cluster import condition, get
+from ..support.waiting import holds, wait_for
 from .helpers import (
     assert_valid_tls_secret,
     certificate,
@@ -89,16 +89,15 @@ def test_renews_a_short_lived_certificate_by_itself(
     first_serial = serial(tls_data(env, namespace, "brief-tls")[0])
     operator.stop()  # the renewal time must survive a restart: it is derived from the Secret
     operator.start()
-    deadline = time.monotonic() + 60
     serials = {first_serial}
-    while time.monotonic() < deadline and len(serials) < 2:
+
+    def renewed() -> bool:
         chain, key = tls_data(env, namespace, "brief-tls")
-        assert key_matches_certificate(key, chain), (
-            "the Secret held a key that does not match its certificate"
-        )
+        assert key_matches_certificate(key, chain), "the Secret's key does not match its certificate"
         serials.add(serial(chain))
-        time.sleep(0.2)
-    assert len(serials) >= 2, "the certificate was not renewed within 60 s"
+        return len(serials) >= 2
+
+    wait_for(renewed, 60, "the renewal", operator)
     wait_ready(env, namespace, "brief", process=operator)
     cert = get(env, "certificate", namespace, "brief")
     assert cert is not None and cert["status"]["revision"] >= 2
@@ -176,9 +175,11 @@ def test_evercert_renew_reissues_once(env: LocalEnvironment, operator: Server, n
         30,
         "renew request recorded",
     )
-    time.sleep(2)
-    cert = get(env, "certificate", namespace, "manual")
-    assert cert is not None and cert["status"]["revision"] == 2, "renewed more than once"
+    holds(
+        lambda: (get(env, "certificate", namespace, "manual") or {})["status"]["revision"] == 2,
+        2,
+        "renewed once, not more",
+    )
     shown = subprocess.run(
         [sys.executable, "-m", "evercert", "status", "manual", "-n", namespace, "-o", "wide"],
         check=True,
@@ -238,12 +239,11 @@ def test_each_issuance_is_reported_once(env: LocalEnvironment, operator: Server,
         env.apply(certificate(namespace, name, [f"{name}.example.org"]))
     for name in names:
         wait_ready(env, namespace, name, process=operator)
-    time.sleep(2)  # a second report would come within milliseconds of the first
-    revisions = {}
-    for name in names:
-        cert = get(env, "certificate", namespace, name)
-        assert cert is not None
-        revisions[name] = cert["status"]["revision"]
-    assert set(revisions.values()) == {1}, revisions
+
+    def revisions() -> set[int]:
+        return {(get(env, "certificate", namespace, name) or {})["status"]["revision"] for name in names}
+
+    # A second report would come within milliseconds of the first.
+    holds(lambda: revisions() == {1}, 2, "each Certificate at revision 1")
     events = env.controlplane.kubectl("get", "events", "-n", namespace, "-o", "jsonpath={.items[*].reason}")
     assert events.split().count("Issued") == len(names)

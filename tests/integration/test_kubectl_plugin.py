@@ -18,7 +18,8 @@ from evercert_devenv.controlplane import kubeconfig_yaml
 from evercert_devenv.environment import REPO, LocalEnvironment, python_path_env
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import certificate, read_table, serial, tls_data, wait_ready
 
 PLUGIN = "kubectl-evercert"

@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from evercert.clock import SystemClock
+from evercert.core.clock import SystemClock
 from evercert.kube.client import Kube
 from evercert.leadership import Elector, KubeLeases, Timing, new_identity
 from evercert.leadership.shards import shard_lease_name
+
+from ..support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -69,10 +71,7 @@ class Fleet:
         await self.members[name].release()
 
     async def until(self, done: Callable[[Held], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not done(self.check()):
-            assert time.monotonic() < deadline, f"timed out after {timeout} s for {what}: {self.check()}"
-            await asyncio.sleep(0.02)
+        await eventually(lambda: done(self.check()), timeout, what, every=0.02)
 
     async def holders_in_the_api(self) -> dict[int, str]:
         leases = await KubeLeases(self.kube, self.namespace).list()
@@ -111,12 +110,16 @@ async def test_of_two_members_exactly_one_leads_and_keeps_leading(fleet_of: Call
     assert first is not None
     renewals: set[object] = set()
     lease_name = shard_lease_name(0, 1)
-    while len(renewals) < 6:  # the leader renewed several times: the standby had as many looks
+
+    async def renewed_often() -> bool:
         (lease,) = [x for x in await KubeLeases(fleet.kube, fleet.namespace).list() if x.name == lease_name]
         assert lease.spec.holder == fleet.members[first].identity
         renewals.add(lease.spec.renew_time)
         assert leader(fleet.check()) == first
-        await asyncio.sleep(TIMING.retry_period / 2)
+        return len(renewals) >= 6
+
+    # The leader renewed several times: the standby had as many looks.
+    await eventually(renewed_often, 60, "six renewals by the leader", every=TIMING.retry_period / 2)
     assert fleet.violations == []
 
 

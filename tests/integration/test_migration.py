@@ -24,16 +24,17 @@ from evercert.acme.client import connect
 from evercert.acme.order import create_order
 from evercert.acme.renewal_info import ari_cert_id
 from evercert.acme.settings import AccountSettings
-from evercert.errors import AcmeFailure
+from evercert.core.errors import AcmeFailure
 from evercert.pki import parse_pem_chain
 from evercert_devenv.binaries import cert_manager_crds
 from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LocalEnvironment, python_path_env
 from evercert_devenv.pebble import Pebble
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, get, start_operator_with_issuer, wait_for
 from ..support import acme_requests
 from ..support.cert_manager import Account, controller_lease, key_secret, tls_secret
+from ..support.cluster import condition, get, start_operator_with_issuer
+from ..support.waiting import wait_for
 from .caproxy import CaProxy
 from .helpers import event_reasons, tls_data
 

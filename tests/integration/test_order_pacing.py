@@ -13,7 +13,8 @@ import pytest
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, wait_for
+from ..support.cluster import condition
+from ..support.waiting import wait_for
 from .caproxy import CaProxy
 from .helpers import certificate
 from .watching import Watch

@@ -13,14 +13,14 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import time
 from typing import Any
 
 from evercert.reload import issued_certificate
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import certificate, event_reasons, serial, tls_data, wait_ready
 from .watching import Watch
 
@@ -112,10 +112,8 @@ def after_the_certificate_was_written(env: LocalEnvironment, namespace: str, sec
     assert (
         issued is not None and body["metadata"]["managedFields"]
     )  # the time of the write, as the operator sees it
-    delay = (
-        issued.issued_at + datetime.timedelta(seconds=1) - datetime.datetime.now(datetime.UTC)
-    ).total_seconds()
-    time.sleep(max(0.0, delay))
+    newer = issued.issued_at + datetime.timedelta(seconds=1)
+    wait_for(lambda: datetime.datetime.now(datetime.UTC) >= newer, 5, "the next whole second")
 
 
 def test_a_renewal_rolls_out_the_deployments_that_follow_it_once(

@@ -21,10 +21,11 @@ import pytest
 from evercert_devenv.environment import CLUSTER_RESOURCE_NAMESPACE, LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import condition, wait_for
 from ..support import acme_requests
 from ..support.audit import ApiRequest, AuditLog, Scope, breakdown, reports_ready, requests_of
+from ..support.cluster import condition
 from ..support.tally import table
+from ..support.waiting import wait_for
 from .caproxy import CaProxy
 from .helpers import assert_valid_tls_secret, certificate, event_reasons, solver_objects
 

@@ -16,7 +16,8 @@ from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.pebble import Pebble
 from evercert_devenv.processes import Server
 
-from ..conftest import get, wait_for
+from ..support.cluster import get
+from ..support.waiting import wait_for
 from .helpers import certificate, wait_ready
 from .watching import Watch
 

@@ -10,7 +10,7 @@ import pytest
 from evercert_devenv.environment import LocalEnvironment
 from evercert_devenv.processes import Server
 
-from ..conftest import wait_for
+from ..support.waiting import wait_for
 from .blackhole import BlackholeProxy
 from .helpers import assert_valid_tls_secret, certificate, wait_ready
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import resource
 import subprocess
 import time
@@ -28,12 +30,21 @@ class BuiltImage:
     seconds: float
 
 
-def build_image() -> BuiltImage:
-    """`make image`: a build when its inputs changed, else a check that it is in the local storage."""
+def build_image(again: bool = False) -> BuiltImage:
+    """`make image`: a build when its inputs changed, else a check that it is in the local storage;
+    `again`: a new build all the same, from clean caches (Debian packages and wheels downloaded anew)."""
     started = time.monotonic()
-    result = subprocess.run(["bash", str(REPO / "hack" / "image.sh")], capture_output=True, text=True)
+    env = {**os.environ, "EVERCERT_IMAGE_REBUILD": "1"} if again else None
+    script = str(REPO / "hack" / "image.sh")
+    result = subprocess.run(["bash", script], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr[-4000:]
     return BuiltImage(result.stdout.strip().splitlines()[-1], result.stderr, time.monotonic() - started)
+
+
+def sbom_path(built: BuiltImage) -> Path:
+    """The CycloneDX SBOM hack/image.sh wrote beside the image (its log names it)."""
+    (path,) = re.findall(r"SBOM (\S+\.cdx\.json)", built.output)[-1:]
+    return Path(path)
 
 
 def podman(*args: str, check: bool = True) -> str:

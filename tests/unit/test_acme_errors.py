@@ -15,7 +15,7 @@ from acme import messages
 from evercert.acme.client import BAD_NONCE_ATTEMPTS, Network
 from evercert.acme.errors import acme_call, parse_retry_after, translate
 from evercert.acme.keys import generate_account_key, jwk_from_pem
-from evercert.errors import AcmeFailure
+from evercert.core.errors import AcmeFailure
 
 PROBLEM = "urn:ietf:params:acme:error:"
 

@@ -11,11 +11,11 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from evercert import constants, reasons
 from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.certificates.tls_secret import adoption_marking, check_ownership, read_contents
 from evercert.certificates.trigger import issuance_reason
-from evercert.errors import SecretNotOwned
+from evercert.core import constants, reasons
+from evercert.core.errors import SecretNotOwned
 from evercert.pki.keys import generate_private_key, private_key_to_pem
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)

@@ -11,7 +11,7 @@ from evercert.api.certificate import (
     parse_certificate,
 )
 from evercert.api.issuer import IssuerKey
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 
 def certificate(**spec: Any) -> dict[str, Any]:
@@ -51,8 +51,10 @@ class TestAMinimalSpec:
     def test_defaults_to_a_namespaced_issuer_of_evercert(self) -> None:
         assert parse().issuer_ref == IssuerRef(name="letsencrypt", kind="Issuer", group="evercert.dev")
 
-    def test_defaults_to_a_fresh_rsa_2048_key_each_time(self) -> None:
-        assert parse().private_key == PrivateKeySpec(algorithm="RSA", size=2048, rotation_policy="Always")
+    def test_defaults_to_a_fresh_ecdsa_p256_key_each_time(self) -> None:
+        assert parse().private_key == PrivateKeySpec(
+            algorithm="ECDSA", size=256, rotation_policy="Always", defaulted=True
+        )
 
     def test_leaves_lifetime_and_renewal_to_the_ca_and_the_default_policy(self) -> None:
         cert = parse()
@@ -121,11 +123,14 @@ class TestDnsNames:
         names = ["b.example.com", "a.example.com", "B.example.com", "a.example.com."]
         assert parse(dnsNames=names).dns_names == ("b.example.com", "a.example.com")
 
-    def test_rejects_wildcard_names_with_a_message_about_http01(self) -> None:
-        message = invalid(dnsNames=["example.com", "*.example.com"])
-        assert message.startswith("spec.dnsNames[1]: '*.example.com' is a wildcard name")
-        assert "HTTP-01, which cannot validate wildcard names" in message
-        assert "DNS-01 is not supported" in message
+    def test_accepts_a_wildcard_first_label_for_dns01(self) -> None:
+        names = ["Example.com", "*.Example.com."]
+        assert parse(dnsNames=names).dns_names == ("example.com", "*.example.com")
+
+    @pytest.mark.parametrize("name", ["a.*.example.com", "*x.example.com", "*.*.example.com"])
+    def test_rejects_a_wildcard_anywhere_but_the_whole_first_label(self, name: str) -> None:
+        message = invalid(dnsNames=[name])
+        assert message.startswith(f"spec.dnsNames[0]: {name!r} has a wildcard, which may only be the whole")
 
     @pytest.mark.parametrize("name", ["192.0.2.1", "2001:db8::1", "[2001:db8::1]"])
     def test_rejects_ip_addresses(self, name: str) -> None:
@@ -209,8 +214,8 @@ class TestCommonName:
         message = invalid(commonName="a" + name)
         assert message.startswith("spec.commonName is 65 characters long but may have at most 64")
 
-    def test_rejects_a_wildcard(self) -> None:
-        assert "spec.commonName: '*.example.com' is a wildcard name" in invalid(commonName="*.example.com")
+    def test_accepts_a_wildcard(self) -> None:
+        assert parse(commonName="*.example.com").common_name == "*.example.com"
 
 
 class TestPrivateKey:
@@ -225,13 +230,41 @@ class TestPrivateKey:
     def test_defaults_ecdsa_to_p256(self) -> None:
         assert parse(privateKey={"algorithm": "ECDSA"}).private_key.size == 256
 
+    @pytest.mark.parametrize(("size", "algorithm"), [(2048, "RSA"), (4096, "RSA"), (384, "ECDSA")])
+    def test_a_size_alone_names_its_algorithm(self, size: int, algorithm: str) -> None:
+        key = parse(privateKey={"size": size}).private_key
+        assert (key.algorithm, key.size, key.defaulted) == (algorithm, size, False)
+
+    def test_an_algorithm_named_is_not_the_default_even_when_equal(self) -> None:
+        assert not parse(privateKey={"algorithm": "ECDSA"}).private_key.defaulted
+
     def test_rejects_another_rsa_size_listing_the_allowed_ones(self) -> None:
-        message = invalid(privateKey={"size": 1024})
+        message = invalid(privateKey={"algorithm": "RSA", "size": 1024})
         assert message == "spec.privateKey.size: 1024 is not a size for RSA keys: use one of 2048, 3072, 4096"
 
     def test_rejects_an_rsa_size_for_ecdsa_listing_the_allowed_ones(self) -> None:
         message = invalid(privateKey={"algorithm": "ECDSA", "size": 2048})
         assert message == "spec.privateKey.size: 2048 is not a size for ECDSA keys: use one of 256, 384"
+
+    def test_rejects_an_unknown_size_alone_by_the_default_algorithm(self) -> None:
+        message = invalid(privateKey={"size": 1024})
+        assert message == "spec.privateKey.size: 1024 is not a size for ECDSA keys: use one of 256, 384"
+
+    @pytest.mark.parametrize(
+        ("found", "accepted"),
+        [(("ECDSA", 256), True), (("ECDSA", 384), False), (("RSA", 2048), False), (("DSA", 256), False)],
+    )
+    def test_a_named_key_type_accepts_only_itself(self, found: tuple[str, int], accepted: bool) -> None:
+        assert PrivateKeySpec(algorithm="ECDSA", size=256).accepts(found) is accepted
+
+    @pytest.mark.parametrize(
+        ("found", "accepted"),
+        [(("RSA", 2048), True), (("RSA", 4096), True), (("ECDSA", 384), True), (("EC P-521", 521), False)],
+    )
+    def test_the_default_keeps_any_supported_key_so_a_new_default_reissues_nothing(
+        self, found: tuple[str, int], accepted: bool
+    ) -> None:
+        assert parse().private_key.accepts(found) is accepted
 
     def test_rejects_an_unsupported_algorithm(self) -> None:
         message = invalid(privateKey={"algorithm": "Ed25519"})

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from evercert.api.durations import format_duration, parse_duration
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 HOUR = datetime.timedelta(hours=1)
 

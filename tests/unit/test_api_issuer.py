@@ -16,7 +16,7 @@ from evercert.api.issuer import (
     ParentRef,
     parse_issuer,
 )
-from evercert.errors import InvalidSpec
+from evercert.core.errors import InvalidSpec
 
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 
@@ -256,10 +256,10 @@ class TestCaBundle:
 
 
 class TestSolvers:
-    def test_rejects_dns01_only_saying_only_http01_is_supported(self) -> None:
+    def test_rejects_a_dns01_provider_that_is_not_built_in_naming_the_ones_that_are(self) -> None:
         message = invalid(solvers=[{"dns01": {"cloudflare": {}}}])
-        assert message.startswith("spec.acme.solvers: evercert supports only HTTP-01 challenges")
-        assert "DNS-01" in message
+        assert message.startswith("spec.acme.solvers[0].dns01: the provider cloudflare is not built in")
+        assert "rfc2136" in message and "webhook" in message
 
     def test_reads_a_gateway_httproute_solver(self) -> None:
         route = {
@@ -310,12 +310,12 @@ class TestSolvers:
         )
 
     def test_require_at_least_one(self) -> None:
-        assert "supports only HTTP-01" in invalid(solvers=[])
-        assert "supports only HTTP-01" in invalid(solvers=None)
+        assert "add a solver: http01.ingress, http01.gatewayHTTPRoute or dns01" in invalid(solvers=[])
+        assert "add a solver" in invalid(solvers=None)
 
-    def test_skip_dns01_solvers_next_to_an_ingress_solver(self) -> None:
+    def test_a_provider_that_is_not_built_in_is_refused_even_next_to_an_ingress_solver(self) -> None:
         solvers = [{"dns01": {"cloudflare": {}}}, *solver(ingressClassName="nginx")]
-        assert parse(solvers=solvers).solvers == (Http01IngressSolver(ingress_class_name="nginx"),)
+        assert "the provider cloudflare is not built in" in invalid(solvers=solvers)
 
     def test_keep_the_order_of_several_ingress_solvers(self) -> None:
         solvers = [*solver(ingressClassName="nginx"), *solver(name="shop")]

@@ -64,6 +64,7 @@ def test_only_what_the_lifecycle_reads_is_kept() -> None:
         "generation": 1,
         "creationTimestamp": "2026-01-01T00:00:00Z",
         "annotations": {"evercert.dev/renew-requested-at": "x"},
+        "labels": {"team": "shop"},  # solver selectors match them
     }
     assert kept["spec"] == {"secretName": "web-tls"}
 

@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from evercert import reasons
 from evercert.api.certificate import parse_certificate
 from evercert.certificates import transitions
 from evercert.certificates.look import Look
 from evercert.certificates.status import RenewalInfo, parse_status
 from evercert.certificates.tls_secret import SecretContents
 from evercert.conditions import timestamp
-from evercert.errors import AcmeFailure, EvercertError, InvalidSpec, IssuerNotFound, SecretNotOwned
+from evercert.core import reasons
+from evercert.core.errors import AcmeFailure, EvercertError, InvalidSpec, IssuerNotFound, SecretNotOwned
+from evercert.core.retry import RetryPolicy
 from evercert.pki import CertificateInfo
-from evercert.retry import RetryPolicy
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NOT_BEFORE = datetime(2026, 2, 1, tzinfo=UTC)
@@ -141,6 +141,17 @@ def test_issuing(reason: str, ready: str | None) -> None:
     )
     assert t.event is not None and (t.event.type, t.event.reason) == ("Normal", "Issuing")
     assert reasons.ISSUANCE_TEXT[reason] in t.event.message
+
+
+def test_waiting_for_dns_says_what_is_missing_in_issuing_without_an_event() -> None:
+    status = parse_status({"conditions": [READY_TRUE]})
+    message = "waiting for DNS-01: _acme-challenge.x. TXT not yet served by ns. (192.0.2.1:53) (NXDOMAIN)"
+    t = transitions.waiting_for_dns(status, look(reasons.RENEWING), message, NOW)
+    issuing = condition(t.patch["conditions"], "Issuing")
+    assert issuing is not None and issuing["status"] == "True"
+    assert (issuing["reason"], issuing["message"]) == ("DNS01PropagationPending", message)
+    assert (condition(t.patch["conditions"], "Ready") or {}).get("status") == "True"
+    assert t.event is None
 
 
 def test_issued_counts_a_revision_ends_the_attempt_and_says_so() -> None:
@@ -293,3 +304,12 @@ def test_a_renewal_waiting_for_the_order_quota_stays_ready() -> None:
     conds = waiting.patch["conditions"]
     assert condition(conds, "Ready")["status"] == "True"
     assert condition(conds, "Issuing")["reason"] == reasons.WAITING_FOR_ORDER_QUOTA
+
+
+def test_a_renewal_outside_the_windows_keeps_ready_and_warns() -> None:
+    status = parse_status({"conditions": [READY_TRUE]})
+
+    t = transitions.issuing(status, look(reasons.RENEWED_OUTSIDE_WINDOW), NOW)
+
+    check(t, Expect("True", "Ready", "True", ("Warning", reasons.RENEWED_OUTSIDE_WINDOW)))
+    assert t.event is not None and "no renewal window opened" in t.event.message

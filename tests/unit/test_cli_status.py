@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from evercert.cli.status import status_table
+from evercert.cli.status import dns_challenges_table, status_table
 from evercert.cli.view import certificate_view
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -86,3 +86,30 @@ def test_view_tolerates_garbled_fields() -> None:
         {"metadata": {}, "status": {"conditions": ["junk"], "notAfter": 5, "revision": "x"}}
     )
     assert (view.name, view.ready, view.not_after, view.revision) == ("", "Unknown", None, None)
+
+
+def test_dns01_challenges_in_flight_show_name_record_and_what_the_check_saw() -> None:
+    record = {
+        "fqdn": "_acme-challenge.x.dns01.test.",
+        "zone": "dns01.test.",
+        "value": "abc",
+        "dnsName": "*.x.dns01.test",
+        "solver": 0,
+        "seen": "ns.dns01.test. (127.0.0.1:53): NXDOMAIN",
+    }
+    body = {
+        "metadata": {"namespace": "shop", "name": "wild"},
+        "status": {"order": {"url": "https://ca/order/1", "dnsRecords": [record]}},
+    }
+    lines = dns_challenges_table([body, {"metadata": {"name": "calm"}, "status": {}}]).splitlines()
+    assert lines[0].split() == ["CERTIFICATE", "NAME", "RECORD", "VALUE", "SEEN"]
+    assert lines[1].split()[:5] == [
+        "shop/wild",
+        "*.x.dns01.test",
+        "_acme-challenge.x.dns01.test.",
+        "TXT",
+        "abc",
+    ]
+    assert lines[1].endswith("ns.dns01.test. (127.0.0.1:53): NXDOMAIN")
+    assert len(lines) == 2
+    assert dns_challenges_table([{"metadata": {"name": "calm"}, "status": {}}]) == ""

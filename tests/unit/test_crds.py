@@ -17,12 +17,13 @@ from evercert.api.certificate import (
     MAX_DNS_NAMES,
     ROTATION_POLICIES,
 )
+from evercert.api.dns01 import CNAME_STRATEGIES
 from evercert.api.durations import GO_DURATION_PATTERN, parse_duration
 from evercert.api.issuer import EAB_KEY_ALGORITHMS, ISSUER_KINDS, PATH_TYPES, SERVICE_TYPES, parse_issuer
 from evercert.api.names import check_object_name, normalize_dns_name
 from evercert.certificates import status as certificate_status
-from evercert.constants import GROUP, VERSION
-from evercert.errors import InvalidSpec
+from evercert.core.constants import GROUP, VERSION
+from evercert.core.errors import InvalidSpec
 
 CRDS = Path(__file__).resolve().parents[2] / "deploy" / "crds"
 KINDS = {"certificates": "Certificate", "issuers": "Issuer", "clusterissuers": "ClusterIssuer"}
@@ -167,7 +168,9 @@ class TestCertificateCrd:
             assert status[name] == {"type": "string", "format": "date-time"}
         for name in ("revision", "failedIssuanceAttempts"):
             assert status[name]["type"] == "integer"
-        assert set(status["order"]["properties"]) == {"url", "dnsNames", "issuer", "keyId"}
+        assert set(status["order"]["properties"]) == {"url", "dnsNames", "issuer", "keyId", "dnsRecords"}
+        record = status["order"]["properties"]["dnsRecords"]["items"]["properties"]
+        assert set(record) == {"fqdn", "zone", "value", "dnsName", "solver", "seen"}
         assert set(status["renewalInfo"]["properties"]) == {"serial", "nextCheck", "windowStart", "windowEnd"}
 
     def test_status_declares_exactly_the_fields_evercert_writes(self) -> None:
@@ -265,9 +268,25 @@ class TestCrdsAgreeWithPythonValidation:
         assert not admits(parent["properties"]["port"], 70000)
         ingress_pod = http01["properties"]["ingress"]["properties"]["podTemplate"]
         assert route["properties"]["podTemplate"] == ingress_pod
-        solvers = schema(plural, "spec", "acme", "solvers")
+        solvers = schema(plural, "spec", "acme", "solvers", "items")
         rules = " ".join(rule["rule"] for rule in solvers["x-kubernetes-validations"])
-        assert "gatewayHTTPRoute" in rules
+        assert "gatewayHTTPRoute" in rules and "dns01" in rules
+
+    @pytest.mark.parametrize("plural", ["issuers", "clusterissuers"])
+    def test_dns01_solver_has_cert_managers_fields(self, plural: str) -> None:
+        solver = schema(plural, "spec", "acme", "solvers", "items")
+        assert set(solver["properties"]["selector"]["properties"]) == {"dnsNames", "dnsZones", "matchLabels"}
+        dns01 = solver["properties"]["dns01"]["properties"]
+        assert set(dns01) == {"cnameStrategy", "rfc2136", "acmeDNS", "webhook", "nameservers"}  # + our own
+        assert tuple(dns01["cnameStrategy"]["enum"]) == CNAME_STRATEGIES
+        assert set(dns01["rfc2136"]["properties"]) == {
+            "nameserver",
+            "tsigKeyName",
+            "tsigAlgorithm",
+            "tsigSecretSecretRef",
+        }
+        assert set(dns01["acmeDNS"]["properties"]) == {"host", "accountSecretRef"}
+        assert set(dns01["webhook"]["properties"]) == {"groupName", "solverName", "config"}
 
     def test_limits(self) -> None:
         assert schema("certificates", "spec", "dnsNames")["maxItems"] == MAX_DNS_NAMES
@@ -292,7 +311,7 @@ class TestCrdsAgreeWithPythonValidation:
             ("xn--bcher-kva.example", True, True),
             ("a" * 63 + ".example.com", True, True),
             ("a" * 64 + ".example.com", False, False),
-            ("*.example.com", True, False),  # admitted so that parsing explains why wildcards cannot work
+            ("*.example.com", True, True),  # validated over DNS-01
             ("192.0.2.1", True, False),  # looks like a DNS name to a pattern; parsing explains
             ("WWW.example.com", False, True),  # parsing lowercases what reaches it from other sources
             ("my_host.example.com", False, False),
@@ -304,7 +323,7 @@ class TestCrdsAgreeWithPythonValidation:
     def test_dns_names(self, name: str, admitted: bool, parsed: bool) -> None:
         node = schema("certificates", "spec", "dnsNames", "items")
         assert admits(node, name) == admitted
-        assert accepted(normalize_dns_name, name, "dnsNames[0]") == parsed
+        assert accepted(normalize_dns_name, name, "dnsNames[0]", True) == parsed
 
     @pytest.mark.parametrize(
         "name", ["web-tls", "www.example.com-tls", "Web", "web_tls", "-web", "web.", "a" * 254]

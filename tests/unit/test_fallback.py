@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from evercert import reasons
 from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.certificates import transitions
 from evercert.certificates.fallback import FallbackPolicy, after_failure, issuer_for_attempt
 from evercert.certificates.look import Look
 from evercert.certificates.status import AttemptIssuer, cleared_attempt_fields, parse_status
 from evercert.certificates.tls_secret import SecretContents
-from evercert.errors import AcmeFailure
+from evercert.core import reasons
+from evercert.core.errors import AcmeFailure
+from evercert.core.retry import RetryPolicy
 from evercert.pki import CertificateInfo
-from evercert.retry import RetryPolicy
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 PRIMARY = IssuerRef("le", "ClusterIssuer")

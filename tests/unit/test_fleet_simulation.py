@@ -47,3 +47,17 @@ def test_without_a_known_limit_one_refusal_pauses_the_whole_account() -> None:
 def test_no_request_is_refused_and_a_name_fails_at_most_4_times_an_hour(figures: Figures) -> None:
     assert figures.failed_validations_per_hostname_hour_max <= FAILED_PER_HOSTNAME.count - 1
     assert figures.refused_total == 0, figures.refused
+
+
+def test_names_that_keep_failing_are_held_back_as_the_operator_holds_them() -> None:
+    # Every name fails; a retry schedule of seconds alone would fail each name ~8 times an hour.
+    failing = Fleet(
+        certificates=20,
+        days=1,
+        failing_percent=100.0,
+        outage=datetime.timedelta(0),
+        first_backoff=datetime.timedelta(seconds=1),
+    )
+    figures = FleetSimulation(failing).run()
+    assert figures.holds > 0
+    assert figures.failed_validations_per_hostname_hour_max == FAILED_PER_HOSTNAME.count - 1

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from evercert.core.reasons import GATEWAY_CONFLICT, INGRESS_CONFLICT
 from evercert.gateway_shim import GATEWAY, gateway_request
 from evercert.ingress_shim.annotations import ShimOptions
 from evercert.ingress_shim.bodies import certificate_body, existing_certificate
 from evercert.ingress_shim.model import OwnerRef, ShimRequest
 from evercert.ingress_shim.plan import Delete, Report, Write, conflict_conditions, plan
-from evercert.reasons import GATEWAY_CONFLICT, INGRESS_CONFLICT
 
 NS = "shop"
 ISSUER = {"evercert.dev/cluster-issuer": "letsencrypt"}

@@ -8,12 +8,12 @@ from typing import Any
 from evercert.acme.order import Http01Task
 from evercert.api.certificate import parse_certificate
 from evercert.api.issuer import Http01IngressSolver
+from evercert.core.reasons import INGRESS_CONFLICT
 from evercert.ingress_shim.annotations import ShimOptions
 from evercert.ingress_shim.bodies import certificate_body, existing_certificate, updated_certificate
 from evercert.ingress_shim.model import DesiredCertificate, ExistingCertificate, OwnerRef, ShimRequest
 from evercert.ingress_shim.plan import Delete, Report, Write, concerns_shim, conflict_conditions, plan
 from evercert.ingress_shim.requests import ingress_request
-from evercert.reasons import INGRESS_CONFLICT
 from evercert.solver.challenge import SolverRequest
 from evercert.solver.presenting import solver_request
 
@@ -125,7 +125,11 @@ class TestWhatAnIngressAsksFor:
         assert problem.startswith("evercert.dev/duration: '90 days' is not a duration")
 
     def test_a_key_size_that_does_not_fit_the_algorithm_is_a_problem(self) -> None:
-        annotations = {"evercert.dev/cluster-issuer": "le", "evercert.dev/private-key-size": "384"}
+        annotations = {
+            "evercert.dev/cluster-issuer": "le",
+            "evercert.dev/private-key-algorithm": "RSA",
+            "evercert.dev/private-key-size": "384",
+        }
         request = request_of(ingress(annotations))
         assert request.certificates == ()
         assert "384 is not a size for RSA keys" in request.problems[0]
@@ -140,7 +144,7 @@ class TestWhatAnIngressAsksFor:
             tls=[
                 {"hosts": ["www.example.org"]},
                 {"secretName": "empty-tls"},
-                {"hosts": ["*.example.org"], "secretName": "wild-tls"},
+                {"hosts": ["*.*.example.org"], "secretName": "wild-tls"},
                 {"hosts": ["ok.example.org"], "secretName": "ok-tls"},
             ]
         )
@@ -149,6 +153,10 @@ class TestWhatAnIngressAsksFor:
         assert request.problems[0] == "spec.tls[0] has no secretName: name the Secret evercert should write"
         assert request.problems[1] == "spec.tls[1] (secretName 'empty-tls') lists no hosts to certify"
         assert "wildcard" in request.problems[2] and "'wild-tls'" in request.problems[2]
+
+    def test_a_wildcard_host_is_asked_for_as_is_its_issuer_solves_it_over_dns01(self) -> None:
+        request = request_of(ingress(tls=[{"hosts": ["*.example.org"], "secretName": "wild-tls"}]))
+        assert [d.name for d in request.certificates] == ["wild-tls"]
 
     def test_an_annotated_ingress_without_tls_is_a_problem(self) -> None:
         request = request_of(ingress(tls=[]))

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from evercert.core.reasons import INGRESS_CONFLICT, INVALID_INGRESS, SECRET_NAME_CONFLICT
 from evercert.ingress_shim.annotations import ShimOptions
 from evercert.ingress_shim.bodies import existing_certificate
 from evercert.ingress_shim.model import ExistingCertificate, ShimRequest
 from evercert.ingress_shim.requests import ingress_request
 from evercert.ingress_shim.sync import Shim, ShimState
-from evercert.reasons import INGRESS_CONFLICT, INVALID_INGRESS, SECRET_NAME_CONFLICT
 from tests.support.clock import ManualClock
 from tests.support.custom_objects import FakeKube
 from tests.support.events import RecordedEvents

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from evercert import constants
 from evercert.api.certificate import parse_certificate
 from evercert.api.issuer import IssuerKey, parse_issuer
+from evercert.core import constants
 from evercert.migration.certificates import convert_certificate
 from evercert.migration.issuers import convert_issuer
 from evercert.migration.outcome import Conversion
@@ -85,12 +85,44 @@ def test_a_gateway_solver_moves_and_pod_settings_evercert_lacks_are_noted() -> N
     assert any("priorityClassName" in note for note in moved.notes)
 
 
-def test_dns01_sections_of_supported_providers_are_copied_as_they_are() -> None:
-    dns01 = {"cnameStrategy": "Follow", "rfc2136": {"nameserver": "10.0.0.53", "tsigKeyName": "k"}}
-    solvers = [{"selector": {"dnsZones": ["example.org"]}, "dns01": dns01}, {"http01": {"ingress": {}}}]
-    moved = convert_issuer(cm_issuer({"solvers": solvers}), "ClusterIssuer")
-    assert moved.body is not None
-    assert moved.body["spec"]["acme"]["solvers"][0] == solvers[0]
+DNS01_SOLVERS = [
+    {
+        "selector": {"dnsZones": ["example.org"]},
+        "dns01": {
+            "cnameStrategy": "Follow",
+            "rfc2136": {
+                "nameserver": "10.0.0.53",
+                "tsigKeyName": "k",
+                "tsigAlgorithm": "HMACSHA256",
+                "tsigSecretSecretRef": {"name": "tsig", "key": "secret"},
+            },
+        },
+    },
+    {
+        "selector": {"dnsZones": ["example.net"]},
+        "dns01": {
+            "acmeDNS": {
+                "host": "https://acme-dns.example.org",
+                "accountSecretRef": {"name": "acme-dns", "key": "acmedns.json"},
+            }
+        },
+    },
+    {
+        "selector": {"dnsNames": ["*.example.com"]},
+        "dns01": {
+            "webhook": {"groupName": "acme.example.com", "solverName": "pdns", "config": {"zone": "x"}}
+        },
+    },
+    {"http01": {"ingress": {}}},
+]
+
+
+def test_dns01_issuers_move_with_their_sections_as_they_are() -> None:
+    moved = convert_issuer(cm_issuer({"solvers": DNS01_SOLVERS}), "ClusterIssuer")
+    assert moved.refusal is None and moved.body is not None
+    assert moved.body["spec"]["acme"]["solvers"] == DNS01_SOLVERS
+    spec = parse_issuer(moved.body, "ClusterIssuer")  # evercert serves them as they are
+    assert len(spec.solvers) == len(DNS01_SOLVERS)
 
 
 @pytest.mark.parametrize(

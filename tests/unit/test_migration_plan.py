@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from evercert import constants
+from evercert.core import constants
 from evercert.migration import activity
 from evercert.migration.plan import (
     ADOPTED,
@@ -167,6 +167,38 @@ def test_an_evercert_object_with_another_spec_and_another_account_key_are_left_a
     got = results(changed)
     assert got["ClusterIssuer le"] == LEFT_ALONE
     assert got["Secret evercert/le-account"] == LEFT_ALONE
+
+
+def test_a_dns01_cluster_issuer_moves_with_its_credentials_copied(inventory: Inventory) -> None:
+    issuer = cluster_issuer()
+    rfc2136 = {
+        "nameserver": "10.0.0.53",
+        "tsigKeyName": "k",
+        "tsigSecretSecretRef": {"name": "dns-creds", "key": "tsig"},
+    }
+    acme_dns = {
+        "host": "https://acme-dns.example.org",
+        "accountSecretRef": {"name": "dns-creds", "key": "accounts"},
+    }
+    issuer["spec"]["acme"]["solvers"] = [{"dns01": {"rfc2136": rfc2136}}, {"dns01": {"acmeDNS": acme_dns}}]
+    tsig, accounts = base64.b64encode(b"c2VjcmV0").decode(), base64.b64encode(b"{}").decode()
+    given = {**inventory.cert_manager_secrets, "dns-creds": {"data": {"tsig": tsig, "accounts": accounts}}}
+    dns = Inventory(**{**inventory.__dict__, "cluster_issuers": [issuer], "cert_manager_secrets": given})
+    first = plan(dns, NOW, "cert-manager", "evercert")
+    rows = {
+        (r.kind, r.where, r.detail.split(":")[0]): r.result for r in first.rows if r.kind != "Certificate"
+    }
+    assert rows[("ClusterIssuer", "le", "")] == MOVED
+    assert (
+        rows[("Secret", "evercert/dns-creds", "DNS-01 TSIG secret of ClusterIssuer le, from cert-manager")]
+        == COPIED
+    )
+    copies = {b["metadata"]["name"]: b["data"] for b in first.creates if b["kind"] == "Secret"}
+    assert copies["dns-creds"] == {"tsig": tsig, "accounts": accounts}  # one copy, both keys
+    copied = {b["metadata"]["name"]: b for b in first.creates if b["kind"] == "Secret"}
+    existing = {(b["kind"], b["metadata"].get("namespace"), b["metadata"]["name"]): b for b in first.objects}
+    again = Inventory(**{**dns.__dict__, "existing": existing, "evercert_secrets": copied})
+    assert plan(again, NOW, "cert-manager", "evercert").creates == ()
 
 
 def test_a_missing_account_key_is_reported_as_a_new_account(inventory: Inventory) -> None:

@@ -81,8 +81,7 @@ class Placing:
         async def client() -> object:
             return object()
 
-        runtime = SimpleNamespace(blocking=blocking, serving=SimpleNamespace(write_grace=lambda: 600.0))
-        self.session: Any = SimpleNamespace(runtime=runtime, issuer=ISSUER, client=client)
+        self.session: Any = SimpleNamespace(blocking=blocking, issuer=ISSUER, client=client)
 
     def write(self, order: StoredOrder) -> None:
         self.written_in.append(threading.current_thread().name)
@@ -93,7 +92,7 @@ class Placing:
         self.wrote.append((order, written))
 
     async def place(self) -> acme_order.OrderSnapshot:
-        recorder = OrderRecorder(self.write, self.wrote_order)
+        recorder = OrderRecorder(self.write, self.wrote_order, grace=600.0)
         try:
             return await ordering.resume_or_create(self.session, SPEC, None, b"csr", "key-1", None, recorder)
         finally:

@@ -18,7 +18,6 @@ from evercert.pki import (
     covers_names,
     generate_private_key,
     key_matches_certificate,
-    key_matches_spec,
     load_private_key_pem,
     parse_pem_chain,
     private_key_to_pem,
@@ -141,28 +140,6 @@ def test_loading_a_key_that_is_neither_rsa_nor_ecdsa_fails():
 
     with pytest.raises(ValueError, match="neither RSA nor ECDSA"):
         load_private_key_pem(ed25519_pem)
-
-
-@pytest.mark.parametrize(
-    ("algorithm", "size", "matches"),
-    [
-        ("ECDSA", 256, True),
-        ("ECDSA", 384, False),
-        ("RSA", 256, False),
-        ("ECDSA", 999, False),
-        ("DSA", 256, False),
-    ],
-)
-def test_key_matches_spec_only_with_the_same_algorithm_and_size(ec_key, algorithm, size, matches):
-    assert key_matches_spec(ec_key, algorithm, size) is matches
-
-
-def test_rsa_key_matches_spec_only_with_its_own_size():
-    key = generate_private_key("RSA", 2048)
-
-    assert key_matches_spec(key, "RSA", 2048)
-    assert not key_matches_spec(key, "RSA", 4096)
-    assert not key_matches_spec(key, "ECDSA", 256)
 
 
 # CSRs

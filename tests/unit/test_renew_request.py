@@ -1,8 +1,8 @@
-"""`evercert renew` as the administrator's early retry (certificates.loop.skips_the_wait)."""
+"""`evercert renew` as the administrator's early retry (certificates.decide.skips_the_wait)."""
 
 from __future__ import annotations
 
-from evercert.certificates.loop import skips_the_wait
+from evercert.certificates.decide import skips_the_wait
 from evercert.certificates.status import parse_status
 
 FAILED = parse_status({"failedIssuanceAttempts": 4, "lastFailureTime": "2026-03-01T12:00:00Z"})

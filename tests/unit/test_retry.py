@@ -1,4 +1,4 @@
-"""The one retry policy (evercert.retry): Let's Encrypt's schedule, room before expiry, Retry-After."""
+"""The one retry policy (evercert.core.retry): Let's Encrypt's schedule, room before expiry, Retry-After."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from evercert.retry import RetryPolicy
+from evercert.core.retry import RetryPolicy
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 POLICY = RetryPolicy()

@@ -14,7 +14,11 @@ from evercert.kube.side_writes import SideWrites
 async def test_a_write_is_done_while_the_operators_loop_is_blocked() -> None:
     configuration = client.Configuration()
     configuration.host = "http://127.0.0.1:9"
-    side = SideWrites(configuration, timeout=5)
+
+    async def connect() -> Kube:
+        return Kube(client.ApiClient(configuration), 5)
+
+    side = SideWrites(connect, timeout=5)
     operators_loop = asyncio.get_running_loop()
     seen: dict[str, object] = {}
     done = threading.Event()

@@ -3,7 +3,7 @@
 import dataclasses
 
 from evercert.api.issuer import Http01GatewaySolver, ParentRef
-from evercert.constants import ACME_CHALLENGE_PATH, LABEL_SOLVER, SOLVER_PORT
+from evercert.core.constants import ACME_CHALLENGE_PATH, LABEL_SOLVER, SOLVER_PORT
 from evercert.solver.challenge import owner_reference, solver_labels, solver_name
 from evercert.solver.httproute import build_httproute
 from evercert.solver.presenting import edited_ingress

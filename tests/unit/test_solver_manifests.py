@@ -6,7 +6,7 @@ import re
 import pytest
 
 from evercert.api.issuer import Http01IngressSolver
-from evercert.constants import (
+from evercert.core.constants import (
     ACME_CHALLENGE_PATH,
     API_VERSION,
     LABEL_CERTIFICATE,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from evercert import constants
 from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.certificates.tls_secret import ALLOW_TAKEOVER, build_tls_secret, check_ownership, read_contents
 from evercert.certificates.trigger import issuance_reason, issued_by
-from evercert.errors import SecretInUse, SecretNotOwned
+from evercert.core import constants
+from evercert.core.errors import SecretInUse, SecretNotOwned
 from evercert.pki import generate_private_key, private_key_to_pem
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -108,6 +108,12 @@ def test_a_key_that_does_not_match_the_certificate_needs_a_new_one(issued_secret
 def test_a_key_of_another_algorithm_than_asked_needs_a_new_one(issued_secret) -> None:
     spec = parse_certificate(certificate_body(privateKey={"algorithm": "RSA", "size": 2048}))
     assert issuance_reason(spec, read_contents(issued_secret()), EARLY) == "PrivateKeyMismatch"
+
+
+def test_a_key_of_another_type_stays_when_the_spec_names_none(issued_secret) -> None:
+    rsa_key = generate_private_key("RSA", 2048)
+    spec = parse_certificate(certificate_body(privateKey={}))
+    assert issuance_reason(spec, read_contents(issued_secret(key=rsa_key)), EARLY) is None
 
 
 def test_a_secret_without_a_readable_certificate_needs_one(issued_secret) -> None:

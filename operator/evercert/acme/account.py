@@ -8,12 +8,12 @@ from acme import client as acme_client
 from acme import errors as acme_errors
 from acme import messages
 
-from evercert import reasons
 from evercert.acme.client import open_client
 from evercert.acme.errors import acme_call
 from evercert.acme.keys import generate_account_key, jwk_from_pem
 from evercert.acme.settings import AccountSettings
-from evercert.errors import AcmeFailure
+from evercert.core import reasons
+from evercert.core.errors import AcmeFailure
 
 __all__ = ["AccountSettings", "generate_account_key", "jwk_from_pem", "register_account"]
 

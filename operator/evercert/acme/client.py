@@ -13,12 +13,13 @@ from acme import errors as acme_errors
 from acme import messages
 from requests.utils import parse_header_links
 
-from evercert import metrics, reasons
+from evercert import metrics
 from evercert.acme.connections import environment_verify, pool_for
 from evercert.acme.errors import acme_call, remember_response, translate
 from evercert.acme.keys import jwk_from_pem, signature_algorithm
 from evercert.acme.settings import AccountSettings
-from evercert.errors import AcmeFailure
+from evercert.core import reasons
+from evercert.core.errors import AcmeFailure
 
 NETWORK_TIMEOUT_SECONDS = 30
 DIRECTORY_TTL_SECONDS = 3600

@@ -13,8 +13,8 @@ import requests
 from acme import errors as acme_errors
 from acme import messages
 
-from evercert import reasons
-from evercert.errors import AcmeFailure
+from evercert.core import reasons
+from evercert.core.errors import AcmeFailure
 
 _ACCOUNT_PROBLEMS = {
     "accountDoesNotExist",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import josepy as jose
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from evercert import reasons
-from evercert.errors import AcmeFailure
+from evercert.core import reasons
+from evercert.core.errors import AcmeFailure
 from evercert.pki import generate_private_key, load_private_key_pem, private_key_to_pem
 
 _EC_ALGORITHMS = {"secp256r1": jose.ES256, "secp384r1": jose.ES384, "secp521r1": jose.ES512}

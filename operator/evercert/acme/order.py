@@ -1,4 +1,5 @@
-"""One ACME order: create or resume it, list its HTTP-01 work, wait for validation, finalize, download."""
+"""One ACME order: create or resume it, list its pending authorizations and the HTTP-01 or DNS-01 work
+for each, wait for validation, finalize, download."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from acme import challenges, crypto_util, messages
 from acme import client as acme_client
 from cryptography import x509
 
-from evercert import reasons
 from evercert.acme.chain import download_chain
 from evercert.acme.client import post, post_as_get
 from evercert.acme.errors import acme_call, parse_retry_after, problem_text
-from evercert.clock import Clock, SystemClock
-from evercert.errors import AcmeFailure
+from evercert.core import reasons
+from evercert.core.clock import Clock, SystemClock
+from evercert.core.errors import AcmeFailure
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,36 @@ class Http01Task:
     key_authorization: str
     authorization_url: str
     challenge_url: str
+
+
+@dataclass(frozen=True)
+class Dns01Task:
+    """One DNS-01 challenge: the TXT record _acme-challenge.<dns_name> must hold `value`."""
+
+    dns_name: str  # without "*." (a wildcard's authorization is for the name below it)
+    wildcard: bool
+    key_authorization: str
+    value: str
+    authorization_url: str
+    challenge_url: str
+
+
+ChallengeTask = Http01Task | Dns01Task
+
+
+@dataclass(frozen=True)
+class PendingAuthorization:
+    """An authorization still to validate and the challenges the CA offers for it, by type."""
+
+    url: str
+    dns_name: str
+    wildcard: bool
+    challenges: dict[str, messages.ChallengeBody]
+
+    @property
+    def name(self) -> str:
+        """The name as the Certificate lists it: `*.` before a wildcard's."""
+        return f"*.{self.dns_name}" if self.wildcard else self.dns_name
 
 
 @dataclass(frozen=True)
@@ -87,24 +118,60 @@ def load_order(client: acme_client.ClientV2, url: str) -> OrderSnapshot:
 
 
 @acme_call()
-def pending_http01_tasks(client: acme_client.ClientV2, order: OrderSnapshot) -> list[Http01Task]:
-    """The HTTP-01 challenges still to serve; authorizations already valid need nothing."""
-    tasks = []
+def pending_authorizations(client: acme_client.ClientV2, order: OrderSnapshot) -> list[PendingAuthorization]:
+    """The authorizations still to validate; those already valid need nothing."""
+    pending = []
     for url in order.authorization_urls:
         authz = _fetch_authorization(client, url)[0]
         if authz.status == messages.STATUS_VALID:
             continue
         if authz.status != messages.STATUS_PENDING:
             raise _authorization_failure(authz)
-        tasks.append(_http01_task(client, url, authz))
-    return tasks
+        offered = {str(c.chall.typ): c for c in authz.challenges if hasattr(c.chall, "typ")}
+        pending.append(PendingAuthorization(url, authz.identifier.value, bool(authz.wildcard), offered))
+    return pending
+
+
+def challenge_task(
+    client: acme_client.ClientV2, authz: PendingAuthorization, challenge_type: str
+) -> ChallengeTask:
+    """The work for `authz` over `challenge_type` (http-01 or dns-01), with this account's key."""
+    challb = authz.challenges.get(challenge_type)
+    if challb is None:
+        offered = ", ".join(authz.challenges) or "none"
+        raise AcmeFailure(
+            reasons.ACME_CHALLENGE_UNSUPPORTED,
+            f"{authz.name}: no {challenge_type} challenge offered (only: {offered})",
+        )
+    key_authorization = challb.chall.key_authorization(client.net.key)
+    if isinstance(challb.chall, challenges.DNS01):
+        return Dns01Task(
+            dns_name=authz.dns_name,
+            wildcard=authz.wildcard,
+            key_authorization=key_authorization,
+            value=challb.chall.validation(client.net.key),
+            authorization_url=authz.url,
+            challenge_url=challb.uri,
+        )
+    return Http01Task(
+        dns_name=authz.dns_name,
+        token=challb.chall.encode("token"),
+        key_authorization=key_authorization,
+        authorization_url=authz.url,
+        challenge_url=challb.uri,
+    )
 
 
 @acme_call()
-def answer_challenge(client: acme_client.ClientV2, task: Http01Task) -> None:
+def answer_challenge(client: acme_client.ClientV2, task: ChallengeTask) -> None:
     """Tell the CA to validate now; a challenge already processing or valid is fine."""
+    response: challenges.ChallengeResponse = (
+        challenges.DNS01Response(key_authorization=task.key_authorization)
+        if isinstance(task, Dns01Task)
+        else challenges.HTTP01Response(key_authorization=task.key_authorization)
+    )
     try:
-        post(client, task.challenge_url, challenges.HTTP01Response(key_authorization=task.key_authorization))
+        post(client, task.challenge_url, response)
     except messages.Error:
         challenge = messages.ChallengeBody.from_json(post_as_get(client, task.challenge_url).json())
         if challenge.status not in (messages.STATUS_PROCESSING, messages.STATUS_VALID):
@@ -172,23 +239,6 @@ def _fetch_authorization(
 ) -> tuple[messages.Authorization, requests.Response]:
     response = post_as_get(client, url)
     return messages.Authorization.from_json(response.json()), response
-
-
-def _http01_task(client: acme_client.ClientV2, url: str, authz: messages.Authorization) -> Http01Task:
-    name = authz.identifier.value
-    challb = next((c for c in authz.challenges if isinstance(c.chall, challenges.HTTP01)), None)
-    if authz.wildcard or challb is None:
-        offered = ", ".join(str(c.to_partial_json().get("type")) for c in authz.challenges)
-        raise AcmeFailure(
-            reasons.ACME_CHALLENGE_UNSUPPORTED, f"{name}: no http-01 challenge offered (only: {offered})"
-        )
-    return Http01Task(
-        dns_name=name,
-        token=challb.chall.encode("token"),
-        key_authorization=challb.chall.key_authorization(client.net.key),
-        authorization_url=url,
-        challenge_url=challb.uri,
-    )
 
 
 def _authorization_failure(authz: messages.Authorization) -> AcmeFailure:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-from ..constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
-from ..errors import InvalidSpec
+from ..core.constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
+from ..core.errors import InvalidSpec
 from .durations import format_duration, parse_duration
 from .fields import Fields
 from .issuer import ISSUER_KINDS, IssuerKey, IssuerKind
@@ -19,12 +19,15 @@ from .names import (
     normalize_dns_name,
     normalize_ip_address,
 )
+from .renewal import RenewalWindow, renewal_windows
 
 KeyAlgorithm = Literal["RSA", "ECDSA"]
 RotationPolicy = Literal["Always", "Never"]
 KEY_ALGORITHMS: tuple[str, ...] = get_args(KeyAlgorithm)
 ROTATION_POLICIES: tuple[str, ...] = get_args(RotationPolicy)
 KEY_SIZES: Mapping[str, tuple[int, ...]] = {"RSA": (2048, 3072, 4096), "ECDSA": (256, 384)}
+# ECDSA P-256: certbot's and Caddy's default, Let's Encrypt's advice, and a tenth of RSA-2048's CPU.
+DEFAULT_KEY_ALGORITHM: KeyAlgorithm = "ECDSA"
 # issuerRef.group values that mean evercert's issuers; cert-manager's is accepted so manifests carry over.
 ISSUER_GROUPS = (GROUP, "cert-manager.io")
 MAX_DNS_NAMES = 100  # Let's Encrypt's limit of names (DNS names and IP addresses) per certificate
@@ -42,9 +45,18 @@ class IssuerRef:
 
 @dataclass(frozen=True)
 class PrivateKeySpec:
-    algorithm: KeyAlgorithm = "RSA"
-    size: int = 2048
+    algorithm: KeyAlgorithm = DEFAULT_KEY_ALGORITHM
+    size: int = 256
     rotation_policy: RotationPolicy = "Always"
+    # The spec names neither algorithm nor size: the Secret's key of any supported type is kept (a
+    # change of the default reissues nothing); new keys follow the default.
+    defaulted: bool = False
+
+    def accepts(self, found: tuple[str, int]) -> bool:
+        """True when a key of this (algorithm, size) may stay: the spec's, or any supported when defaulted."""
+        if self.defaulted:
+            return found[1] in KEY_SIZES.get(found[0], ())
+        return found == (self.algorithm, self.size)
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,11 @@ class CertificateSpec:
     renew_before_percentage: int | None = None
     private_key: PrivateKeySpec = field(default_factory=PrivateKeySpec)
     secret_template: SecretTemplate = field(default_factory=SecretTemplate)
+    renewal_windows: tuple[RenewalWindow, ...] = ()
     # From an annotation (the ingress-shim copies it): the solver Ingress's class instead of the Issuer's.
     solver_ingress_class: str | None = None
+    # The Certificate's labels: a solver's selector.matchLabels is matched against them.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def identifiers(self) -> tuple[str, ...]:
@@ -120,7 +135,9 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
         renew_before_percentage=_renew_before_percentage(spec),
         private_key=_private_key(spec.section("privateKey")),
         secret_template=_secret_template(spec.section("secretTemplate")),
+        renewal_windows=renewal_windows(spec.section("renewal")),
         solver_ingress_class=_solver_ingress_class(metadata.section("annotations")),
+        labels=metadata.str_map("labels"),
     )
 
 
@@ -140,14 +157,16 @@ def _common_name(spec: Fields) -> str | None:
             f"{path} is {len(common_name)} characters long but may have at most {MAX_COMMON_NAME_LENGTH}: "
             "leave it unset and list the name in spec.dnsNames"
         )
-    return normalize_dns_name(common_name, path)
+    return normalize_dns_name(common_name, path, wildcard=True)
 
 
 def _dns_names(spec: Fields, common_name: str | None, ip_count: int) -> tuple[str, ...]:
     """spec.dnsNames normalized and de-duplicated in order, with the common name first if missing."""
     path = spec.path_of("dnsNames")
     given = spec.str_list("dnsNames")
-    names = list(dict.fromkeys(normalize_dns_name(name, f"{path}[{i}]") for i, name in enumerate(given)))
+    names = list(
+        dict.fromkeys(normalize_dns_name(name, f"{path}[{i}]", wildcard=True) for i, name in enumerate(given))
+    )
     if common_name is not None and common_name not in names:
         names.insert(0, common_name)
     if not names and not ip_count:
@@ -237,9 +256,13 @@ def _renew_before_percentage(spec: Fields) -> int | None:
 
 
 def _private_key(section: Fields) -> PrivateKeySpec:
-    algorithm = cast(KeyAlgorithm, section.choice("algorithm", KEY_ALGORITHMS, "RSA"))
+    size = section.optional_int("size")
+    # A size alone names its algorithm (the sizes do not overlap): `size: 4096` stays RSA.
+    implied = next((name for name, sizes in KEY_SIZES.items() if size in sizes), DEFAULT_KEY_ALGORITHM)
+    algorithm = cast(KeyAlgorithm, section.choice("algorithm", KEY_ALGORITHMS, implied))
     allowed = KEY_SIZES[algorithm]
-    size = section.optional_int("size") or allowed[0]
+    defaulted = size is None and section.optional_str("algorithm") is None
+    size = size or allowed[0]
     if size not in allowed:
         raise InvalidSpec(
             f"{section.path_of('size')}: {size} is not a size for {algorithm} keys: "
@@ -249,6 +272,7 @@ def _private_key(section: Fields) -> PrivateKeySpec:
         algorithm=algorithm,
         size=size,
         rotation_policy=cast(RotationPolicy, section.choice("rotationPolicy", ROTATION_POLICIES, "Always")),
+        defaulted=defaulted,
     )
 
 

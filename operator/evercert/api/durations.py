@@ -6,7 +6,7 @@ import datetime
 import re
 from fractions import Fraction
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 
 # The CRD schemas use this same pattern, so admission and parse_duration accept the same strings.
 GO_DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h|d))+$"

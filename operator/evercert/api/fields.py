@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 
 
 class Fields:

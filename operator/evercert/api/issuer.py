@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 from .durations import parse_duration
 from .fields import Fields
 from .solvers import (
@@ -25,6 +25,7 @@ from .solvers import (
     ParentRef,
     PathType,
     ServiceType,
+    Solver,
     object_name,
     parse_solvers,
 )
@@ -81,7 +82,7 @@ class IssuerSpec:
     preferred_chain: str | None = None
     ca_bundle: bytes | None = None
     skip_tls_verify: bool = False
-    solvers: tuple[Http01IngressSolver | Http01GatewaySolver, ...] = ()
+    solvers: tuple[Solver, ...] = ()
     order_rate_limit: OrderRateLimit | None = None  # None: the CA's known default (issuers/pacing.py)
 
 
@@ -203,4 +204,5 @@ __all__ = [
     "ParentRef",
     "PathType",
     "ServiceType",
+    "Solver",
 ]

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 
 MAX_DNS_NAME_LENGTH = 253
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
@@ -17,14 +17,16 @@ _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _MAX_LABEL_NAME_LENGTH = 63
 
 
-def normalize_dns_name(name: str, field: str) -> str:
-    """`name` lowercased, without one trailing dot; InvalidSpec when an ACME CA could not certify it."""
+def normalize_dns_name(name: str, field: str, wildcard: bool = False) -> str:
+    """`name` lowercased, without one trailing dot; InvalidSpec when an ACME CA could not certify it.
+
+    With `wildcard`, a first label `*` is allowed (`*.example.com`: validated over DNS-01 only)."""
     normalized = name.lower().removesuffix(".")
+    if wildcard and normalized.startswith("*.") and "*" not in normalized[2:]:
+        return "*." + normalize_dns_name(normalized[2:], field)
     if "*" in normalized:
-        raise InvalidSpec(
-            f"{field}: {name!r} is a wildcard name; evercert validates names with HTTP-01, which cannot "
-            "validate wildcard names, and DNS-01 is not supported: list each name instead"
-        )
+        where = "the whole first label, as in *.example.com" if wildcard else "not here"
+        raise InvalidSpec(f"{field}: {name!r} has a wildcard, which may only be {where}")
     if _is_ip_address(normalized):
         raise InvalidSpec(f"{field}: {name!r} is an IP address: list it in spec.ipAddresses instead")
     if not normalized.isascii():

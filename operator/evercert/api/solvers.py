@@ -1,14 +1,15 @@
-"""The HTTP-01 solvers of an ACME issuer (`spec.acme.solvers[].http01`): an Ingress or a Gateway API
-HTTPRoute, with the solver Pod's template, as typed, validated values."""
+"""The solvers of an ACME issuer (`spec.acme.solvers[]`): HTTP-01 through an Ingress or a Gateway API
+HTTPRoute, with the solver Pod's template, or DNS-01 (api/dns01.py), each with its selector."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast, get_args
 
-from ..constants import GATEWAY_GROUP
-from ..errors import InvalidSpec
+from ..core.constants import GATEWAY_GROUP
+from ..core.errors import InvalidSpec
+from .dns01 import Dns01Solver, SolverSelector, parse_dns01, parse_selector
 from .fields import Fields
 from .names import check_annotations, check_labels, check_object_name
 
@@ -28,6 +29,7 @@ class Http01Solver:
     pod_annotations: Mapping[str, str] = field(default_factory=dict)
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, Any], ...] = ()
+    selector: SolverSelector | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,21 +62,29 @@ class Http01GatewaySolver(Http01Solver):
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
-def parse_solvers(acme: Fields) -> tuple[Http01IngressSolver | Http01GatewaySolver, ...]:
-    """The HTTP-01 solvers (Ingress or Gateway API), in order; InvalidSpec when there is none."""
-    solvers: list[Http01IngressSolver | Http01GatewaySolver] = []
+Solver = Http01IngressSolver | Http01GatewaySolver | Dns01Solver
+
+
+def parse_solvers(acme: Fields) -> tuple[Solver, ...]:
+    """The solvers (HTTP-01 by Ingress or Gateway API, DNS-01), in order; InvalidSpec when there is none."""
+    solvers: list[Solver] = []
     for solver in acme.sections("solvers"):
         http01 = solver.section("http01")
+        if http01.data and solver.has("dns01"):
+            raise InvalidSpec(f"{solver.path}: set only one of http01 and dns01 (one solver each)")
         if http01.has("ingress") and http01.has("gatewayHTTPRoute"):
             raise InvalidSpec(f"{http01.path}: set only one of ingress and gatewayHTTPRoute")
+        selector = parse_selector(solver)
         if http01.has("ingress"):
-            solvers.append(_ingress_solver(http01.section("ingress")))
+            solvers.append(replace(_ingress_solver(http01.section("ingress")), selector=selector))
         elif http01.has("gatewayHTTPRoute"):
-            solvers.append(_gateway_solver(http01.section("gatewayHTTPRoute")))
+            solvers.append(replace(_gateway_solver(http01.section("gatewayHTTPRoute")), selector=selector))
+        elif solver.has("dns01"):
+            solvers.append(parse_dns01(solver.section("dns01"), selector))
     if not solvers:
         raise InvalidSpec(
-            f"{acme.path_of('solvers')}: evercert supports only HTTP-01 challenges: add a solver with "
-            "http01.ingress or http01.gatewayHTTPRoute (DNS-01 solvers are not supported)"
+            f"{acme.path_of('solvers')}: add a solver: http01.ingress, http01.gatewayHTTPRoute or dns01 "
+            "(rfc2136, acmeDNS or webhook)"
         )
     return tuple(solvers)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from cryptography import x509
 
-from .. import constants
+from ..core import constants
 from ..pki import signed_by
 
 CERTIFICATE_NAME = constants.CERT_MANAGER_ANNOTATION_CERTIFICATE_NAME

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from .. import reasons
 from ..api.certificate import CertificateSpec, IssuerRef
+from ..core import reasons
 from .look import Look
 from .status import AttemptIssuer
 
@@ -19,7 +19,7 @@ FALLBACK_AFTER_ATTEMPTS = 3
 FALLBACK_AFTER = datetime.timedelta(hours=24)
 # A certificate that is still good for a while is only replaced from its own issuer (a change of
 # names, say, is not worth another CA); renewals, expired or missing certificates may fall back.
-_MAY_FALL_BACK = (reasons.RENEWING, reasons.EXPIRED)
+_MAY_FALL_BACK = (reasons.RENEWING, reasons.RENEWED_OUTSIDE_WINDOW, reasons.EXPIRED)
 
 
 @dataclass(frozen=True)

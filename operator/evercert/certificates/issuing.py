@@ -1,4 +1,5 @@
-"""One issuance, step by step: next key, order, HTTP-01, finalize, write the tls Secret, clean up.
+"""One issuance, step by step: next key, order, challenges (authorizing.py), finalize, write the tls
+Secret, clean up.
 
 Every step can be interrupted (crash, restart) and resumed: the next key lives in its own Secret
 until the certificate is written, and the order URL is kept in the Certificate's status."""
@@ -7,27 +8,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import faults
-from ..acme import order as acme_order
 from ..api.certificate import CertificateSpec
-from ..errors import IssuedKeyMismatch
+from ..api.dns01 import Dns01Solver
+from ..api.issuer import IssuerSpec
+from ..core.errors import IssuedKeyMismatch
+from ..issuers.lookup import IssuerLookup
 from ..issuers.session import AcmeSession
 from ..pki import build_csr, key_matches_certificate, public_key_id
 from ..solver import presenting
-from . import next_key, ordering
+from . import authorizing, dns01_records, next_key, ordering
 from .owner import certificate_owner
+from .parts import IssuanceParts
 from .quota import OrderQuota
 from .status import StoredOrder
 from .tls_secret import SecretContents, build_tls_secret, read_contents, write_tls_secret
 
-if TYPE_CHECKING:
-    from ..runtime import Runtime
-
 
 async def issue(
-    runtime: Runtime,
+    parts: IssuanceParts,
     session: AcmeSession,
     spec: CertificateSpec,
     stored_order: StoredOrder | None,
@@ -35,27 +36,40 @@ async def issue(
     recorder: ordering.OrderRecorder,
     replaces: str | None = None,
     quota: OrderQuota | None = None,
+    waiting: authorizing.WaitingPatch | None = None,
 ) -> SecretContents:
     """Run (or resume) one issuance to the end; returns what the tls Secret now holds.
 
     `secret` is the tls Secret as read at the look (None: absent); it is written over only if it has
     not changed since (its resourceVersion goes with the write)."""
     resuming = stored_order is not None
-    key_pem, key = await next_key.next_private_key(runtime.kube, spec, secret, resuming)
+    key_pem, key = await next_key.next_private_key(parts.kube, spec, secret, resuming)
     faults.checkpoint("key-created")
     csr_pem = build_csr(key, spec.dns_names, spec.common_name, spec.ip_addresses)
     order = await ordering.resume_or_create(
         session, spec, stored_order, csr_pem, public_key_id(key), replaces, recorder, quota
     )
     faults.checkpoint("order-created")
-    deadline = runtime.clock.now() + datetime.timedelta(seconds=runtime.settings.issuance_deadline_seconds)
-    solver = session.issuer.solvers[0]
+    deadline = parts.clock.now() + datetime.timedelta(seconds=parts.settings.issuance_deadline_seconds)
+    dns = dns01_records.for_attempt(parts, spec, session.issuer, stored_order)
+    settings = parts.settings
     try:
-        await _authorize(runtime, session, spec, order, deadline)
+        await authorizing.authorize(
+            parts.kube,
+            session,
+            spec,
+            order,
+            deadline,
+            dns,
+            settings.self_check_address,
+            settings.solver_image,
+            waiting,
+        )
         chain_pem = await ordering.finalize(session, order, csr_pem, deadline)
         faults.checkpoint("finalized")
     finally:
-        await presenting.clean_up(runtime.kube, spec.namespace, spec.name, solver)
+        await presenting.clean_up(parts.kube, spec.namespace, spec.name, _http01_solver(session.issuer))
+        await dns.clean_up()
     if not key_matches_certificate(key_pem, chain_pem):
         raise IssuedKeyMismatch("the CA returned a certificate that does not match the private key")
     body = build_tls_secret(
@@ -65,40 +79,24 @@ async def issue(
         chain_pem=chain_pem,
         key_pem=key_pem,
         existing=secret,
-        owner_reference=certificate_owner(spec) if runtime.settings.certificate_owner_ref else None,
+        owner_reference=certificate_owner(spec) if parts.settings.certificate_owner_ref else None,
     )
-    await write_tls_secret(runtime.kube, body)
+    await write_tls_secret(parts.kube, body)
     faults.checkpoint("secret-written")
-    await next_key.discard_next_key(runtime.kube, spec)
+    await next_key.discard_next_key(parts.kube, spec)
     return read_contents(body)
 
 
-async def _authorize(
-    runtime: Runtime,
-    session: AcmeSession,
-    spec: CertificateSpec,
-    order: acme_order.OrderSnapshot,
-    deadline: datetime.datetime,
+async def remove_leftovers(
+    parts: IssuanceParts, spec: CertificateSpec, order: StoredOrder | None, issuers: IssuerLookup
 ) -> None:
-    """Solve every pending HTTP-01 challenge of the order, all names at once."""
-    if order.status != "pending":
-        return
-    client = await session.client()
-    tasks = await runtime.blocking(acme_order.pending_http01_tasks, client, order)
-    solver = session.issuer.solvers[0]
-    image = runtime.settings.solver_image
-    requests = [presenting.solver_request(spec, solver, task, image) for task in tasks]
-    await presenting.present(runtime.kube, requests)
-    faults.checkpoint("solvers-created")
-    timeout = max(1.0, (deadline - runtime.clock.now()).total_seconds())
-    await presenting.check_routes(requests, runtime.settings.self_check_address, timeout)
-    for task in tasks:
-        await runtime.blocking(acme_order.answer_challenge, client, task)
-    faults.checkpoint("challenge-answered")
-    await runtime.blocking(acme_order.wait_for_authorizations, client, order, deadline)
+    """Delete solver objects, DNS-01 values and the next-key Secret once a certificate is in place."""
+    await presenting.clean_up(parts.kube, spec.namespace, spec.name)
+    if order is not None and order.dns_records:
+        await dns01_records.remove_left(parts, issuers, spec, order)
+    await next_key.discard_next_key(parts.kube, spec)
 
 
-async def remove_leftovers(runtime: Runtime, spec: CertificateSpec) -> None:
-    """Delete solver objects and the next-key Secret once a certificate is in place."""
-    await presenting.clean_up(runtime.kube, spec.namespace, spec.name)
-    await next_key.discard_next_key(runtime.kube, spec)
+def _http01_solver(issuer: IssuerSpec) -> Any:
+    """The first HTTP-01 solver (a user's Ingress it edits is cleaned up through it), if any."""
+    return next((s for s in issuer.solvers if not isinstance(s, Dns01Solver)), None)

@@ -1,20 +1,22 @@
 """The look: does the Certificate need a new certificate now, and if not, when to renew it.
 
-It reads nothing itself: the loop hands it the Secret it read once and the issuer it resolved once;
-the ACME session is only opened when the CA's renewal window (ARI) must be asked for."""
+Pure: the loop hands it the Secret's contents and the CA's renewal windows (ARI) asked this pass;
+when a window is needed and not there, the look says so (NeedsWindow) and the loop asks the CA. A
+renewal that falls due then waits for the spec's own renewal windows (spec.renewal.windows, windows.py)."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import reasons
 from ..api.certificate import CertificateSpec
-from ..issuers.session import AcmeSession
+from ..core import reasons
 from . import renewal_info
 from .status import CertificateStatus, RenewalInfo
 from .tls_secret import SecretContents
 from .trigger import certificate_renewal_time, issuance_reason
+from .windows import renewal_timing
 
 
 @dataclass(frozen=True)
@@ -33,29 +35,55 @@ def look_at_issued(spec: CertificateSpec, served: SecretContents) -> Look:
     return Look(spec, served, None, certificate_renewal_time(spec, served))
 
 
-async def take_look(
+@dataclass(frozen=True)
+class NeedsWindow:
+    """The look needs the CA's renewal window (ARI) for the served certificate before it can say."""
+
+    served: SecretContents
+
+
+def take_look(
     spec: CertificateSpec,
     served: SecretContents | None,
     status: CertificateStatus,
-    session: AcmeSession | None,
     now: datetime.datetime,
     renew_requested: bool = False,
-) -> Look:
+    windows: Mapping[str, RenewalInfo] | None = None,
+) -> Look | NeedsWindow:
     """Why (if at all) to issue now; for a good certificate, when to renew it (the CA's ARI window wins).
 
-    `session` is None when the issuer cannot be used now: the spec's renewal time applies then."""
+    `windows` are the CA's windows asked this pass, by serial; None when the issuer cannot be asked
+    now: the spec's renewal time applies then."""
     reason = issuance_reason(spec, served, now, renew_requested=renew_requested)
     if served is None or served.info is None or reason not in (None, reasons.RENEWING) or renew_requested:
         renew_at = certificate_renewal_time(spec, served) if served and served.info else None
         return Look(spec, served, reason, renew_at)
     default = certificate_renewal_time(spec, served)
-    if session is None:
-        return Look(spec, served, reason, default)
+    if windows is None:
+        return _look_in_windows(spec, served, default, now)
     record = renewal_info.stored_window(status.renewal_info, served.info.serial_hex, now)
     if record is None:
-        record = await renewal_info.fetch_record(session, served, now)
+        record = windows.get(served.info.serial_hex)
+    if record is None:
+        return NeedsWindow(served)
     suggested = renewal_info.suggested_renewal(
         record, f"{spec.namespace}/{spec.name}/{served.info.serial_hex}"
     )
     renew_at = min(suggested, served.info.not_after) if suggested else default
-    return Look(spec, served, issuance_reason(spec, served, now, renew_at), renew_at, record)
+    return _look_in_windows(spec, served, renew_at, now, record)
+
+
+def _look_in_windows(
+    spec: CertificateSpec,
+    served: SecretContents,
+    due: datetime.datetime,
+    now: datetime.datetime,
+    record: RenewalInfo | None = None,
+) -> Look:
+    """A good certificate due at `due`: its renewal waits for the spec's next renewal window."""
+    assert served.info is not None
+    timing = renewal_timing(spec.renewal_windows, due, served.info.not_after, now)
+    reason = issuance_reason(spec, served, now, timing.renew_at)
+    if reason == reasons.RENEWING and timing.outside_window:
+        reason = reasons.RENEWED_OUTSIDE_WINDOW
+    return Look(spec, served, reason, timing.renew_at, record)

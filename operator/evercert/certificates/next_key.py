@@ -12,8 +12,8 @@ from typing import Any
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants
 from ..api.certificate import CertificateSpec
+from ..core import constants
 from ..kube.client import Kube, create_or_replace_secret, delete_secret, read_secret
 from ..kube.names import MAX_OBJECT_NAME, bounded_name
 from ..pki import PrivateKey, generate_private_key, load_private_key_pem, private_key_to_pem

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from ..acme import order as acme_order
 from ..api.certificate import CertificateSpec
 from ..api.issuer import IssuerSpec
-from ..errors import AcmeFailure
+from ..core.errors import AcmeFailure
 from ..issuers.session import AcmeSession
 from .quota import OrderQuota
 from .status import StoredOrder
@@ -33,6 +33,8 @@ class OrderRecorder:
 
     write: Callable[[StoredOrder], None]
     wrote: Callable[[StoredOrder, bool], Awaitable[None]]
+    # How long a placing whose look was stopped (its shard lost, a shutdown) may still record it.
+    grace: float = 0.0
 
 
 def issuer_label(issuer: IssuerSpec) -> str:
@@ -66,7 +68,7 @@ async def resume_or_create(
 
     A new order without `replaces` takes a token of the account's order quota first."""
     client = await session.client()
-    blocking = session.runtime.blocking
+    blocking = session.blocking
     if stored is not None and order_matches(stored, spec, session.issuer, key_id):
         try:
             order = await blocking(acme_order.load_order, client, stored.url)
@@ -78,7 +80,7 @@ async def resume_or_create(
             if order.status not in DEAD_ORDER_STATES:
                 return order
     placing = asyncio.ensure_future(_place(session, spec, csr_pem, key_id, replaces, recorder, quota))
-    return await finished_before_cancel(placing, session.runtime.serving.write_grace())
+    return await finished_before_cancel(placing, recorder.grace)
 
 
 async def finished_before_cancel(work: asyncio.Future[T], grace: float) -> T:
@@ -145,7 +147,7 @@ async def _create(
 
     token = quota.take() if quota is not None and replaces is None else None
     try:
-        placed = await session.runtime.blocking(create_and_write)
+        placed = await session.blocking(create_and_write)
     except AcmeFailure as exc:
         if token is not None and quota is not None:
             quota.settle(token, exc)
@@ -160,7 +162,7 @@ async def finalize(
 ) -> bytes:
     """Finalize with the CSR and download the full chain (the preferred one when asked)."""
     client = await session.client()
-    chain: Any = await session.runtime.blocking(
+    chain: Any = await session.blocking(
         acme_order.finalize_order, client, order, csr_pem, deadline, session.issuer.preferred_chain
     )
     return chain.encode() if isinstance(chain, str) else chain

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import constants
 from ..api.certificate import CertificateSpec
+from ..core import constants
 from ..kube.owners import controller_reference
 
 

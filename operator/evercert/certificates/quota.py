@@ -6,19 +6,16 @@ New orders take a token; resuming a stored order does not, nor does an ARI renew
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .. import reasons
-from ..conditions import parse_timestamp, timestamp
-from ..errors import EvercertError, WaitingForOrderQuota
+from ..api.issuer import IssuerSpec
+from ..conditions import timestamp
+from ..core import reasons
+from ..core.errors import EvercertError, WaitingForOrderQuota
 from ..issuers.pacing import OrderPacer, Priority, Token, order_rate_limit, priority
 from ..issuers.session import AcmeSession
 from .look import Look
-
-if TYPE_CHECKING:
-    from ..runtime import Runtime
 
 # Whatever a CA says, a Retry-After pauses an account for a day at most.
 LONGEST_PAUSE = datetime.timedelta(hours=24)
@@ -39,7 +36,7 @@ class OrderQuota:
         """The token for a new order now; WaitingForOrderQuota when there is none."""
         token = self.pacer.take(self._account, self._limit, self.waiter, self.place)
         if isinstance(token, datetime.datetime):
-            raise WaitingForOrderQuota(waiting_message(self.session, token), retry_after=token)
+            raise WaitingForOrderQuota(waiting_message(self.session.issuer, token), retry_after=token)
         return token
 
     def settle(self, token: Token, error: EvercertError | None = None) -> None:
@@ -59,24 +56,30 @@ class OrderQuota:
         return order_rate_limit(self.session.issuer)
 
 
-def order_quota(runtime: Runtime, session: AcmeSession, body: Mapping[str, Any], look: Look) -> OrderQuota:
+def order_quota(
+    pacer: OrderPacer,
+    session: AcmeSession,
+    look: Look,
+    created: datetime.datetime | None,
+    now: datetime.datetime,
+) -> OrderQuota:
     """Renewals by the expiry of the certificate served, first issuances by the Certificate's age."""
     served = look.served.info if look.served else None
-    created = parse_timestamp((body.get("metadata") or {}).get("creationTimestamp"))
-    place = priority(served.not_after if served else None, created or runtime.clock.now())
-    return OrderQuota(runtime.pacing, session, (look.spec.namespace, look.spec.name), place)
+    place = priority(served.not_after if served else None, created or now)
+    return OrderQuota(pacer, session, (look.spec.namespace, look.spec.name), place)
 
 
-def pause_on_rate_limit(runtime: Runtime, session: AcmeSession | None, error: EvercertError) -> None:
+def pause_on_rate_limit(
+    pacer: OrderPacer, session: AcmeSession | None, error: EvercertError, now: datetime.datetime
+) -> None:
     """A rateLimited answer with Retry-After stops every new order of the account until then."""
     if session is None or error.reason != reasons.ACME_RATE_LIMITED or error.retry_after is None:
         return
-    until = min(error.retry_after, runtime.clock.now() + LONGEST_PAUSE)
-    runtime.pacing.pause(session.account_uri, until)
+    pacer.pause(session.account_uri, min(error.retry_after, now + LONGEST_PAUSE))
 
 
-def waiting_message(session: AcmeSession, until: datetime.datetime) -> str:
-    limit = order_rate_limit(session.issuer)
+def waiting_message(issuer: IssuerSpec, until: datetime.datetime) -> str:
+    limit = order_rate_limit(issuer)
     quota = f"{limit.orders} new orders per {_span(limit.per)}" if limit else "paused by the CA"
     return (
         f"waiting for the ACME account's order quota ({quota}); a new order is expected at {timestamp(until)}"

@@ -1,4 +1,4 @@
-"""Pure renewal policy: when to renew a certificate (the retry after a failure is retry.py's)."""
+"""Pure renewal policy: when to renew a certificate (the retry after a failure is core/retry.py's)."""
 
 from __future__ import annotations
 

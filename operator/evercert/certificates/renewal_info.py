@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from ..acme.renewal_info import renewal_window
-from ..errors import EvercertError
+from ..core.errors import EvercertError
 from ..issuers.session import AcmeSession
 from .renewal import ari_renewal_time
 from .status import RenewalInfo
@@ -41,7 +41,7 @@ async def fetch_record(session: AcmeSession, served: SecretContents, now: dateti
         client = await session.client()
         if served.ari_id is None:
             return record
-        window = await session.runtime.blocking(renewal_window, client, served.ari_id)
+        window = await session.blocking(renewal_window, client, served.ari_id)
     except (EvercertError, ValueError) as exc:
         detail = exc.message if isinstance(exc, EvercertError) else str(exc)
         log.info("no renewal information from the CA", extra={"issuer": session.issuer.name, "error": detail})

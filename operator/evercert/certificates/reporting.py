@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import constants, metrics, reasons
+from .. import metrics
+from ..core import constants, reasons
 from .status import parse_status
 
 

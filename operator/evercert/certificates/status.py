@@ -14,6 +14,7 @@ from .. import conditions
 from ..api.certificate import IssuerRef
 from ..api.issuer import ISSUER_KINDS
 from ..conditions import parse_timestamp, timestamp
+from ..core import constants
 
 CONDITIONS = "conditions"
 NOT_BEFORE = "notBefore"
@@ -33,18 +34,52 @@ ATTEMPT_ISSUER = "attemptIssuer"
 
 
 @dataclass(frozen=True)
+class DnsRecord:
+    """A DNS-01 TXT value evercert puts (or put) in place: recorded before the update is sent, so that
+    whatever happens next (success, failure, deletion, a crash) it is found and removed again."""
+
+    fqdn: str
+    zone: str
+    value: str
+    dns_name: str  # the name it validates, "*.x" for a wildcard
+    solver: int  # its index in the issuer's spec.acme.solvers
+    seen: str | None = None  # what the last propagation check saw where it is still missing
+
+    def to_status(self) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "fqdn": self.fqdn,
+            "zone": self.zone,
+            "value": self.value,
+            "dnsName": self.dns_name,
+            "solver": self.solver,
+        }
+        if self.seen:
+            record["seen"] = self.seen
+        return record
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.fqdn, self.value, self.solver)
+
+
+@dataclass(frozen=True)
 class StoredOrder:
-    """The order in flight, so that a restarted operator resumes it (for the same names, issuer and key)."""
+    """The order in flight, so that a restarted operator resumes it (for the same names, issuer and key),
+    and the DNS-01 records presented for it (or for an earlier attempt) that are still to remove."""
 
     url: str
     dns_names: tuple[str, ...]
     issuer: str  # "<kind>/<name>"
     key_id: str | None = None
+    dns_records: tuple[DnsRecord, ...] = ()
 
     def to_status(self) -> dict[str, Any]:
+        """The order's fields; `dnsRecords` only when there are some (a merge patch keeps those stored)."""
         order: dict[str, Any] = {"url": self.url, "dnsNames": list(self.dns_names), "issuer": self.issuer}
         if self.key_id is not None:
             order["keyId"] = self.key_id
+        if self.dns_records:
+            order["dnsRecords"] = [record.to_status() for record in self.dns_records]
         return order
 
 
@@ -130,12 +165,38 @@ def parse_status(raw: Mapping[str, Any] | None) -> CertificateStatus:
     )
 
 
+def pending_renew_request(body: Mapping[str, Any]) -> str | None:
+    """The value of the renew-requested annotation when it has not been acted on yet."""
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    requested = annotations.get(constants.ANNOTATION_RENEW_REQUESTED)
+    last = (body.get("status") or {}).get(LAST_RENEW_REQUEST)
+    return requested if requested and requested != last else None
+
+
 def _order(raw: Mapping[str, Any] | None) -> StoredOrder | None:
     if not raw or not raw.get("url"):
         return None
     return StoredOrder(
-        raw["url"], tuple(raw.get("dnsNames") or ()), raw.get("issuer") or "", raw.get("keyId")
+        raw["url"],
+        tuple(raw.get("dnsNames") or ()),
+        raw.get("issuer") or "",
+        raw.get("keyId"),
+        tuple(filter(None, (_dns_record(record) for record in raw.get("dnsRecords") or ()))),
     )
+
+
+def _dns_record(raw: Mapping[str, Any]) -> DnsRecord | None:
+    try:
+        return DnsRecord(
+            raw["fqdn"],
+            raw["zone"],
+            raw["value"],
+            raw.get("dnsName") or "",
+            int(raw["solver"]),
+            raw.get("seen"),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _renewal_info(raw: Mapping[str, Any] | None) -> RenewalInfo | None:
@@ -160,6 +221,11 @@ def issued_by_field(name: str | None, kind: str | None) -> dict[str, Any]:
 
 def order_field(order: StoredOrder | None) -> dict[str, Any]:
     return {ORDER: order.to_status() if order else None}
+
+
+def dns_records_field(records: Sequence[DnsRecord]) -> dict[str, Any]:
+    """The DNS-01 records of the order in flight (a merge patch: the order's other fields stay)."""
+    return {ORDER: {"dnsRecords": [record.to_status() for record in records] or None}}
 
 
 def cleared_attempt_fields() -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""What the watch keeps of each Certificate: a trimmed body (no managedFields, labels or kopf's own
-annotations), and what its last look saw, so that only a change of spec or a renew request (not the
-look's own status writes) asks for another look. The shims read a namespace's Certificates here too."""
+"""What the watch keeps of each Certificate: a trimmed body (no managedFields or kopf's own
+annotations; labels for solver selectors), and what its last look saw, so that only a change of spec or
+a renew request (not the look's own status writes) asks for another look. The shims read a namespace's
+Certificates here too."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .. import constants
+from ..core import constants
 from ..kube.priming import Priming
-from .loop import pending_renew_request
+from .status import pending_renew_request
 
 Key = tuple[str, str]
 
 
 def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of a Certificate the lifecycle and the shims read: name, uid, generation, evercert's
-    annotations, the controller reference, spec and status."""
+    annotations, labels (solver selectors match them), the controller reference, spec and status."""
     meta = body.get("metadata") or {}
     ours = f"{constants.GROUP}/"
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k.startswith(ours)}
@@ -32,6 +33,7 @@ def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
             "generation": meta.get("generation"),
             "creationTimestamp": meta.get("creationTimestamp"),  # first come, first served for orders
             "annotations": annotations,
+            **({"labels": dict(meta["labels"])} if meta.get("labels") else {}),
             **({"ownerReferences": controller} if controller else {}),
         },
         "spec": dict(body.get("spec") or {}),

@@ -11,15 +11,14 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .. import constants
 from ..acme.renewal_info import ari_cert_id
 from ..api.certificate import CertificateSpec, IssuerRef
-from ..errors import SecretInUse, SecretNotOwned
+from ..core import constants
+from ..core.errors import SecretInUse, SecretNotOwned
 from ..kube.client import Kube, create_or_replace_secret, patch_secret_metadata
 from ..pki import (
     CertificateInfo,
     certificate_info,
-    key_matches_spec,
     key_type,
     load_private_key_pem,
     parse_pem_chain,
@@ -133,7 +132,7 @@ def key_reusable(secret: Mapping[str, Any] | None, spec: CertificateSpec) -> byt
         key = load_private_key_pem(key_pem)
     except ValueError:
         return None
-    return key_pem if key_matches_spec(key, spec.private_key.algorithm, spec.private_key.size) else None
+    return key_pem if spec.private_key.accepts(key_type(key)) else None
 
 
 def own_annotations(
@@ -154,13 +153,18 @@ def own_annotations(
     return annotations
 
 
+def adoptable_by(spec: CertificateSpec, secret: Mapping[str, Any]) -> bool:
+    """cert-manager wrote the Secret for this Certificate and evercert has not marked it yet."""
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    return adoption.written_by_cert_manager_for(annotations, spec.name)
+
+
 def adoption_marking(
     spec: CertificateSpec, secret: Mapping[str, Any], issuer: IssuerRef
 ) -> dict[str, Any] | None:
     """The labels and annotations that make a Secret cert-manager wrote for this Certificate evercert's
     (its own stay); None for any other Secret."""
-    annotations = (secret.get("metadata") or {}).get("annotations") or {}
-    if not adoption.written_by_cert_manager_for(annotations, spec.name):
+    if not adoptable_by(spec, secret):
         return None
     info = certificate_info(parse_pem_chain(decode_field(secret, constants.TLS_CERT))[0])
     marking: dict[str, Any] = {

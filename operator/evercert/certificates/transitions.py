@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import conditions, constants, reasons
+from .. import conditions
 from ..api.certificate import IssuerRef
 from ..conditions import timestamp
-from ..errors import EvercertError, InvalidSpec
-from ..retry import RetryPolicy
+from ..core import constants, reasons
+from ..core.errors import EvercertError, InvalidSpec
+from ..core.retry import RetryPolicy
 from . import fallback
 from . import status as fields
 from .look import Look
@@ -63,7 +64,21 @@ def issuing(status: CertificateStatus, look: Look, now: datetime.datetime) -> Tr
         conds = conditions.with_condition(
             conds, reasons.READY, False, reason, message, look.spec.generation, now
         )
+    if look.reason == reasons.RENEWED_OUTSIDE_WINDOW:  # the user's windows are overruled: say so loudly
+        return Transition(fields.with_conditions(conds), Event("Warning", look.reason, message))
     return Transition(fields.with_conditions(conds), Event("Normal", reasons.ISSUING_EVENT, message))
+
+
+def waiting_for_dns(
+    status: CertificateStatus, look: Look, message: str, now: datetime.datetime
+) -> Transition:
+    """DNS-01 values are not served by every authoritative nameserver yet: Issuing says which (no Event)."""
+    conds = issuing(status, look, now).patch[fields.CONDITIONS]
+    reason = reasons.DNS01_PROPAGATION_PENDING
+    conds = conditions.with_condition(
+        conds, reasons.ISSUING, True, reason, message, look.spec.generation, now
+    )
+    return Transition(fields.with_conditions(conds))
 
 
 def waiting_for_quota(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from .. import constants, reasons
 from ..api.certificate import CertificateSpec, IssuerRef
-from ..pki import covers_names, key_type_fits
+from ..core import constants, reasons
+from ..pki import covers_names
 from . import adoption
 from .renewal import renewal_time
 from .tls_secret import SecretContents
@@ -56,9 +56,7 @@ def issuance_reason(
         return reasons.SECRET_MISMATCH
     if issued_by(spec, contents) is None:
         return reasons.INCORRECT_ISSUER
-    if contents.key_type is None or not key_type_fits(
-        contents.key_type, spec.private_key.algorithm, spec.private_key.size
-    ):
+    if contents.key_type is None or not spec.private_key.accepts(contents.key_type):
         return reasons.PRIVATE_KEY_MISMATCH
     if renew_requested:
         return reasons.MANUALLY_TRIGGERED

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api.durations import parse_duration
-from ..clock import Clock, SystemClock
-from ..errors import InvalidSpec
+from ..core.clock import Clock, SystemClock
+from ..core.errors import InvalidSpec
 from ..kube.certificates import list_certificates
 from ..kube.client import Kube
 from . import cluster

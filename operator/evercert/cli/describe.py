@@ -14,8 +14,8 @@ from typing import Any
 
 from cryptography import x509
 
-from .. import constants
 from ..conditions import timestamp
+from ..core import constants
 from ..pki import (
     certificate_info,
     chain_verifies,
@@ -40,7 +40,7 @@ def describe_tls_secret(
     secret: Mapping[str, Any], certificate: Mapping[str, Any] | None, now: datetime.datetime
 ) -> str:
     """The report on one tls Secret; `certificate` is its owning Certificate, when there is one."""
-    cert_pem = _field(secret, "tls.crt")
+    cert_pem = _field(secret, constants.TLS_CERT)
     try:
         chain = parse_pem_chain(cert_pem) if cert_pem else []
     except ValueError:
@@ -116,7 +116,7 @@ def _remaining(not_after: datetime.datetime, now: datetime.datetime) -> str:
 
 
 def _private_key(secret: Mapping[str, Any], cert_pem: bytes) -> str:
-    key_pem = _field(secret, "tls.key")
+    key_pem = _field(secret, constants.TLS_KEY)
     if not key_pem:
         return "missing from tls.key"
     if key_matches_certificate(key_pem, cert_pem):
@@ -159,9 +159,9 @@ def _chain_check(
     for index, (cert, issuer) in enumerate(itertools.pairwise(chain)):
         if not signed_by(cert, issuer):
             return f"BROKEN: [{index}] is not signed by [{index + 1}]"
-    ca_pem = _field(secret, "ca.crt")
+    ca_pem = _field(secret, constants.CA_CERT)
     if not ca_pem:
         return "each certificate is signed by the next; no ca.crt to check the root against"
-    if names and chain_verifies(_field(secret, "tls.crt"), ca_pem, names[0], now):
+    if names and chain_verifies(_field(secret, constants.TLS_CERT), ca_pem, names[0], now):
         return f"verifies up to ca.crt for {names[0]}"
     return "does NOT verify up to ca.crt"

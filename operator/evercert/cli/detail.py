@@ -11,6 +11,7 @@ from typing import Any
 
 from ..certificates import status as fields
 from ..conditions import timestamp
+from ..core import reasons
 from .describe import NotATlsSecret, describe_tls_secret
 from .formatting import NONE, parse_time, relative
 
@@ -35,7 +36,7 @@ def certificate_report(
         ("Names", ", ".join(names) or NONE),
         ("Issuer", f"{ref.get('kind') or 'Issuer'}/{ref.get('name') or NONE}"),
         ("Secret", spec.get("secretName") or NONE),
-        *((kind, _condition(status, kind)) for kind in ("Ready", "Issuing")),
+        *((kind, _condition(status, kind)) for kind in (reasons.READY, reasons.ISSUING)),
         ("Not after", _moment(status.get("notAfter"), now)),
         ("Renews", _moment(status.get("renewalTime"), now)),
         ("Revision", str(status.get("revision") or NONE)),
@@ -95,7 +96,9 @@ def _solver(obj: Mapping[str, Any]) -> str:
     state = ""
     if obj.get("kind") == "Pod":
         ready = any(
-            c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []
+            # a Pod's condition type has the same name as evercert's
+            c.get("type") == reasons.READY and c.get("status") == "True"
+            for c in status.get("conditions") or []
         )
         state = f"  {status.get('phase') or 'Pending'}{', Ready' if ready else ', not Ready'}"
     return f"{obj.get('kind')}/{metadata.get('name')}{state}"

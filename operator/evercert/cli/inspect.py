@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from .. import constants
-from ..clock import Clock, SystemClock
+from ..core import constants
+from ..core.clock import Clock, SystemClock
 from ..kube.certificates import read_certificate
 from ..kube.client import Kube, read_secret
 from . import cluster

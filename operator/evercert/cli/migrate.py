@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 import yaml
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants
-from ..clock import Clock, SystemClock
+from ..core import constants
+from ..core.clock import Clock, SystemClock
 from ..kube.client import Kube, answer
 from ..migration import activity, reading
 from ..migration.plan import Plan, plan

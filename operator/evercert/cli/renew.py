@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import constants
-from ..clock import Clock, SystemClock
 from ..conditions import timestamp
+from ..core import constants
+from ..core.clock import Clock, SystemClock
 from ..kube.certificates import list_certificates
 from ..kube.client import Kube, annotate_certificate
 from . import cluster

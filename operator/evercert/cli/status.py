@@ -1,4 +1,5 @@
-"""`status [-n NS | -A] [NAME]`: Certificates as a `kubectl get` table, with the reason and next renewal."""
+"""`status [-n NS | -A] [NAME]`: Certificates as a `kubectl get` table, with the reason and next renewal,
+and the DNS-01 challenges in flight (name, record, what the propagation check saw)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import constants
-from ..clock import Clock, SystemClock
+from ..certificates.status import parse_status
+from ..core import constants
+from ..core.clock import Clock, SystemClock
 from ..kube.certificates import list_certificates, read_certificate
 from ..kube.client import Kube, answer, read_secret
 from ..solver.presenting import solver_selector
@@ -43,6 +45,9 @@ async def show(kube: Kube, options: argparse.Namespace, clock: Clock | None = No
             return 1
         if options.output != "wide":
             print(await _in_depth(kube, body, (clock or SystemClock()).now()))
+            pending = dns_challenges_table([body])
+            if pending:
+                print(f"\nDNS-01 challenges in flight:\n{pending}")
             return 0
         bodies = [body]
     else:
@@ -53,7 +58,26 @@ async def show(kube: Kube, options: argparse.Namespace, clock: Clock | None = No
         return 0
     now = (clock or SystemClock()).now()
     print(status_table(bodies, now, all_namespaces=namespace is None, wide=options.output == "wide"))
+    pending = dns_challenges_table(bodies)
+    if pending:
+        print(f"\nDNS-01 challenges in flight:\n{pending}")
     return 0
+
+
+DNS_HEADERS = ("CERTIFICATE", "NAME", "RECORD", "VALUE", "SEEN")
+
+
+def dns_challenges_table(bodies: Sequence[Mapping[str, Any]]) -> str:
+    """One row per TXT value a Certificate's order has in place ("" when none)."""
+    rows = []
+    for body in bodies:
+        order = parse_status(body.get("status")).order
+        meta = body.get("metadata") or {}
+        for record in order.dns_records if order else ():
+            seen = record.seen or "not checked yet, or served everywhere"
+            where = f"{meta.get('namespace')}/{meta.get('name')}"
+            rows.append([where, record.dns_name, f"{record.fqdn} TXT", record.value, seen])
+    return table(DNS_HEADERS, rows) if rows else ""
 
 
 def status_table(

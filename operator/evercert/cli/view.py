@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..core import reasons
 from .formatting import parse_time
 
 
@@ -31,10 +32,8 @@ def certificate_view(body: Mapping[str, Any]) -> CertificateView:
     spec = body.get("spec") or {}
     status = body.get("status") or {}
     issuer = spec.get("issuerRef") or {}
-    ready = next(
-        (c for c in status.get("conditions") or [] if isinstance(c, Mapping) and c.get("type") == "Ready"),
-        {},
-    )
+    conditions = [c for c in status.get("conditions") or [] if isinstance(c, Mapping)]
+    ready = next((c for c in conditions if c.get("type") == reasons.READY), {})
     revision = status.get("revision")
     return CertificateView(
         namespace=str(metadata.get("namespace") or ""),

@@ -1,8 +1,9 @@
-"""The gateway-shim: annotated Gateways → Certificates, one per Secret their HTTPS/TLS listeners name.
+"""The gateway-shim: annotated Gateways and ListenerSets → Certificates, one per Secret their HTTPS/TLS
+listeners name.
 
-Only what a Gateway asks for is its own (listeners); the plan, the writes and the sync are the
-ingress-shim's, for the Gateway kind (`GATEWAY`)."""
+Only what they ask for is their own (listeners); the plan, the writes and the sync are the
+ingress-shim's, for the Gateway kind (`GATEWAY`) and the ListenerSet kind (`LISTENER_SET`)."""
 
-from .listeners import GATEWAY, gateway_request
+from .listeners import GATEWAY, LISTENER_SET, gateway_request, listener_set_request
 
-__all__ = ["GATEWAY", "gateway_request"]
+__all__ = ["GATEWAY", "LISTENER_SET", "gateway_request", "listener_set_request"]

@@ -1,13 +1,13 @@
-"""What an annotated Gateway asks for: a Certificate per Secret in its HTTPS/TLS listeners'
-tls.certificateRefs, for the listeners' hostnames (listeners sharing a Secret merge them), and what
-is wrong, as cert-manager's gateway-shim reads Gateways."""
+"""What an annotated Gateway (or ListenerSet: listeners attached to a Gateway) asks for: a Certificate per
+Secret in its HTTPS/TLS listeners' tls.certificateRefs, for the listeners' hostnames (listeners sharing a
+Secret merge them), and what is wrong, as cert-manager's gateway-shim reads Gateways."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from .. import constants, reasons
+from ..core import constants, reasons
 from ..ingress_shim.annotations import ShimOptions
 from ..ingress_shim.model import ShimRequest, Source
 from ..ingress_shim.requests import shim_request
@@ -19,29 +19,48 @@ GATEWAY = Source(
     reasons.INVALID_GATEWAY,
     "Secret in tls.certificateRefs",
 )
+LISTENER_SET = Source(
+    "ListenerSet",
+    constants.GATEWAY_API_VERSION,
+    reasons.LISTENER_SET_CONFLICT,
+    reasons.INVALID_LISTENER_SET,
+    "Secret in tls.certificateRefs",
+)
 TLS_PROTOCOLS = ("HTTPS", "TLS")
 
 
 def gateway_request(body: Mapping[str, Any], options: ShimOptions) -> ShimRequest | None:
     """The Certificates a Gateway asks for; None when its annotations do not ask evercert for any."""
+    return listeners_request(body, options, GATEWAY)
+
+
+def listener_set_request(body: Mapping[str, Any], options: ShimOptions) -> ShimRequest | None:
+    """The Certificates a ListenerSet asks for, read as a Gateway's listeners are."""
+    return listeners_request(body, options, LISTENER_SET)
+
+
+def listeners_request(body: Mapping[str, Any], options: ShimOptions, source: Source) -> ShimRequest | None:
     namespace = (body.get("metadata") or {}).get("namespace", "")
-    hosts = hosts_by_secret(body.get("spec") or {}, namespace)
-    return shim_request(body, options, hosts, source=GATEWAY)
+    hosts = hosts_by_secret(body.get("spec") or {}, namespace, source.kind)
+    return shim_request(body, options, hosts, source=source)
 
 
-def hosts_by_secret(spec: Mapping[str, Any], namespace: str) -> tuple[dict[str, list[str]], list[str]]:
+def hosts_by_secret(
+    spec: Mapping[str, Any], namespace: str, kind: str
+) -> tuple[dict[str, list[str]], list[str]]:
     """Secret name → the hostnames of the listeners naming it, and what makes a listener unusable."""
     hosts: dict[str, list[str]] = {}
     problems: list[str] = []
     listeners = [entry for entry in spec.get("listeners") or [] if _terminates_tls(entry)]
     if not listeners:
         problems.append(
-            "the Gateway has no HTTPS or TLS listener: add one with a hostname and tls.certificateRefs"
+            f"the {kind} has no HTTPS or TLS listener: add one with a hostname and tls.certificateRefs"
         )
     for listener in listeners:
         where = f"listener {listener.get('name', '')!r}"
         hostname = listener.get("hostname")
-        secrets, ref_problems = _secret_names((listener.get("tls") or {}).get("certificateRefs"), namespace)
+        refs = (listener.get("tls") or {}).get("certificateRefs")
+        secrets, ref_problems = _secret_names(refs, namespace, kind)
         problems.extend(f"{where}: {problem}" for problem in ref_problems)
         if not hostname:
             problems.append(f"{where} has no hostname: set the name the certificate is for")
@@ -66,19 +85,19 @@ def _terminates_tls(listener: Mapping[str, Any]) -> bool:
     return listener.get("protocol") in TLS_PROTOCOLS and mode == "Terminate"
 
 
-def _secret_names(refs: Any, namespace: str) -> tuple[list[str], list[str]]:
-    """The Secrets in the Gateway's namespace that `refs` name, and the refs evercert cannot write."""
+def _secret_names(refs: Any, namespace: str, kind: str) -> tuple[list[str], list[str]]:
+    """The Secrets in the object's own namespace that `refs` name, and the refs evercert cannot write."""
     names: list[str] = []
     problems: list[str] = []
     for ref in refs or []:
-        group, kind, name = ref.get("group") or "", ref.get("kind") or "Secret", ref.get("name", "")
+        group, ref_kind, name = ref.get("group") or "", ref.get("kind") or "Secret", ref.get("name", "")
         other_namespace = ref.get("namespace") or namespace
-        if (group, kind) != ("", "Secret"):
-            problems.append(f"tls.certificateRefs names {kind} {name!r} of group {group!r}, not a Secret")
+        if (group, ref_kind) != ("", "Secret"):
+            problems.append(f"tls.certificateRefs names {ref_kind} {name!r} of group {group!r}, not a Secret")
         elif other_namespace != namespace:
             problems.append(
                 f"tls.certificateRefs names Secret {other_namespace}/{name}, in another namespace: evercert "
-                "makes Certificates only for Secrets in the Gateway's own namespace"
+                f"makes Certificates only for Secrets in the {kind}'s own namespace"
             )
         else:
             names.append(name)

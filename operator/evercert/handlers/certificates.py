@@ -7,9 +7,9 @@ from typing import Any
 
 import kopf
 
-from .. import constants
 from ..api.issuer import IssuerKey
-from ..certificates import reporting
+from ..certificates import dns01_records, reporting
+from ..core import constants
 from ..runtime import Runtime
 from ..solver import presenting
 from . import shims
@@ -26,6 +26,7 @@ async def certificate_event(
     cluster_issuers_index: kopf.Index[IssuerKey, dict[str, Any]],
     ingress_requests: shims.Requests,
     gateway_requests: shims.Requests,
+    listener_set_requests: shims.Requests,
     **_: Any,
 ) -> None:
     runtime: Runtime = memo.runtime
@@ -38,12 +39,14 @@ async def certificate_event(
             runtime.own_writes.forget(*key)
             if runtime.scheduler is not None:
                 runtime.scheduler.forget(key)
+                runtime.scheduler.cancel(key)  # an attempt in flight (waiting for DNS, say) ends now
             # Garbage collection would remove them too (owner references), but only when it runs.
             await presenting.clean_up(runtime.kube, *key)
+            await dns01_records.remove_on_deletion(runtime.passes.issuance, runtime.indexes.issuer, body)
         else:
             runtime.own_writes.body_changed(*key)
             if runtime.certificates.observe(body):
                 runtime.look_again(key)
     finally:
         # The shims plan with the store as it is now, even when the clean-up above failed.
-        await shims.certificate_changed(body, memo, ingress_requests, gateway_requests)
+        await shims.certificate_changed(body, memo, ingress_requests, gateway_requests, listener_set_requests)

@@ -16,22 +16,19 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from kopf._cogs.structs import references
-from kopf._core.intents import causes
-from kopf._core.intents.registries import OperatorRegistry
-from kopf._core.reactor import inventory, processing
+from kopf import Resource
+
+from ..kube.kopf_internals import OperatorRegistry, causes, inventory, processing
 
 _process = processing.process_resource_event
 _detect_causes = processing._detect_causes
 
 
 # Asked twice per event; kopf's handlers are all registered when evercert.handlers is imported.
-_kinds: weakref.WeakKeyDictionary[OperatorRegistry, dict[references.Resource, bool]] = (
-    weakref.WeakKeyDictionary()
-)
+_kinds: weakref.WeakKeyDictionary[OperatorRegistry, dict[Resource, bool]] = weakref.WeakKeyDictionary()
 
 
-def events_only(registry: OperatorRegistry, resource: references.Resource) -> bool:
+def events_only(registry: OperatorRegistry, resource: Resource) -> bool:
     """True when `resource` has event handlers and no handler that reads kopf's memory again."""
     known = _kinds.setdefault(registry, {})
     if resource not in known:
@@ -64,7 +61,7 @@ async def _process_then_forget(
     *,
     registry: OperatorRegistry,
     memories: inventory.ResourceMemories,
-    resource: references.Resource,
+    resource: Resource,
     raw_event: Any,
     **kwargs: Any,
 ) -> str | None:
@@ -83,7 +80,7 @@ def _detect_event_cause(
     *,
     indexers: Any,
     registry: OperatorRegistry,
-    resource: references.Resource,
+    resource: Resource,
     raw_event: Any,
     body: Any,
     patch: Any,
@@ -116,5 +113,8 @@ def _detect_event_cause(
 
 
 def install() -> None:
+    # __wrapped__: kube/kopf_internals.py checks kopf's own functions, not these replacements.
+    _process_then_forget.__wrapped__ = _process  # type: ignore[attr-defined]
+    _detect_event_cause.__wrapped__ = _detect_causes  # type: ignore[attr-defined]
     processing.process_resource_event = _process_then_forget  # type: ignore[assignment]
     processing._detect_causes = _detect_event_cause  # type: ignore[assignment]

@@ -6,8 +6,8 @@ from typing import Any
 
 import kopf
 
-from .. import constants
 from ..api.issuer import IssuerKey
+from ..core import constants
 from ..issuers.registration import register
 from ..runtime import Runtime
 
@@ -48,7 +48,7 @@ async def _register(body: kopf.Body, memo: kopf.Memo, kind: str, retry: int) -> 
     runtime: Runtime = memo.runtime
     if not runtime.serving.serves(body.metadata.namespace, body.metadata.name):
         return  # another replica's; a shard gained later registers what is not Ready (issuers.registration)
-    failure = await register(runtime, body, kind, retry)
+    failure = await register(runtime.account_access, runtime.clock, runtime.retry, body, kind, retry)
     if failure is None:
         return
     if failure.retry_at is None:

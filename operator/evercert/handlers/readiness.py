@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kopf._cogs.aiokits.aiotoggles import Toggle, ToggleSet
+from ..kube.kopf_internals import Toggle, ToggleSet
 
 
 async def _make_toggle(self: ToggleSet, __val: bool = False, *, name: str | None = None) -> Toggle:
@@ -43,6 +43,14 @@ async def _drop_toggles(self: ToggleSet, toggles: Iterable[Toggle]) -> None:
 
 
 def install() -> None:
+    # __wrapped__: kube/kopf_internals.py checks kopf's own methods, not these replacements.
+    for replacement, original in (
+        (_make_toggle, ToggleSet.make_toggle),
+        (_drop_toggle, ToggleSet.drop_toggle),
+        (_drop_toggles, ToggleSet.drop_toggles),
+    ):
+        if replacement is not original:
+            replacement.__wrapped__ = original  # type: ignore[attr-defined]
     ToggleSet.make_toggle = _make_toggle  # type: ignore[method-assign]
     ToggleSet.drop_toggle = _drop_toggle  # type: ignore[method-assign]
     ToggleSet.drop_toggles = _drop_toggles  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ from typing import Any
 
 import kopf
 
-from .. import constants
+from ..core import constants
 from ..runtime import Runtime
 from . import workloads
 

@@ -1,6 +1,7 @@
-"""The wiring of the ingress-shim and the gateway-shim. Users' Ingresses and Gateways are only indexed
-and watched, never written to: no kopf change handlers, so kopf puts no annotations or finalizers on them.
-The Certificates a plan compares with are the CertificateStore's (no kopf index of every Certificate)."""
+"""The wiring of the ingress-shim and the gateway-shim. Users' Ingresses, Gateways and ListenerSets are
+only indexed and watched, never written to: no kopf change handlers, so kopf puts no annotations or
+finalizers on them. The Certificates a plan compares with are the CertificateStore's (no kopf index of
+every Certificate)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 
 import kopf
 
-from .. import constants
-from ..clock import SystemClock
+from ..core import constants
+from ..core.clock import SystemClock
 from ..events import KopfEvents
-from ..gateway_shim import GATEWAY, gateway_request
+from ..gateway_shim import GATEWAY, LISTENER_SET, gateway_request, listener_set_request
 from ..ingress_shim import (
     INGRESS,
     ExistingCertificate,
@@ -29,6 +30,8 @@ from ..runtime import Runtime
 INGRESSES = (constants.INGRESS_GROUP, constants.INGRESS_VERSION, constants.INGRESSES)
 USERS_INGRESSES = {constants.LABEL_SOLVER: kopf.ABSENT}  # the solver's own Ingresses are not asking
 GATEWAYS = (constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, constants.GATEWAYS)
+LISTENER_SETS = (constants.GATEWAY_GROUP, constants.GATEWAY_VERSION, constants.LISTENER_SETS)
+SOURCES = (INGRESS, GATEWAY, LISTENER_SET)
 
 Requests = kopf.Index[str, ShimRequest]
 
@@ -46,7 +49,7 @@ class StoredCertificates:
 
 @kopf.on.startup()
 async def start_shims(memo: kopf.Memo, **_: Any) -> None:
-    memo.shims = {source.kind: ShimState() for source in (INGRESS, GATEWAY)}
+    memo.shims = {source.kind: ShimState() for source in SOURCES}
     memo.shim_indexes = {}  # the indexes, as the last event handed them over (for a resync)
 
 
@@ -73,6 +76,14 @@ async def gateway_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[s
     return {} if request is None else {body.metadata.namespace: request}
 
 
+@kopf.index(*LISTENER_SETS)
+async def listener_set_requests(body: kopf.Body, memo: kopf.Memo, **_: Any) -> dict[str, ShimRequest]:
+    """namespace → what each annotated ListenerSet asks for."""
+    runtime: Runtime = memo.runtime
+    request = listener_set_request(body, ShimOptions.from_settings(runtime.settings))
+    return {} if request is None else {body.metadata.namespace: request}
+
+
 @kopf.on.event(*INGRESSES, labels=USERS_INGRESSES)
 async def ingress_changed(body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, **_: Any) -> None:
     memo.shim_indexes[INGRESS.kind] = ingress_requests
@@ -87,16 +98,30 @@ async def gateway_changed(body: kopf.Body, memo: kopf.Memo, gateway_requests: Re
         await _shim(memo, GATEWAY).owner_changed(body, gateway_requests, _certificates(memo, GATEWAY))
 
 
+@kopf.on.event(*LISTENER_SETS)
+async def listener_set_changed(
+    body: kopf.Body, memo: kopf.Memo, listener_set_requests: Requests, **_: Any
+) -> None:
+    memo.shim_indexes[LISTENER_SET.kind] = listener_set_requests
+    if await _serves(memo, body.metadata.namespace):
+        certificates = _certificates(memo, LISTENER_SET)
+        await _shim(memo, LISTENER_SET).owner_changed(body, listener_set_requests, certificates)
+
+
 async def certificate_changed(
-    body: kopf.Body, memo: kopf.Memo, ingress_requests: Requests, gateway_requests: Requests
+    body: kopf.Body,
+    memo: kopf.Memo,
+    ingress_requests: Requests,
+    gateway_requests: Requests,
+    listener_set_requests: Requests,
 ) -> None:
     """A Certificate event, after handlers/certificates.py put the body into the store (one kopf handler
     per Certificate event: kopf's cost is per handler called)."""
-    memo.shim_indexes[INGRESS.kind] = ingress_requests
-    memo.shim_indexes[GATEWAY.kind] = gateway_requests
+    indexes = (ingress_requests, gateway_requests, listener_set_requests)
+    memo.shim_indexes.update({source.kind: index for source, index in zip(SOURCES, indexes, strict=True)})
     if await _serves(memo, body.metadata.namespace):
-        await _shim(memo, INGRESS).certificate_changed(body, ingress_requests, _certificates(memo, INGRESS))
-        await _shim(memo, GATEWAY).certificate_changed(body, gateway_requests, _certificates(memo, GATEWAY))
+        for source, index in zip(SOURCES, indexes, strict=True):
+            await _shim(memo, source).certificate_changed(body, index, _certificates(memo, source))
 
 
 async def _serves(memo: kopf.Memo, namespace: str) -> bool:
@@ -119,10 +144,10 @@ def _certificates(memo: kopf.Memo, source: Source) -> StoredCertificates:
 
 
 async def resync(memo: kopf.Memo, shards: frozenset[int]) -> None:
-    """After shards were gained: plan every namespace with annotated Ingresses or Gateways in them."""
+    """After shards were gained: plan every namespace with annotated Ingresses, Gateways or ListenerSets."""
     runtime: Runtime = memo.runtime
     await runtime.certificates.priming.wait()
-    for source in (INGRESS, GATEWAY):
+    for source in SOURCES:
         requests = memo.shim_indexes.get(source.kind, {})
         for namespace in list(requests):
             if runtime.serving.shard(None, namespace) in shards and runtime.serving.serves(None, namespace):

@@ -10,8 +10,9 @@ from typing import Any
 
 import kopf
 
-from .. import constants, metrics
+from .. import metrics
 from ..certificates.driver import work_for
+from ..core import constants
 from ..issuers.registration import register_unready
 from ..kube import listing
 from ..kube.client import Kube
@@ -73,7 +74,15 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     runtime.certificates.priming.on_done.append(partial(shims.primed, memo))
     runtime.secrets.priming.on_done.append(partial(workloads.primed, memo))
     # Started by the first Certificate event: its tasks must run in kopf's context to post Events.
-    runtime.scheduler = Scheduler(work_for(runtime), runtime.clock, workers=config.scheduling.workers)
+    work = work_for(
+        runtime.passes,
+        runtime.certificates,
+        runtime.secrets,
+        runtime.indexes.issuer,
+        lambda namespace, name: runtime.serving.serves(namespace, name),
+        partial(_after_pass, runtime),
+    )
+    runtime.scheduler = Scheduler(work, runtime.clock, workers=config.scheduling.workers)
     runtime.serving = Serving(config.shards)
     if config.leader_election:
         runtime.serving.elector = Elector(
@@ -82,12 +91,21 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
             runtime.clock,
             count=config.shards,
             timing=lease_timing(config.lease_duration_seconds),
-            on_gained=partial(serving.gained, runtime),
-            on_lost=partial(serving.lost, runtime),
+            on_gained=partial(serving.gained, runtime.serving, runtime.certificates, runtime.look_again),
+            on_lost=partial(serving.lost, runtime.serving, runtime.scheduler),
         )
-        runtime.serving.on_gained.append(lambda shards: register_unready(runtime, shards))
+        access, indexes, shard = runtime.account_access, runtime.indexes, runtime.serving.shard
+        runtime.serving.on_gained.append(
+            partial(register_unready, access, runtime.clock, runtime.retry, indexes, shard)
+        )
         runtime.serving.on_gained.append(lambda shards: shims.resync(memo, shards))
     memo.runtime = runtime
+
+
+def _after_pass(runtime: Runtime) -> None:
+    runtime.heap.work_done()
+    if runtime.scheduler is not None:
+        metrics.set_scheduler(runtime.scheduler.depth, runtime.scheduler.in_flight)
 
 
 @kopf.on.cleanup()

@@ -17,7 +17,9 @@ from typing import Any
 import kopf
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants, reload
+from .. import reload
+from ..core import constants, reasons
+from ..core.retry import RETRY_AFTER_API_ERROR
 from ..reload import IssuedCertificate, Workload
 from ..runtime import Runtime
 
@@ -27,8 +29,6 @@ DEPLOYMENTS = ("apps", "v1", "deployments")
 STATEFUL_SETS = ("apps", "v1", "statefulsets")
 DAEMON_SETS = ("apps", "v1", "daemonsets")
 ANNOTATED = {constants.ANNOTATION_RELOAD_ON_RENEWAL: kopf.PRESENT}
-REASON_RESTARTED = "RestartedForRenewal"
-RETRY_AFTER_API_ERROR = 10.0
 
 Workloads = kopf.Index[str, Workload]
 
@@ -129,7 +129,8 @@ async def sync(
             return
     for restarted in done:
         message = f"Restarting for the renewed certificate in {', '.join(restarted.renewed)}"
-        kopf.event(restarted.workload.event_target(), type="Normal", reason=REASON_RESTARTED, message=message)
+        target = restarted.workload.event_target()
+        runtime.events.post(target, "Normal", reasons.RESTARTED_FOR_RENEWAL, message)
 
 
 def _retry_later(memo: kopf.Memo, state: ReloadState, namespace: str, workloads: Workloads) -> None:
@@ -137,7 +138,7 @@ def _retry_later(memo: kopf.Memo, state: ReloadState, namespace: str, workloads:
         return
 
     async def retry() -> None:
-        await asyncio.sleep(RETRY_AFTER_API_ERROR)
+        await asyncio.sleep(RETRY_AFTER_API_ERROR.total_seconds())
         del state.retries[namespace]
         await sync(memo, namespace, list(workloads.get(namespace, [])), workloads)
 

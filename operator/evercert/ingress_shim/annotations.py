@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import constants
 from ..api.certificate import KEY_ALGORITHMS, ROTATION_POLICIES
 from ..api.durations import parse_duration
 from ..api.issuer import ISSUER_KINDS
-from ..errors import InvalidSpec
+from ..core import constants
+from ..core.errors import InvalidSpec
 from ..settings import Settings
 
 CERT_MANAGER_ANNOTATIONS = {

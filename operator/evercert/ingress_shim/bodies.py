@@ -6,7 +6,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .. import conditions, constants
+from .. import conditions
+from ..core import constants
 from ..kube.owners import controller_reference
 from .model import INGRESS, DesiredCertificate, ExistingCertificate, OwnerRef, Source
 

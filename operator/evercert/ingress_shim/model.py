@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import constants, reasons
+from ..core import constants, reasons
 
 
 @dataclass(frozen=True)

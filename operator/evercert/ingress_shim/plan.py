@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import conditions, reasons
+from .. import conditions
+from ..core import reasons
 from .bodies import managed
 from .model import INGRESS, DesiredCertificate, ExistingCertificate, OwnerRef, ShimRequest, Source
 

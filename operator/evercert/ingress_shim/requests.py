@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..api.certificate import parse_certificate
-from ..errors import InvalidSpec
+from ..core.errors import InvalidSpec
 from .annotations import ShimOptions, effective_annotations, issuer_ref, spec_fields
 from .bodies import SHIM_ANNOTATIONS, certificate_body
 from .model import INGRESS, DesiredCertificate, OwnerRef, ShimRequest, Source

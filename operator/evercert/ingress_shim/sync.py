@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from ..clock import Clock
+from ..core.clock import Clock
+from ..core.retry import RETRY_AFTER_API_ERROR
 from ..events import EventRecorder
 from ..kube.client import Kube
 from . import writes
@@ -20,8 +21,6 @@ from .model import INGRESS, ExistingCertificate, ShimRequest, Source
 from .plan import Action, Delete, Report, Write, concerns_shim, plan
 
 log = logging.getLogger(__name__)
-
-RETRY_AFTER_API_ERROR = 10.0
 
 # namespace → values, read afresh at every sync: kopf's index of requests, the Certificates in the store
 Requests = Mapping[str, Collection[ShimRequest]]
@@ -72,7 +71,7 @@ class Shim:
         kube: Kube,
         recorder: EventRecorder,
         clock: Clock,
-        retry_after: float = RETRY_AFTER_API_ERROR,
+        retry_after: float = RETRY_AFTER_API_ERROR.total_seconds(),
         source: Source = INGRESS,
     ) -> None:
         self.source = source

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import reasons
+from ..core import reasons
 from ..events import EventRecorder
 from ..kube import certificates as kube_certificates
 from ..kube.client import Kube

@@ -6,32 +6,28 @@ import base64
 import hashlib
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .. import constants
 from ..acme.keys import generate_account_key
 from ..acme.settings import AccountSettings
 from ..api.issuer import IssuerSpec
 from ..certificates.tls_secret import decode_field
-from ..errors import IssuerNotReady
-from ..kube.client import create_or_replace_secret, read_secret
-
-if TYPE_CHECKING:
-    from ..runtime import Runtime
+from ..core import constants
+from ..core.errors import IssuerNotReady
+from ..kube.client import Kube, create_or_replace_secret, read_secret
 
 ACCOUNT_KEY_FIELD = constants.PRIVATE_KEY_FIELD
 _BUNDLE_DIR = Path(tempfile.gettempdir()) / "evercert-ca-bundles"
 
 
-def secret_namespace(issuer: IssuerSpec, runtime: Runtime) -> str:
+def secret_namespace(issuer: IssuerSpec, cluster_resource_namespace: str) -> str:
     """Issuers keep their Secrets beside them; ClusterIssuers in the cluster resource namespace."""
-    return issuer.namespace or runtime.settings.cluster_resource_namespace
+    return issuer.namespace or cluster_resource_namespace
 
 
-async def ensure_account_key(runtime: Runtime, issuer: IssuerSpec) -> bytes:
+async def ensure_account_key(kube: Kube, issuer: IssuerSpec, cluster_resource_namespace: str) -> bytes:
     """The account key from privateKeySecretRef, generated and stored when the Secret is absent."""
-    namespace = secret_namespace(issuer, runtime)
-    secret = await read_secret(runtime.kube, namespace, issuer.private_key_secret_name)
+    namespace = secret_namespace(issuer, cluster_resource_namespace)
+    secret = await read_secret(kube, namespace, issuer.private_key_secret_name)
     if secret is not None:
         key_pem = decode_field(secret, ACCOUNT_KEY_FIELD)
         if not key_pem:
@@ -41,7 +37,7 @@ async def ensure_account_key(runtime: Runtime, issuer: IssuerSpec) -> bytes:
         return key_pem
     key_pem = generate_account_key()
     await create_or_replace_secret(
-        runtime.kube,
+        kube,
         namespace,
         {
             "apiVersion": "v1",
@@ -58,22 +54,24 @@ async def ensure_account_key(runtime: Runtime, issuer: IssuerSpec) -> bytes:
     return key_pem
 
 
-async def read_account_key(runtime: Runtime, issuer: IssuerSpec) -> bytes:
-    namespace = secret_namespace(issuer, runtime)
-    secret = await read_secret(runtime.kube, namespace, issuer.private_key_secret_name)
+async def read_account_key(kube: Kube, issuer: IssuerSpec, cluster_resource_namespace: str) -> bytes:
+    namespace = secret_namespace(issuer, cluster_resource_namespace)
+    secret = await read_secret(kube, namespace, issuer.private_key_secret_name)
     key_pem = decode_field(secret, ACCOUNT_KEY_FIELD) if secret else b""
     if not key_pem:
         raise IssuerNotReady(f"account key Secret {namespace}/{issuer.private_key_secret_name} is missing")
     return key_pem
 
 
-async def account_settings(runtime: Runtime, issuer: IssuerSpec) -> AccountSettings:
+async def account_settings(
+    kube: Kube, issuer: IssuerSpec, cluster_resource_namespace: str
+) -> AccountSettings:
     """How to talk to the issuer's CA, with the EAB HMAC read from its Secret when configured."""
     eab = issuer.external_account_binding
     hmac_b64: str | None = None
     if eab is not None:
-        namespace = secret_namespace(issuer, runtime)
-        secret = await read_secret(runtime.kube, namespace, eab.secret_name)
+        namespace = secret_namespace(issuer, cluster_resource_namespace)
+        secret = await read_secret(kube, namespace, eab.secret_name)
         hmac = decode_field(secret, eab.secret_key) if secret else b""
         if not hmac:
             raise IssuerNotReady(

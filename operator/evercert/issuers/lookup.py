@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from .. import conditions, reasons
+from .. import conditions
 from ..api.certificate import CertificateSpec, IssuerRef
 from ..api.issuer import IssuerKey, IssuerSpec, parse_issuer
-from ..errors import InvalidSpec, IssuerNotFound, IssuerNotReady
+from ..core import reasons
+from ..core.errors import InvalidSpec, IssuerNotFound, IssuerNotReady
 
 IssuerLookup = Callable[[IssuerKey], Mapping[str, Any] | None]
+
+Index = Mapping[Any, Iterable[Any]]
+
+
+@dataclass
+class Indexes:
+    """kopf's in-memory indexes of Issuers the looks read (kopf fills them before any handler runs)."""
+
+    issuers: Index = field(default_factory=dict)
+    cluster_issuers: Index = field(default_factory=dict)
+
+    def issuer(self, key: IssuerKey) -> Mapping[str, Any] | None:
+        return first_in_index(self.cluster_issuers if key.kind == "ClusterIssuer" else self.issuers, key)
 
 
 def first_in_index(

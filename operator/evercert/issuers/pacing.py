@@ -16,7 +16,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from ..api.issuer import IssuerSpec, OrderRateLimit
-from ..clock import Clock
+from ..core.clock import Clock
 
 # Let's Encrypt: 300 new orders per account per 3 hours (production and staging alike).
 LETS_ENCRYPT_ORDER_LIMIT = OrderRateLimit(300, datetime.timedelta(hours=3))

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .. import conditions, reasons
+from .. import conditions
 from ..acme.account import register_account
 from ..api.issuer import parse_issuer
-from ..errors import EvercertError, IssuerNotReady
+from ..core import reasons
+from ..core.clock import Clock
+from ..core.errors import EvercertError, IssuerNotReady
+from ..core.retry import RetryPolicy
 from ..kube.client import patch_issuer_status
 from . import accounts
-
-if TYPE_CHECKING:
-    from ..runtime import Runtime
+from .lookup import Indexes
+from .session import AccountAccess
 
 
 @dataclass(frozen=True)
@@ -58,43 +60,52 @@ def registration_status(
 
 
 async def register(
-    runtime: Runtime, body: Mapping[str, Any], kind: str, retries: int
+    access: AccountAccess,
+    clock: Clock,
+    retry: RetryPolicy,
+    body: Mapping[str, Any],
+    kind: str,
+    retries: int,
 ) -> NotRegistered | None:
     """Register (or find) the account, write the status and post the Event; what failed, if anything."""
     meta = body.get("metadata") or {}
-    now = runtime.clock.now()
+    now = clock.now()
     outcome: Registered | NotRegistered
     try:
         issuer = parse_issuer(body, kind)
-        key_pem = await accounts.ensure_account_key(runtime, issuer)
-        settings = await accounts.account_settings(runtime, issuer)
-        outcome = Registered(await runtime.blocking(register_account, settings, key_pem), issuer.email)
+        key_pem = await accounts.ensure_account_key(access.kube, issuer, access.cluster_resource_namespace)
+        settings = await access.settings(issuer)
+        outcome = Registered(await access.blocking(register_account, settings, key_pem), issuer.email)
     except EvercertError as exc:
         # A CA that failed, or a Secret not there yet, may come right; a spec as written will not.
         passing = exc.failed_attempt or isinstance(exc, IssuerNotReady)
-        retry_at = runtime.retry.next_attempt(now, retries + 1, exc.retry_after) if passing else None
+        retry_at = retry.next_attempt(now, retries + 1, exc.retry_after) if passing else None
         outcome = NotRegistered(exc, retry_at)
     patch, event = registration_status(
         body.get("status") or {}, outcome, int(meta.get("generation") or 0), now
     )
-    await patch_issuer_status(runtime.kube, kind, meta.get("namespace"), meta["name"], patch)
+    await patch_issuer_status(access.kube, kind, meta.get("namespace"), meta["name"], patch)
     if event is not None:
-        runtime.events.post(body, *event)
+        access.events.post(body, *event)
     return outcome if isinstance(outcome, NotRegistered) else None
 
 
-async def register_unready(runtime: Runtime, shards: frozenset[int]) -> None:
+async def register_unready(
+    access: AccountAccess,
+    clock: Clock,
+    retry: RetryPolicy,
+    indexes: Indexes,
+    shard_of: Callable[[str | None, str], int],
+    shards: frozenset[int],
+) -> None:
     """After shards were gained: register the Issuers in them that are not Ready (their create or
     change may have come while another replica was serving them, or none was)."""
-    for index, kind in (
-        (runtime.indexes.issuers, "Issuer"),
-        (runtime.indexes.cluster_issuers, "ClusterIssuer"),
-    ):
+    for index, kind in ((indexes.issuers, "Issuer"), (indexes.cluster_issuers, "ClusterIssuer")):
         for bodies in list(index.values()):
             for body in bodies:
                 meta = body.get("metadata") or {}
-                if runtime.serving.shard(meta.get("namespace"), meta["name"]) not in shards:
+                if shard_of(meta.get("namespace"), meta["name"]) not in shards:
                     continue
                 ready = conditions.find((body.get("status") or {}).get("conditions"), reasons.READY)
                 if not ready or ready.get("status") != "True":
-                    await register(runtime, body, kind, 0)
+                    await register(access, clock, retry, body, kind, 0)

@@ -12,7 +12,7 @@ from typing import Any
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants
+from ..core import constants
 from .client import MERGE_PATCH, Kube
 
 _CERTIFICATES = (constants.GROUP, constants.VERSION)

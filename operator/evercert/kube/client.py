@@ -13,7 +13,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.client.rest import RESTResponse
 
-from .. import constants
+from ..core import constants
 from .side_writes import SideWrites
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -51,12 +51,17 @@ class Kube:
     api: client.ApiClient
     timeout: float = constants.API_TIMEOUT_SECONDS
     # A few writes from worker threads, on a loop and connection of their own (see side_writes.py).
-    _side: SideWrites | None = field(default=None, init=False, repr=False)
+    _side: SideWrites[Kube] | None = field(default=None, init=False, repr=False)
 
     @property
-    def side(self) -> SideWrites:
+    def side(self) -> SideWrites[Kube]:
         if self._side is None:
-            self._side = SideWrites(self.api.configuration, self.timeout)
+            configuration, timeout = self.api.configuration, self.timeout
+
+            async def connect() -> Kube:
+                return Kube(client.ApiClient(configuration), timeout)
+
+            self._side = SideWrites(connect, timeout)
         return self._side
 
     @classmethod

@@ -7,10 +7,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
-from kopf._cogs.structs.references import match_namespace, select_specific_namespaces
-
-from .. import constants
+from ..core import constants
 from .client import Kube
+from .kopf_internals import match_namespace, select_specific_namespaces
 
 Key = tuple[str, str]
 # The apiserver answers with PartialObjectMetadataList: no data, no spec, no status.

@@ -10,43 +10,42 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from kubernetes_asyncio import client
-
-if TYPE_CHECKING:
-    from .client import Kube
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 THREAD = "evercert-side-writes"
 
 
-class SideWrites:
-    def __init__(self, configuration: client.Configuration, timeout: float) -> None:
-        self._configuration, self._timeout = configuration, timeout
+class Client(Protocol):
+    async def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Client)
+
+
+class SideWrites(Generic[C]):
+    """`connect` makes the side loop's own client (called on that loop, the first time one is needed)."""
+
+    def __init__(self, connect: Callable[[], Awaitable[C]], timeout: float) -> None:
+        self._connect, self._timeout = connect, timeout
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._kube: Kube | None = None
+        self._kube: C | None = None
         self._thread: threading.Thread | None = None
 
-    def run(self, write: Callable[[Kube], Awaitable[T]]) -> T:
+    def run(self, write: Callable[[C], Awaitable[T]]) -> T:
         """Run `write` with the side loop's client; blocking, so never from an event loop's thread."""
         loop, kube = self._started()
         return asyncio.run_coroutine_threadsafe(write(kube), loop).result(timeout=self._timeout)
 
-    def _started(self) -> tuple[asyncio.AbstractEventLoop, Kube]:
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, C]:
         with self._lock:
             if self._loop is None or self._kube is None:
-                from .client import Kube
-
                 loop = asyncio.new_event_loop()
                 self._thread = threading.Thread(target=loop.run_forever, name=THREAD, daemon=True)
                 self._thread.start()
-
-                async def connect() -> Kube:
-                    return Kube(client.ApiClient(self._configuration), self._timeout)
-
-                self._kube = asyncio.run_coroutine_threadsafe(connect(), loop).result(timeout=self._timeout)
+                connecting = asyncio.run_coroutine_threadsafe(self._connect(), loop)
+                self._kube = connecting.result(timeout=self._timeout)
                 self._loop = loop
             return self._loop, self._kube
 

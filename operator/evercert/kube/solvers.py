@@ -8,8 +8,8 @@ from typing import Any
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants
-from ..errors import SolverIngressNotFound
+from ..core import constants
+from ..core.errors import SolverIngressNotFound
 from .client import Kube, answer
 
 

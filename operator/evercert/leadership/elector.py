@@ -9,7 +9,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 
-from ..clock import Clock
+from ..core.clock import Clock
 from . import policy, shards
 from .leases import LeaseStore
 from .policy import Lease, Timing

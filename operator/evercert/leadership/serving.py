@@ -7,15 +7,12 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable
 
+from ..scheduling import Scheduler
 from .elector import Elector
 from .policy import Timing, hand_over_grace
 from .shards import shard_of
-
-if TYPE_CHECKING:
-    from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -65,28 +62,35 @@ def lease_timing(duration: float) -> Timing:
     return Timing(duration, duration * 2 / 3, duration * 2 / 15)
 
 
-def gained(runtime: Runtime, shards: frozenset[int]) -> None:
+Key = tuple[str, str]
+
+
+def gained(
+    serving: Serving, certificates: Iterable[Key], look_again: Callable[[Key], None], shards: frozenset[int]
+) -> None:
     """Look at every Certificate of the shards now held; tell the others (shim, Issuers)."""
-    for key in runtime.certificates:
-        if runtime.serving.shard(*key) in shards:
-            runtime.look_again(key)
-    for listener in runtime.serving.on_gained:
-        runtime.serving.spawn(listener(shards))
+    for key in certificates:
+        if serving.shard(*key) in shards:
+            look_again(key)
+    for listener in serving.on_gained:
+        serving.spawn(listener(shards))
 
 
-def lost(runtime: Runtime, shards: frozenset[int]) -> asyncio.Future[object] | None:
+def lost(
+    serving: Serving, scheduler: Scheduler[Key] | None, shards: frozenset[int]
+) -> asyncio.Future[object] | None:
     """Stop work on the shards lost, before their Leases can be taken over; returns the wait for that
     work to end (a look placing an order finishes recording it first, within the write grace). With
     one shard (a leader and standbys) the replica then ends, so that Kubernetes starts it again as a
     standby."""
-    stopping = []
-    if runtime.scheduler is not None:
-        for key in runtime.scheduler.working_on():
-            if runtime.serving.shard(*key) in shards:
-                stopping.extend(runtime.scheduler.cancel(key))
-    if runtime.serving.count == 1 and not runtime.serving.stopping:
+    stopping: list[asyncio.Task[None]] = []
+    if scheduler is not None:
+        for key in scheduler.working_on():
+            if serving.shard(*key) in shards:
+                stopping.extend(scheduler.cancel(key))
+    if serving.count == 1 and not serving.stopping:
         log.error("leadership lost; stopping so that a fresh start stands by")
         os.kill(os.getpid(), signal.SIGTERM)
     if not stopping:
         return None
-    return asyncio.ensure_future(asyncio.wait(stopping, timeout=runtime.serving.write_grace()))
+    return asyncio.ensure_future(asyncio.wait(stopping, timeout=serving.write_grace()))

@@ -10,9 +10,11 @@ import socket
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-PREFIX = "evercert"
-LABEL_SET = "evercert.dev/lease-set"
-LABEL_ROLE = "evercert.dev/lease-role"
+from ..core import constants
+
+PREFIX = constants.MANAGED_BY
+LABEL_SET = constants.LABEL_LEASE_SET
+LABEL_ROLE = constants.LABEL_LEASE_ROLE
 ROLE_SHARD = "shard"
 ROLE_MEMBER = "member"
 
@@ -37,7 +39,7 @@ def member_lease_name(identity: str, prefix: str = PREFIX) -> str:
 
 
 def labels(role: str, prefix: str = PREFIX) -> dict[str, str]:
-    return {"app.kubernetes.io/managed-by": "evercert", LABEL_SET: prefix, LABEL_ROLE: role}
+    return {constants.LABEL_MANAGED_BY: constants.MANAGED_BY, LABEL_SET: prefix, LABEL_ROLE: role}
 
 
 def selector(prefix: str = PREFIX) -> str:

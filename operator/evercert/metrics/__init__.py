@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 
-from .. import constants
+from ..core import constants
 from .acme_paths import learn_directory, path_kind
 from .exposition import render
 from .registry import (

@@ -7,10 +7,10 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .. import constants
 from ..api.certificate import parse_certificate
 from ..api.issuer import IssuerKey
-from ..errors import InvalidSpec
+from ..core import constants
+from ..core.errors import InvalidSpec
 from .outcome import Conversion, refused
 
 # cert-manager's defaults (its API reference, cert-manager.io/v1 CertificateSpec). renewBefore is not

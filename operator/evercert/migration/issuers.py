@@ -8,9 +8,9 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .. import constants
 from ..api.issuer import parse_issuer
-from ..errors import InvalidSpec
+from ..core import constants
+from ..core.errors import InvalidSpec
 from .outcome import Conversion, refused
 
 ACCOUNT_KEY_FIELD = constants.PRIVATE_KEY_FIELD
@@ -33,6 +33,11 @@ IGNORED_ACME_FIELDS = {
 NON_ACME = ("ca", "selfSigned", "vault", "venafi")
 DNS01_PROVIDERS = ("rfc2136", "acmeDNS", "webhook")
 DNS01_UNSUPPORTED = ("route53", "cloudflare", "cloudDNS", "azureDNS", "digitalocean", "akamai")
+# DNS-01 providers' Secret references: (provider, field, what the Secret holds).
+DNS01_SECRET_REFS = (
+    ("rfc2136", "tsigSecretSecretRef", "DNS-01 TSIG secret"),
+    ("acmeDNS", "accountSecretRef", "DNS-01 acme-dns accounts"),
+)
 HTTP01_FIELDS = {
     "ingress": ("class", "ingressClassName", "name", "serviceType", "podTemplate"),
     "gatewayHTTPRoute": ("parentRefs", "labels", "serviceType", "podTemplate"),
@@ -82,6 +87,26 @@ def convert_issuer(body: Mapping[str, Any], kind: str) -> Conversion:
     except InvalidSpec as exc:
         return refused(kind, namespace, name, f"evercert would refuse it: {exc.message}")
     return Conversion(kind, namespace, name, result, notes=tuple(notes))
+
+
+def secret_refs(issuer: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str, str]]:
+    """The Secrets an ACME issuer reads, each as (secretRef, the key evercert reads, what it holds):
+    the account key, the EAB key, DNS-01 credentials (rfc2136's TSIG secret, acme-dns's accounts)."""
+    acme = (issuer.get("spec") or {}).get("acme") or {}
+    refs: list[tuple[Mapping[str, Any], str, str]] = [
+        (acme.get("privateKeySecretRef") or {}, ACCOUNT_KEY_FIELD, "account key")
+    ]
+    eab = acme.get("externalAccountBinding")
+    if eab:
+        key_ref = eab.get("keySecretRef") or {}
+        refs.append((key_ref, key_ref.get("key") or "secret", "EAB key"))
+    for solver in acme.get("solvers") or []:
+        dns01 = (solver or {}).get("dns01") or {}
+        for provider, field, what in DNS01_SECRET_REFS:
+            ref = (dns01.get(provider) or {}).get(field) or {}
+            if ref.get("name") and ref.get("key"):
+                refs.append((ref, str(ref["key"]), what))
+    return refs
 
 
 def _metadata(metadata: Mapping[str, Any], kind: str, namespace: str | None) -> dict[str, Any]:

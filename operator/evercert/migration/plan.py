@@ -11,14 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import constants, reasons
 from ..api.certificate import parse_certificate
 from ..api.issuer import IssuerKey
 from ..certificates.tls_secret import check_ownership, read_contents
 from ..certificates.trigger import issuance_reason
-from ..errors import EvercertError
+from ..core import constants, reasons
+from ..core.errors import EvercertError
 from .certificates import convert_certificate
-from .issuers import ACCOUNT_KEY_FIELD, convert_issuer
+from .issuers import convert_issuer, secret_refs
 from .outcome import Conversion, refused
 
 MOVED = "moved"
@@ -149,20 +149,17 @@ def _with_secret(row: Row, body: Mapping[str, Any], inventory: Inventory, now: d
 def _secret_copies(
     issuer: Mapping[str, Any], inventory: Inventory, source_namespace: str, target_namespace: str
 ) -> list[tuple[Row, Mapping[str, Any] | None]]:
-    """A ClusterIssuer's account key (and EAB key) Secrets, copied so that the same ACME account is used."""
-    acme = (issuer.get("spec") or {}).get("acme") or {}
+    """A ClusterIssuer's account key (and EAB key, DNS-01 credentials) Secrets, copied so that the same
+    ACME account (and the same DNS credentials) are used; keys of one Secret go into one copy."""
     name = (issuer.get("metadata") or {}).get("name")
-    refs = [(acme.get("privateKeySecretRef") or {}, ACCOUNT_KEY_FIELD, "account key")]
-    eab = acme.get("externalAccountBinding")
-    if eab:
-        key = (eab.get("keySecretRef") or {}).get("key") or "secret"
-        refs.append((eab.get("keySecretRef") or {}, key, "EAB key"))
-    result = []
-    for ref, target_field, what in refs:
+    result: list[tuple[Row, Mapping[str, Any] | None]] = []
+    copies: dict[str, dict[str, Any]] = {}
+    for ref, target_field, what in secret_refs(issuer):
         secret_name = str(ref.get("name") or "")
         source_field = ref.get("key") or target_field
         where = f"{target_namespace}/{secret_name}"
         value = ((inventory.cert_manager_secrets.get(secret_name) or {}).get("data") or {}).get(source_field)
+        same = "the same ACME account" if what in ("account key", "EAB key") else "the same credentials"
         if not value:
             detail = f"{what} of ClusterIssuer {name}: none in {source_namespace}/{secret_name}"
             if what == "account key":
@@ -175,11 +172,20 @@ def _secret_copies(
         elif existing is not None:
             detail = f"{what} of ClusterIssuer {name}: a Secret of that name holds another key"
             result.append((Row("Secret", where, LEFT_ALONE, detail), None))
+        elif secret_name in inventory.evercert_secrets:
+            detail = f"{what} of ClusterIssuer {name}: a Secret of that name exists without {target_field!r}"
+            result.append((Row("Secret", where, LEFT_ALONE, detail), None))
+        elif secret_name in copies:
+            base64.b64decode(value, validate=True)
+            copies[secret_name]["data"][target_field] = value
+            detail = f"{what} of ClusterIssuer {name}, from {source_namespace}: {same}"
+            result.append((Row("Secret", where, COPIED, detail), None))
         else:
             body = _copy(
                 secret_name, target_namespace, target_field, value, f"{source_namespace}/{secret_name}"
             )
-            detail = f"{what} of ClusterIssuer {name}, from {source_namespace}: the same ACME account"
+            copies[secret_name] = body
+            detail = f"{what} of ClusterIssuer {name}, from {source_namespace}: {same}"
             result.append((Row("Secret", where, COPIED, detail), body))
     return result
 

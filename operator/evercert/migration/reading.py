@@ -9,9 +9,10 @@ from typing import Any
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from .. import constants
+from ..core import constants
 from ..kube.client import Kube, answer, read_secret
 from . import activity
+from .issuers import secret_refs
 from .plan import Inventory
 
 CM = (constants.CERT_MANAGER_GROUP, constants.CERT_MANAGER_VERSION)
@@ -29,7 +30,7 @@ async def read_inventory(
     kube: Kube, namespace: str | None, cert_manager_namespace: str, evercert_namespace: str
 ) -> Inventory:
     cluster_issuers = await _custom(kube, CM, constants.CLUSTER_ISSUERS, None)
-    secret_names = {_secret_name(ref) for issuer in cluster_issuers for ref in _secret_refs(issuer)}
+    secret_names = {_secret_name(ref) for issuer in cluster_issuers for ref, _, _ in secret_refs(issuer)}
     secret_names.discard("")
     cm_secrets = {
         name: await read_secret(kube, cert_manager_namespace, name) for name in sorted(secret_names)
@@ -55,12 +56,6 @@ async def read_inventory(
         evercert_secrets={k: v for k, v in ours.items() if v is not None},
         shim_sources=await _shim_sources(kube, namespace),
     )
-
-
-def _secret_refs(issuer: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    acme = (issuer.get("spec") or {}).get("acme") or {}
-    eab = acme.get("externalAccountBinding") or {}
-    return [acme.get("privateKeySecretRef") or {}, eab.get("keySecretRef") or {}]
 
 
 def _secret_name(ref: Mapping[str, Any]) -> str:

@@ -67,12 +67,3 @@ def key_type(key: PrivateKey) -> tuple[str, int]:
     if key.curve.name in _CURVE_NAMES:
         return ECDSA, key.curve.key_size
     return f"EC {key.curve.name}", key.curve.key_size
-
-
-def key_matches_spec(key: PrivateKey, algorithm: str, size: int) -> bool:
-    """True when the key is of the requested algorithm and size, so it may be reused."""
-    return key_type_fits(key_type(key), algorithm, size)
-
-
-def key_type_fits(found: tuple[str, int], algorithm: str, size: int) -> bool:
-    return found == (algorithm, size)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import constants
+from ..core import constants
 from ..pki import CertificateInfo, certificate_info, parse_pem_chain
 
 AUTO = "auto"
 KINDS = {"deployments": "Deployment", "statefulsets": "StatefulSet", "daemonsets": "DaemonSet"}
-CERTIFICATE_FIELD = "tls.crt"
+CERTIFICATE_FIELD = constants.TLS_CERT
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
-from evercert.clock import Clock
+from evercert.core.clock import Clock
 
 K = TypeVar("K", bound=Hashable)
 

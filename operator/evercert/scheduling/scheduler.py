@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic
 
-from evercert.clock import Clock
+from evercert.core.clock import Clock
 
 from .queue import K, WorkQueue
 

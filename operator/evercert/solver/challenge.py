@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evercert.api.issuer import Http01GatewaySolver, Http01IngressSolver
-from evercert.constants import (
+from evercert.core.constants import (
     API_VERSION,
     CERTIFICATE_KIND,
     LABEL_CERTIFICATE,

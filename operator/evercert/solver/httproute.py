@@ -3,7 +3,7 @@
 from typing import Any
 
 from evercert.api.issuer import Http01GatewaySolver, ParentRef
-from evercert.constants import GATEWAY_API_VERSION, SOLVER_PORT
+from evercert.core.constants import GATEWAY_API_VERSION, SOLVER_PORT
 from evercert.solver.challenge import SolverRequest, solver_metadata, solver_name
 from evercert.solver.ingress import challenge_path
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from evercert.constants import SOLVER_PORT
+from evercert.core.constants import SOLVER_PORT
 from evercert.solver.challenge import SolverRequest, solver_labels, solver_metadata
 
 CONTAINER_NAME = "acme-http-solver"

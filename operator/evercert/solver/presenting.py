@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from .. import constants
 from ..acme.order import Http01Task
 from ..api.certificate import CertificateSpec
 from ..api.issuer import Http01GatewaySolver, Http01IngressSolver
+from ..core import constants
 from ..kube import solvers as kube_solvers
 from ..kube.client import Kube
 from .challenge import SolverRequest, certificate_label_value

@@ -7,8 +7,8 @@ import time
 
 import aiohttp
 
-from .. import constants
-from ..errors import SelfCheckFailed
+from ..core import constants
+from ..core.errors import SelfCheckFailed
 from .challenge import url_host
 
 FIRST_DELAY = 0.05

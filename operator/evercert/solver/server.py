@@ -16,7 +16,7 @@ import threading
 import time
 from http import HTTPStatus
 
-from evercert.constants import ACME_CHALLENGE_PATH, SOLVER_PORT
+from evercert.core.constants import ACME_CHALLENGE_PATH, SOLVER_PORT
 from evercert.solver.http_request import Request, RequestError, read_request
 
 # Annotations only: the solver loads neither typing nor http.server (http.client, email, ssl).

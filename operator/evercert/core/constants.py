@@ -8,7 +8,6 @@ CERTIFICATES = "certificates"
 ISSUERS = "issuers"
 CLUSTER_ISSUERS = "clusterissuers"
 CERTIFICATE_KIND = "Certificate"
-INGRESS_API_VERSION = "networking.k8s.io/v1"
 
 # Secrets: the kubernetes.io/tls fields, and where keys are kept
 TLS_SECRET_TYPE = "kubernetes.io/tls"
@@ -47,6 +46,7 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 GATEWAY_VERSION = "v1"
 GATEWAY_API_VERSION = f"{GATEWAY_GROUP}/{GATEWAY_VERSION}"
 GATEWAYS = "gateways"
+LISTENER_SETS = "listenersets"  # standard channel (gateway.networking.k8s.io/v1) since Gateway API v1.5
 HTTPROUTES = "httproutes"
 
 # Annotations users set on Ingresses (the ingress-shim); the Certificate fields they set are named alike.
@@ -76,6 +76,10 @@ ANNOTATION_CERTIFICATE_SERIALS = f"{GROUP}/certificate-serials"
 SOLVER_PORT = 8089
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/"
 LABEL_SOLVER_NAME = f"{GROUP}/solver-name"
+
+# Leases (leader election and shards): which set of Leases, and the role of one in it
+LABEL_LEASE_SET = f"{GROUP}/lease-set"
+LABEL_LEASE_ROLE = f"{GROUP}/lease-role"
 
 # The longest one Kubernetes API request may take (EVERCERT_API_TIMEOUT_SECONDS overrides it).
 API_TIMEOUT_SECONDS = 60.0

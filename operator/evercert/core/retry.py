@@ -17,6 +17,8 @@ DAILY_FACTOR = 1440
 ATTEMPTS_BEFORE_EXPIRY = 3
 # Retry-After is honoured for at most a day, so that a wrong header cannot stop renewals for good.
 MAX_RETRY_AFTER = timedelta(hours=24)
+# The apiserver is away (restarting, say): whatever waits on it looks again this soon.
+RETRY_AFTER_API_ERROR = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ READY = "Ready"
 ISSUING = "Issuing"
 INGRESS_CONFLICT = "IngressConflict"
 GATEWAY_CONFLICT = "GatewayConflict"
+LISTENER_SET_CONFLICT = "ListenerSetConflict"
 
 # A Certificate in a good state, and its lifecycle Events
 UP_TO_DATE = "Ready"
@@ -29,6 +30,7 @@ PRIVATE_KEY_MISMATCH = "PrivateKeyMismatch"
 MANUALLY_TRIGGERED = "ManuallyTriggered"
 EXPIRED = "Expired"
 RENEWING = "Renewing"
+RENEWED_OUTSIDE_WINDOW = "RenewedOutsideWindow"  # spec.renewal.windows: none opened before the deadline
 ISSUANCE_TEXT = {
     DOES_NOT_EXIST: "the Secret does not exist yet",
     MISSING_DATA: "the Secret lacks a readable certificate or key",
@@ -39,9 +41,13 @@ ISSUANCE_TEXT = {
     MANUALLY_TRIGGERED: "a renewal was requested",
     EXPIRED: "the certificate has expired",
     RENEWING: "the renewal time has come",
+    RENEWED_OUTSIDE_WINDOW: (
+        "the renewal time has come and no renewal window opened before half the time to expiry had "
+        "passed: renewing outside the windows so that the certificate does not expire"
+    ),
 }
 # While these are the reason, the certificate in the Secret is still good to serve.
-STILL_SERVING = (RENEWING, MANUALLY_TRIGGERED)
+STILL_SERVING = (RENEWING, MANUALLY_TRIGGERED, RENEWED_OUTSIDE_WINDOW)
 
 # Errors a user or the outside world can cause (see errors.py)
 FAILED = "Failed"
@@ -53,6 +59,12 @@ SECRET_IN_USE = "SecretInUse"  # another Certificate writes the same Secret
 SELF_CHECK_FAILED = "SelfCheckFailed"
 KEY_MISMATCH = "KeyMismatch"
 SOLVER_INGRESS_NOT_FOUND = "SolverIngressNotFound"
+
+# DNS-01 (dns01/): the DNS server refused or failed, no zone holds the name, the record is not served yet
+DNS01_PROVIDER_ERROR = "DNS01ProviderError"
+DNS01_ZONE_NOT_FOUND = "DNS01ZoneNotFound"
+DNS01_PROPAGATION = "DNS01Propagation"
+DNS01_PROPAGATION_PENDING = "DNS01PropagationPending"
 
 # What the CA said (acme.errors turns every failure into one of these)
 ACME_RATE_LIMITED = "ACMERateLimited"
@@ -79,6 +91,10 @@ ACCOUNT_REGISTERED_MESSAGE = "the ACME account is registered"
 SECRET_NAME_CONFLICT = "SecretNameConflict"
 INVALID_INGRESS = "InvalidIngress"
 INVALID_GATEWAY = "InvalidGateway"
+INVALID_LISTENER_SET = "InvalidListenerSet"
+
+# Reload on renewal: a workload restarted for a renewed certificate in a Secret it mounts
+RESTARTED_FOR_RENEWAL = "RestartedForRenewal"
 
 
 def issuing_message(reason: str | None) -> str:

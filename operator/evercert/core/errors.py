@@ -78,6 +78,24 @@ class SolverIngressNotFound(AttemptFailed):
     reason = reasons.SOLVER_INGRESS_NOT_FOUND
 
 
+class Dns01ProviderError(AttemptFailed):
+    """A DNS provider could not put a TXT value in place or take it away (the server's own words)."""
+
+    reason = reasons.DNS01_PROVIDER_ERROR
+
+
+class Dns01ZoneNotFound(AttemptFailed):
+    """No zone (SOA) holds the challenge record's name, or its nameservers cannot be found."""
+
+    reason = reasons.DNS01_ZONE_NOT_FOUND
+
+
+class Dns01PropagationFailed(AttemptFailed):
+    """Not every authoritative nameserver served the TXT value before the issuance deadline."""
+
+    reason = reasons.DNS01_PROPAGATION
+
+
 class AcmeFailure(AttemptFailed):
     """An ACME exchange failed; `reason` is one of reasons.ACME_*; `names`: the identifiers it is about
     when the CA said (a failed validation names its authorization's identifier)."""
