@@ -145,12 +145,23 @@ def cert_manager(kind: str, name: str, spec: dict[str, Any], namespace: str | No
 
 
 def cluster_issuer_of_cert_manager(env: LocalEnvironment, ca: Ca, name: str) -> Account:
-    """A ClusterIssuer with EAB and an Ingress solver, its account registered, its Secrets in cert-manager's
-    cluster-resource namespace."""
+    """A ClusterIssuer with EAB, an Ingress solver and an rfc2136 one, its account registered, its Secrets in
+    cert-manager's cluster-resource namespace."""
     account = ca.account()
     env.apply(key_secret(CERT_MANAGER_NAMESPACE, f"{name}-account", "tls.key", account.key_pem))
     env.apply(key_secret(CERT_MANAGER_NAMESPACE, f"{name}-eab", "secret", ca.hmac.encode()))
-    solvers = [{"http01": {"ingress": {"ingressClassName": "local"}}}]
+    env.apply(key_secret(CERT_MANAGER_NAMESPACE, f"{name}-tsig", "secret", base64.b64encode(b"tsig key")))
+    rfc2136 = {
+        "nameserver": "127.0.0.1:53",
+        "tsigKeyName": "evercert.",
+        "tsigAlgorithm": "HMACSHA256",
+        "tsigSecretSecretRef": {"name": f"{name}-tsig", "key": "secret"},
+    }
+    # DNS-01 for a zone no test asks for: the issuer moves with it, its TSIG Secret copied too.
+    solvers = [
+        {"selector": {"dnsZones": ["dns01.invalid"]}, "dns01": {"rfc2136": rfc2136}},
+        {"http01": {"ingress": {"ingressClassName": "local"}}},
+    ]
     env.apply(
         cert_manager("ClusterIssuer", name, {"acme": ca.acme(solvers, f"{name}-account", f"{name}-eab")})
     )
@@ -281,6 +292,7 @@ def test_a_fleet_moves_with_no_new_order_and_no_new_account(
         assert _annotation(env, namespace, f"{name}-tls", "cert-manager.io/certificate-name") == name  # kept
         assert "Adopted" in event_reasons(env, namespace, name)
     assert new_orders(ca.proxy, before) == 0
+    assert get(env, "secret", CLUSTER_RESOURCE_NAMESPACE, f"{cluster_issuer}-tsig")  # DNS-01's, copied
     assert _account_uri(env, "clusterissuers.evercert.dev", None, cluster_issuer) == cluster_account.uri
     assert _account_uri(env, "issuers.evercert.dev", namespace, "shop") == namespace_account.uri
 
