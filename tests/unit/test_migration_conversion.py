@@ -123,6 +123,7 @@ def test_dns01_issuers_move_with_their_sections_as_they_are() -> None:
     assert moved.body["spec"]["acme"]["solvers"] == DNS01_SOLVERS
     spec = parse_issuer(moved.body, "ClusterIssuer")  # evercert serves them as they are
     assert len(spec.solvers) == len(DNS01_SOLVERS)
+    assert [note.split(":")[0] for note in moved.notes] == ["spec.acme.solvers[2].dns01.webhook"]
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,11 @@ def convert_issuer(body: Mapping[str, Any], kind: str) -> Conversion:
         solver_body, why = _solver(solver, f"spec.acme.solvers[{index}]", notes)
         if solver_body is None:
             return refused(kind, namespace, name, str(why))
+        if kind == "ClusterIssuer" and "webhook" in (solver_body.get("dns01") or {}):
+            notes.append(
+                f"spec.acme.solvers[{index}].dns01.webhook: the webhook now reads the Secrets its config "
+                "names in evercert's cluster-resource namespace (its resourceNamespace): copy them there"
+            )
         solvers.append(solver_body)
     converted["solvers"] = solvers
     result = {
