@@ -40,6 +40,7 @@ class Sizes:
     seeded_total: int = 10000
     dns01_single: int = 5
     dns01_many: int = 100
+    migrate: int = 1000  # cert-manager Certificates moved by `kubectl evercert migrate`
     profile: bool = True
     phases: tuple[str, ...] = ()  # only these steps (names as in Bench.run); () runs them all
 

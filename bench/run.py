@@ -19,6 +19,7 @@ import dns01
 import failover
 import formats_figures
 import metrics_figures
+import migration
 import report
 import scale
 from cluster import BenchCluster
@@ -35,6 +36,7 @@ LATER_PHASES = {
     "shards": failover.shards,
     "ten_thousand": scale.ten_thousand,
     "dns01": dns01.dns01,
+    "migrate": migration.migrate_1k,
 }
 QUICK = Sizes(
     single=3,
@@ -47,6 +49,7 @@ QUICK = Sizes(
     seeded_total=500,
     dns01_single=3,
     dns01_many=20,
+    migrate=60,
 )
 
 
@@ -81,7 +84,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--phases",
         type=lambda text: tuple(text.split(",")),
         help="only these steps, comma-separated: single,many,profile,thousand,idle,restart,"
-        "failover,shards,ten_thousand,dns01 (the figures of an earlier step may be missing then)",
+        "failover,shards,ten_thousand,dns01,migrate (the figures of an earlier step may be missing then)",
+    )
+    parser.add_argument(
+        "--migrate", type=int, help=f"cert-manager Certificates moved by migrate ({default.migrate})"
     )
     parser.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="no py-spy")
     parser.add_argument("--secrets", type=int, help=f"unrelated Secrets ({default.secrets})")

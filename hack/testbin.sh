@@ -25,6 +25,8 @@ GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.5.1}
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.15}
 # A second ACME CA (no ARI, no profiles); its go.mod has no replace lines.
 STEPCA_VERSION=${STEPCA_VERSION:-v0.30.2}
+# cert-manager's CRDs (not its controller), for `kubectl evercert migrate`'s tests.
+CERT_MANAGER_VERSION=${CERT_MANAGER_VERSION:-v1.21.2}
 
 TESTBIN=${EVERCERT_TESTBIN:-$HOME/.cache/evercert/bin}
 SET_DIR="$TESTBIN/k8s-$K8S_VERSION.etcd-$ETCD_VERSION.helm-$HELM_VERSION.pebble-$PEBBLE_VERSION.prometheus-$PROMETHEUS_VERSION"
@@ -200,6 +202,17 @@ build_gateway_api_crds() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+build_cert_manager_crds() {
+  local dir="$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION"
+  [ -f "$dir/cert-manager.io_certificates.yaml" ] && return 0
+  log "fetching cert-manager's $CERT_MANAGER_VERSION CRDs"
+  local module
+  module=$(go mod download -json "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  cp "$module"/deploy/crds/*cert-manager.io_*.yaml "$dir.tmp/"; chmod u+w "$dir.tmp"/*.yaml
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 build_iproute2() {  # `ip`: the test bed makes a network namespace for solver Pods (Traefik routes to them)
   command -v ip >/dev/null && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -221,13 +234,16 @@ link_set() {
   if [ -d "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" ]; then
     ln -sfn "$TESTBIN/gateway-api-$GATEWAY_API_VERSION" "$SET_DIR/gateway-api-crds"
   fi
+  if [ -d "$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION" ]; then
+    ln -sfn "$TESTBIN/cert-manager-crds-$CERT_MANAGER_VERSION" "$SET_DIR/cert-manager-crds"
+  fi
 }
 
 # The parts of each target, in build order. Keep `all` whole: `make test` and `make bench` use it.
 target_parts() {
   case $1 in
     demo) echo pebble etcd k8s_demo gateway_api_crds iproute2 ;;
-    all) echo pebble helm etcd k8s prometheus traefik stepca pdns_webhook gateway_api_crds iproute2 ;;
+    all) echo pebble helm etcd k8s prometheus traefik stepca pdns_webhook gateway_api_crds cert_manager_crds iproute2 ;;
     *) declare -F "build_$1" >/dev/null && echo "$1" ;;
   esac
 }

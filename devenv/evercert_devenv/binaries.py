@@ -29,6 +29,14 @@ def gateway_api_crds() -> Path:
     return link.resolve()  # kubectl reads a directory given as a symlink as one file
 
 
+def cert_manager_crds() -> Path:
+    """The directory with cert-manager's CRDs that hack/testbin.sh fetched from its Go module."""
+    link = testbin_dir() / "cert-manager-crds"
+    if not link.is_dir():
+        raise FileNotFoundError(f"{link} is missing: run `make testbin`")
+    return link.resolve()
+
+
 def binary(name: str) -> str:
     path = testbin_dir() / name
     if not path.exists():

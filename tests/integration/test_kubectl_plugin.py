@@ -106,7 +106,9 @@ def test_flags_after_the_plugin_name_choose_the_kubeconfig(
         KUBECONFIG="/nowhere",
     )
     assert done.returncode == 0, done.stderr
-    assert read_table(done.stdout)[0]["READY"] == "True"
+    ready = next(line for line in done.stdout.splitlines() if line.startswith("Ready:"))
+    assert ready.split()[1] == "True", done.stdout  # `status NAME`: the Certificate in depth
+    assert "Solver objects:" in done.stdout and "Events (last" in done.stdout
     missing = kubectl("evercert", "status", "nothing-here", "-n", namespace)
     assert missing.returncode == 1 and "not found" in missing.stderr
 

@@ -125,6 +125,24 @@ def secret_body(owner: str | None = "web", rv: str = "7") -> dict[str, Any]:
     return {"type": "kubernetes.io/tls", "metadata": {"resourceVersion": rv, "annotations": annotations}}
 
 
+# A Secret cert-manager wrote for this Certificate (the watch of evercert's Secrets does not hold it).
+CERT_MANAGER_ANNOTATIONS = {
+    constants.CERT_MANAGER_ANNOTATION_CERTIFICATE_NAME: "web",
+    constants.CERT_MANAGER_ANNOTATION_ISSUER_NAME: "le",
+    constants.CERT_MANAGER_ANNOTATION_ISSUER_KIND: "ClusterIssuer",
+    constants.CERT_MANAGER_ANNOTATION_ISSUER_GROUP: constants.CERT_MANAGER_GROUP,
+}
+
+
+def cert_manager_secret(not_after: datetime = NOT_AFTER) -> SecretRead:
+    body = {
+        "type": "kubernetes.io/tls",
+        "metadata": {"resourceVersion": "7", "annotations": dict(CERT_MANAGER_ANNOTATIONS)},
+    }
+    contents = replace(served(not_after=not_after), annotations=dict(CERT_MANAGER_ANNOTATIONS))
+    return SecretRead(body, contents, adoptable=True)
+
+
 def status(**raw: Any) -> Any:
     return parse_status(raw)
 
@@ -307,7 +325,7 @@ ROWS: dict[str, Row] = {
     "watch_behind_a_secret_that_is_good_serves_it": Row(
         facts(secret=SecretRead(secret_body(), GOOD), windows={"0a1b": WINDOW}),
         d.Serve,
-        {"look.served": GOOD},
+        {"look.served": GOOD, "adopt": None},
     ),
     "watch_behind_a_good_secret_asks_the_attempt_issuer_for_its_window": Row(
         facts(secret=SecretRead(secret_body(), GOOD)), d.AskRenewalInfo, {"ref": PRIMARY, "served": GOOD}
@@ -316,6 +334,17 @@ ROWS: dict[str, Row] = {
         facts(secret=SecretRead(secret_body(), EXPIRED)),
         d.AskQuota,
         {"look.served": EXPIRED, "look.reason": reasons.EXPIRED, "ref": PRIMARY},
+    ),
+    # A Secret cert-manager wrote for this Certificate (issue 21)
+    "cert_manager_secret_that_serves_the_spec_is_adopted": Row(
+        facts(secret=cert_manager_secret(), windows={"0a1b": WINDOW}),
+        d.Serve,
+        {"adopt": PRIMARY, "look.reason": None, "look.renew_at": LATER},
+    ),
+    "renewal_of_a_cert_manager_secret_replaces_its_certificate": Row(
+        facts(secret=cert_manager_secret(NOW + timedelta(days=5)), windows={"0a1b": OPEN_WINDOW}),
+        d.Issue,
+        {"ref": PRIMARY, "replaces": "ari-0a1b", "look.reason": reasons.RENEWING},
     ),
     # The order quota, and the attempt
     "new_order_asks_for_the_quota": Row(facts(secret=NO_SECRET), d.AskQuota, {"ref": PRIMARY}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..api.certificate import CertificateSpec, IssuerRef
@@ -44,6 +44,9 @@ class SecretRead:
 
     body: Mapping[str, Any] | None
     contents: SecretContents | None
+    # cert-manager wrote it for a Certificate of this name and evercert has not marked it yet: adopted
+    # (no new order) while it serves the spec.
+    adoptable: bool = False
 
     @property
     def resource_version(self) -> str | None:
@@ -119,6 +122,7 @@ class Serve:
     issued_before_crash: bool = False
     rewrite_outputs: bool = False
     passwords: Passwords = NO_PASSWORDS
+    adopt: IssuerRef | None = None  # mark cert-manager's Secret as evercert's, issued by this issuer
 
 
 @dataclass(frozen=True)
@@ -206,12 +210,17 @@ def decide(facts: Facts, now: datetime.datetime) -> Step:
         except EvercertError as exc:
             return Fail(exc, look, attempt_ref)
     if secret.body is None or served is None or served.resource_version != secret.resource_version:
-        # The watch was behind the Secret: look again at what it really holds.
+        # The watch was behind the Secret: look again at what it really holds (its issuer too, for
+        # `replaces`: one cert-manager wrote names it in cert-manager's annotations).
         look = _look(facts, spec, secret.contents, attempt_ref, now)
         if isinstance(look, AskRenewalInfo):
             return look
+        served_by = issued_by(spec, secret.contents) if secret.contents is not None else served_by
         if look.reason is None:
-            return _serve(status, look, passwords)
+            serve = _serve(status, look, passwords)
+            if secret.adoptable and served_by is not None:
+                return replace(serve, adopt=served_by)
+            return serve
     replaces = renewal_info.replaces_id(look.renewal_info, look.served)
     if status.order is None and replaces is None:
         # A new order is coming: wait for its token without holding a worker or a slot.

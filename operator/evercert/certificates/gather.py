@@ -27,7 +27,7 @@ from .decide import (
 from .outputs import read_passwords
 from .parts import PassParts
 from .status import parse_status, pending_renew_request
-from .tls_secret import SecretContents, read_contents
+from .tls_secret import SecretContents, adoptable_by, read_contents
 
 ServedLookup = Callable[[str, str], SecretContents | None]
 
@@ -92,7 +92,8 @@ async def answer(parts: PassParts, facts: Facts, sessions: Sessions, question: Q
         assert facts.spec is not None
         secret = await read_secret(parts.kube, facts.spec.namespace, facts.spec.secret_name)
         contents = read_contents(secret) if secret is not None else None
-        return dataclasses.replace(facts, secret=SecretRead(secret, contents))
+        adoptable = secret is not None and adoptable_by(facts.spec, secret)
+        return dataclasses.replace(facts, secret=SecretRead(secret, contents, adoptable))
     if isinstance(question, ReadPasswords):
         assert facts.spec is not None
         try:

@@ -13,6 +13,8 @@ from typing import Any
 import aiohttp
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from ..api.certificate import IssuerRef
+from ..core import reasons
 from ..core.errors import EvercertError
 from ..issuers.lookup import IssuerLookup
 from ..issuers.session import AcmeSession
@@ -36,6 +38,7 @@ from .decide import (
 from .gather import ServedLookup, Sessions, answer, known_facts
 from .parts import PassParts
 from .secret_effects import serve
+from .tls_secret import adopt
 from .writes import apply
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,8 @@ async def _carry_out(
         )
         return step.until
     if isinstance(step, Serve):
+        if step.adopt is not None:  # before the outputs: a rewrite checks that the Secret is evercert's
+            await _adopt(parts, body, facts, step.adopt)
         return await serve(parts, body, facts, step, lookup, served_lookup)
     if isinstance(step, WaitForQuota):
         message = quota.waiting_message(step.issuer, step.until)
@@ -94,6 +99,13 @@ async def _carry_out(
         return waiting.wake
     assert isinstance(step, Issue), step
     return await issue_and_report(parts, body, facts, sessions.get(step.ref), step, served_lookup)
+
+
+async def _adopt(parts: PassParts, body: Mapping[str, Any], facts: Facts, issuer: IssuerRef) -> None:
+    """cert-manager's Secret serves the spec: evercert's annotations beside cert-manager's, no new order."""
+    assert facts.spec is not None and facts.secret is not None and facts.secret.body is not None
+    if await adopt(parts.kube, facts.spec, facts.secret.body, issuer):
+        parts.events.post(body, "Normal", reasons.ADOPTED, reasons.ADOPTED_MESSAGE)
 
 
 async def _failed(

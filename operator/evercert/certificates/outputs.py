@@ -16,7 +16,7 @@ from ..api.certificate import CertificateSpec
 from ..api.outputs import JKS_CA_ALIAS, Outputs, PasswordSource
 from ..core import constants
 from ..core.errors import KeystorePasswordUnavailable
-from ..kube.client import Kube, label_secret, read_secret
+from ..kube.client import Kube, patch_secret_metadata, read_secret
 from ..pki import jks, load_private_key_pem
 from ..pki.formats import combined_pem, encode_private_key
 from ..pki.pkcs12 import keystore_p12, truststore_p12
@@ -75,7 +75,8 @@ async def _password(kube: Kube, namespace: str, source: PasswordSource) -> str:
     assert secret is not None
     labels = (secret.get("metadata") or {}).get("labels") or {}
     if labels.get(constants.LABEL_KEYSTORE_PASSWORD) != "true":
-        await label_secret(kube, namespace, source.secret_name, {constants.LABEL_KEYSTORE_PASSWORD: "true"})
+        labels = {constants.LABEL_KEYSTORE_PASSWORD: "true"}
+        await patch_secret_metadata(kube, namespace, source.secret_name, {"labels": labels})
     return password
 
 

@@ -12,10 +12,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..acme.renewal_info import ari_cert_id
-from ..api.certificate import CertificateSpec
+from ..api.certificate import CertificateSpec, IssuerRef
 from ..core import constants
 from ..core.errors import SecretInUse, SecretNotOwned
-from ..kube.client import Kube, create_or_replace_secret, read_secret
+from ..kube.client import Kube, create_or_replace_secret, patch_secret_metadata, read_secret
 from ..pki import (
     CertificateInfo,
     certificate_info,
@@ -23,6 +23,7 @@ from ..pki import (
     load_private_key_pem,
     parse_pem_chain,
 )
+from . import adoption
 from .outputs import NO_PASSWORDS, Passwords, build_outputs, outputs_digest
 
 ALLOW_TAKEOVER = constants.ANNOTATION_ALLOW_TAKEOVER
@@ -63,9 +64,10 @@ def decode_field(secret: Mapping[str, Any], key: str) -> bytes:
 def read_contents(secret: Mapping[str, Any]) -> SecretContents:
     cert_pem, key_pem = decode_field(secret, constants.TLS_CERT), decode_field(secret, constants.TLS_KEY)
     try:
-        leaf = parse_pem_chain(cert_pem)[0] if cert_pem else None
+        chain = parse_pem_chain(cert_pem) if cert_pem else []
     except ValueError:
-        leaf = None
+        chain = []
+    leaf = chain[0] if chain else None
     try:
         key = load_private_key_pem(key_pem, check=False) if key_pem else None  # type and public half only
     except ValueError:
@@ -73,7 +75,11 @@ def read_contents(secret: Mapping[str, Any]) -> SecretContents:
     metadata = secret.get("metadata") or {}
     given = metadata.get("annotations") or {}
     # Kept for every managed Secret: the few the looks read, their values shared (issuer names repeat).
-    annotations = {k: sys.intern(str(given[k])) for k in READ_ANNOTATIONS if k in given}
+    kept = {k: given[k] for k in READ_ANNOTATIONS if k in given}
+    if adoption.CERTIFICATE_NAME in given and constants.ANNOTATION_CERTIFICATE_NAME not in given:
+        # cert-manager wrote it and evercert has not yet: what counts to adopt it
+        kept.update(adoption.kept_annotations(given, chain))
+    annotations = {k: sys.intern(str(v)) for k, v in kept.items()}
     return SecretContents(
         info=certificate_info(leaf) if leaf is not None else None,
         has_key=bool(key_pem),
@@ -110,6 +116,8 @@ def check_owner(annotations: Mapping[str, str], spec: CertificateSpec) -> None:
     owner = annotations.get(constants.ANNOTATION_CERTIFICATE_NAME)
     if owner == spec.name:
         return
+    if not owner and adoption.written_by_cert_manager_for(annotations, spec.name):
+        return  # adopted when it still serves the spec (trigger.py), else reissued
     if owner:
         raise SecretInUse(
             f"Secret {spec.secret_name!r} is written by Certificate {owner!r}; "
@@ -132,6 +140,58 @@ def key_reusable(secret: Mapping[str, Any] | None, spec: CertificateSpec) -> byt
     except ValueError:
         return None
     return key_pem if spec.private_key.accepts(key_type(key)) else None
+
+
+def own_annotations(
+    spec: CertificateSpec, issuer_name: str, issuer_kind: str, serial_hex: str
+) -> dict[str, str]:
+    """evercert's annotations on a tls Secret: the Certificate, issuer, names and serial."""
+    annotations = {
+        constants.ANNOTATION_CERTIFICATE_NAME: spec.name,
+        constants.ANNOTATION_ISSUER_NAME: issuer_name,
+        constants.ANNOTATION_ISSUER_KIND: issuer_kind,
+        constants.ANNOTATION_DNS_NAMES: ",".join(spec.dns_names),
+        constants.ANNOTATION_SERIAL: serial_hex,
+    }
+    if spec.ip_addresses:
+        annotations[constants.ANNOTATION_IP_ADDRESSES] = ",".join(spec.ip_addresses)
+    if spec.common_name:
+        annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
+    return annotations
+
+
+def adoptable_by(spec: CertificateSpec, secret: Mapping[str, Any]) -> bool:
+    """cert-manager wrote the Secret for this Certificate and evercert has not marked it yet."""
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    return adoption.written_by_cert_manager_for(annotations, spec.name)
+
+
+def adoption_marking(
+    spec: CertificateSpec, secret: Mapping[str, Any], issuer: IssuerRef
+) -> dict[str, Any] | None:
+    """The labels and annotations that make a Secret cert-manager wrote for this Certificate evercert's
+    (its own stay); None for any other Secret."""
+    if not adoptable_by(spec, secret):
+        return None
+    info = certificate_info(parse_pem_chain(decode_field(secret, constants.TLS_CERT))[0])
+    marking: dict[str, Any] = {
+        "labels": {constants.LABEL_MANAGED_BY: constants.MANAGED_BY},
+        "annotations": own_annotations(spec, issuer.name, issuer.kind, info.serial_hex),
+    }
+    owners = (secret.get("metadata") or {}).get("ownerReferences") or []
+    kept = [owner for owner in owners if not adoption.owned_by_cert_manager(owner)]
+    if len(kept) != len(owners):  # else removing cert-manager's Certificate would delete the Secret
+        marking["ownerReferences"] = kept
+    return marking
+
+
+async def adopt(kube: Kube, spec: CertificateSpec, secret: Mapping[str, Any], issuer: IssuerRef) -> bool:
+    """Mark a Secret cert-manager wrote as evercert's, without touching its data; False for others."""
+    marking = adoption_marking(spec, secret, issuer)
+    if marking is None:
+        return False
+    await patch_secret_metadata(kube, spec.namespace, spec.secret_name, marking)
+    return True
 
 
 def build_tls_secret(
@@ -158,16 +218,8 @@ def build_tls_secret(
     annotations = {
         **(old_meta.get("annotations") or {}),
         **spec.secret_template.annotations,
-        constants.ANNOTATION_CERTIFICATE_NAME: spec.name,
-        constants.ANNOTATION_ISSUER_NAME: issuer_name,
-        constants.ANNOTATION_ISSUER_KIND: issuer_kind,
-        constants.ANNOTATION_DNS_NAMES: ",".join(spec.dns_names),
-        constants.ANNOTATION_SERIAL: info.serial_hex,
+        **own_annotations(spec, issuer_name, issuer_kind, info.serial_hex),
     }
-    if spec.ip_addresses:
-        annotations[constants.ANNOTATION_IP_ADDRESSES] = ",".join(spec.ip_addresses)
-    if spec.common_name:
-        annotations[constants.ANNOTATION_COMMON_NAME] = spec.common_name
     digest = outputs_digest(spec, passwords)
     annotations.pop(constants.ANNOTATION_OUTPUTS, None)
     if digest is not None:

@@ -7,6 +7,7 @@ import datetime
 from ..api.certificate import CertificateSpec, IssuerRef
 from ..core import constants, reasons
 from ..pki import covers_names
+from . import adoption
 from .renewal import renewal_time
 from .tls_secret import SecretContents
 
@@ -29,6 +30,8 @@ def issued_by(spec: CertificateSpec, contents: SecretContents) -> IssuerRef | No
     A certificate from a fallback issuer is kept until its renewal, when the primary is tried again."""
     name = contents.annotations.get(constants.ANNOTATION_ISSUER_NAME)
     kind = contents.annotations.get(constants.ANNOTATION_ISSUER_KIND)
+    if name is None:  # a Secret cert-manager wrote, not yet adopted
+        name, kind = adoption.cert_manager_issuer(contents.annotations) or (None, None)
     return next((ref for ref in spec.issuer_refs if (ref.name, ref.kind) == (name, kind)), None)
 
 

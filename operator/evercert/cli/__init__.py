@@ -1,7 +1,8 @@
 """The `evercert` command, also installed as `kubectl-evercert` so that kubectl runs it as a plugin.
 
-`run` and `solve` start the operator and the HTTP-01 solver; `status`, `renew`, `inspect` and `check`
-are for people and scripts, and reach the cluster the way kubectl does.
+`run` and `solve` start the operator and the HTTP-01 solver; `status`, `renew`, `inspect`, `check`,
+`migrate`, `version` and `completion` are for people and scripts, and reach the cluster the way
+kubectl does.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ KUBECTL_PLUGIN = "kubectl evercert"
 
 def build_parser(prog: str = "evercert") -> argparse.ArgumentParser:
     # Imported here so that `evercert solve` (the solver Pod) loads none of the client side.
-    from . import check, inspect, renew, serve, status
+    from . import check, completion, inspect, migrate, renew, serve, status, version
 
     parser = argparse.ArgumentParser(prog=prog, description="ACME certificates for Kubernetes")
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (status, renew, inspect, check):
+    for module in (status, renew, inspect, check, migrate, version, completion):
         module.add_parser(commands)
     serve.add_parsers(commands)
     return parser

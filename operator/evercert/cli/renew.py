@@ -1,4 +1,4 @@
-"""`renew NAME | --all`: ask the operator to renew now; it reissues once for each new annotation value."""
+"""`renew NAME | --all | -l SELECTOR`: ask the operator to renew now; it reissues once per new annotation."""
 
 from __future__ import annotations
 
@@ -18,19 +18,23 @@ def add_parser(commands: Any) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("name", nargs="?", help="the Certificate to renew")
     target.add_argument("--all", action="store_true", help="every Certificate in the namespace (or with -A)")
+    target.add_argument(
+        "-l", "--selector", help="the Certificates with these labels, e.g. team=web (or with -A)"
+    )
     cluster.add_connection_flags(parser)
     parser.set_defaults(handler=lambda options: _checked(parser, options))
 
 
 def _checked(parser: argparse.ArgumentParser, options: argparse.Namespace) -> int:
-    if options.all_namespaces and not options.all:
-        parser.error("-A needs --all")
+    if options.all_namespaces and not (options.all or options.selector):
+        parser.error("-A needs --all or -l")
     return cluster.run(renew, options)
 
 
 async def renew(kube: Kube, options: argparse.Namespace, clock: Clock | None = None) -> int:
-    if options.all:
-        bodies = await list_certificates(kube, None if options.all_namespaces else options.namespace)
+    if options.all or options.selector:
+        namespace = None if options.all_namespaces else options.namespace
+        bodies = await list_certificates(kube, namespace, options.selector)
         targets = [(body["metadata"]["namespace"], body["metadata"]["name"]) for body in bodies]
     else:
         targets = [(options.namespace, options.name)]

@@ -10,10 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..certificates.status import parse_status
+from ..core import constants
 from ..core.clock import Clock, SystemClock
 from ..kube.certificates import list_certificates, read_certificate
-from ..kube.client import Kube
+from ..kube.client import Kube, answer, read_secret
+from ..solver.presenting import solver_selector
 from . import cluster
+from .detail import certificate_report
 from .formatting import NONE, relative, short_duration, table
 from .view import CertificateView, certificate_view
 
@@ -23,7 +26,11 @@ WIDE_HEADERS = ("REVISION", "MESSAGE")
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("status", help="show Certificates: ready, expiry, next renewal")
-    parser.add_argument("name", nargs="?", help="one Certificate (default: all in the namespace)")
+    parser.add_argument(
+        "name",
+        nargs="?",
+        help="one Certificate in depth: Secret, order, solvers, Events (default: a table of all)",
+    )
     parser.add_argument("-o", "--output", choices=("wide",), help="wide: also the revision and message")
     cluster.add_connection_flags(parser)
     parser.set_defaults(handler=lambda options: cluster.run(show, options))
@@ -36,6 +43,12 @@ async def show(kube: Kube, options: argparse.Namespace, clock: Clock | None = No
         if body is None:
             print(_not_found(options.namespace, options.name), file=sys.stderr)
             return 1
+        if options.output != "wide":
+            print(await _in_depth(kube, body, (clock or SystemClock()).now()))
+            pending = dns_challenges_table([body])
+            if pending:
+                print(f"\nDNS-01 challenges in flight:\n{pending}")
+            return 0
         bodies = [body]
     else:
         bodies = await list_certificates(kube, namespace)
@@ -95,6 +108,30 @@ def status_row(view: CertificateView, now: datetime.datetime) -> list[str]:
         view.reason or NONE,
         short_duration(now - view.created) if view.created else NONE,
     ]
+
+
+async def _in_depth(kube: Kube, body: Mapping[str, Any], now: datetime.datetime) -> str:
+    """The Certificate, its Secret, its solver objects and its last Events (see detail.py)."""
+    namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+    secret_name = (body.get("spec") or {}).get("secretName")
+    secret = await read_secret(kube, namespace, secret_name) if secret_name else None
+    selector = solver_selector(name)
+    solvers = []
+    for kind, call in (
+        ("Pod", kube.core.list_namespaced_pod),
+        ("Service", kube.core.list_namespaced_service),
+        ("Ingress", kube.networking.list_namespaced_ingress),
+    ):
+        listed = await answer(call(namespace, label_selector=selector, _preload_content=False))
+        solvers += [{"kind": kind, **item} for item in listed.get("items") or []]
+    events = await answer(
+        kube.core.list_namespaced_event(
+            namespace,
+            field_selector=f"involvedObject.name={name},involvedObject.kind={constants.CERTIFICATE_KIND}",
+            _preload_content=False,
+        )
+    )
+    return certificate_report(body, secret, solvers, events.get("items") or [], now)
 
 
 def _or_none(value: object) -> str:

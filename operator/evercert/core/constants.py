@@ -105,3 +105,14 @@ LABEL_COPY_SOURCE_UID = f"{GROUP}/copy-source-uid"  # the source Certificate's u
 ANNOTATION_COPY_OF = f"{GROUP}/copy-of"  # <namespace>/<Certificate name>
 # A label selector operator (spec.secretCopies.namespaceSelector), spelt as reasons.DOES_NOT_EXIST is.
 SELECTOR_DOES_NOT_EXIST = "DoesNotExist"
+
+# cert-manager's names, read when moving from it (`kubectl evercert migrate`) and when adopting the tls
+# Secrets it wrote. Its own objects are never written.
+CERT_MANAGER_VERSION = "v1"
+CERT_MANAGER_API_VERSION = f"{CERT_MANAGER_GROUP}/{CERT_MANAGER_VERSION}"
+CERT_MANAGER_ANNOTATION_CERTIFICATE_NAME = f"{CERT_MANAGER_GROUP}/certificate-name"
+CERT_MANAGER_ANNOTATION_ISSUER_NAME = f"{CERT_MANAGER_GROUP}/issuer-name"
+CERT_MANAGER_ANNOTATION_ISSUER_KIND = f"{CERT_MANAGER_GROUP}/issuer-kind"
+CERT_MANAGER_ANNOTATION_ISSUER_GROUP = f"{CERT_MANAGER_GROUP}/issuer-group"
+# On what `migrate` writes: the cert-manager object it was made from (kind/namespace/name).
+ANNOTATION_MIGRATED_FROM = f"{GROUP}/migrated-from"

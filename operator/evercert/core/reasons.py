@@ -14,6 +14,11 @@ UP_TO_DATE = "Ready"
 ISSUED = "Issued"
 ISSUING_EVENT = "Issuing"
 READY_MESSAGE = "the certificate is up to date and has not expired"
+ADOPTED = "Adopted"
+ADOPTED_MESSAGE = (
+    "the certificate cert-manager wrote into the Secret serves the spec: kept without a new order "
+    "(cert-manager's annotations stay)"
+)
 
 # Why a new certificate is needed (certificates.trigger), with the text shown while issuing
 DOES_NOT_EXIST = "DoesNotExist"

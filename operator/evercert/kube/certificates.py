@@ -30,13 +30,18 @@ async def read_certificate(kube: Kube, namespace: str, name: str) -> dict[str, A
     return dict(body)
 
 
-async def list_certificates(kube: Kube, namespace: str | None) -> list[dict[str, Any]]:
-    """Every Certificate in the namespace, or in all namespaces when it is None."""
+async def list_certificates(
+    kube: Kube, namespace: str | None, label_selector: str | None = None
+) -> list[dict[str, Any]]:
+    """Every Certificate in the namespace (all namespaces when it is None), of the label selector if any."""
+    selected = {"label_selector": label_selector} if label_selector else {}
     if namespace is None:
-        listed = await kube.custom.list_cluster_custom_object(*_CERTIFICATES, constants.CERTIFICATES)
+        listed = await kube.custom.list_cluster_custom_object(
+            *_CERTIFICATES, constants.CERTIFICATES, **selected
+        )
     else:
         listed = await kube.custom.list_namespaced_custom_object(
-            *_CERTIFICATES, namespace, constants.CERTIFICATES
+            *_CERTIFICATES, namespace, constants.CERTIFICATES, **selected
         )
     return [dict(item) for item in listed.get("items") or []]
 

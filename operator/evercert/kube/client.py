@@ -149,10 +149,14 @@ async def create_or_replace_secret(kube: Kube, namespace: str, body: Mapping[str
         await answer(kube.core.create_namespaced_secret(namespace, body, _preload_content=False))
 
 
-async def label_secret(kube: Kube, namespace: str, name: str, labels: Mapping[str, str]) -> None:
-    """Merge-patch labels onto a Secret (nothing else of it changes)."""
-    body = {"metadata": {"labels": dict(labels)}}
-    await answer(kube.core.patch_namespaced_secret(name, namespace, body, _preload_content=False))
+async def patch_secret_metadata(kube: Kube, namespace: str, name: str, metadata: Mapping[str, Any]) -> None:
+    """Merge-patch labels and annotations only: the data is not sent, so it cannot change."""
+    body = {"metadata": dict(metadata)}
+    await answer(
+        kube.core.patch_namespaced_secret(
+            name, namespace, body, _content_type=MERGE_PATCH, _preload_content=False
+        )
+    )
 
 
 async def delete_secret(kube: Kube, namespace: str, name: str) -> None:
