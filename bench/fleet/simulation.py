@@ -18,6 +18,8 @@ from evercert.api.certificate import CertificateSpec, IssuerRef
 from evercert.api.issuer import IssuerSpec, OrderRateLimit
 from evercert.api.solvers import Http01IngressSolver
 from evercert.certificates import decide as d
+from evercert.certificates import facts as f
+from evercert.certificates import steps as s
 from evercert.certificates.quota import LONGEST_PAUSE
 from evercert.certificates.status import CertificateStatus, RenewalInfo
 from evercert.certificates.tls_secret import SecretContents
@@ -148,26 +150,26 @@ class FleetSimulation:
         facts = self._facts(cert, now)
         while True:
             step = d.decide(facts, now)
-            if isinstance(step, d.AskQuota):
+            if isinstance(step, s.AskQuota):
                 place = priority(cert.not_after, START)
                 until = self.pacer.wait_until(ACCOUNT, self.fleet.order_limit, key, place)
-                facts = replace(facts, quota=d.QuotaAnswer(until))
-            elif isinstance(step, d.Serve):
+                facts = replace(facts, quota=f.QuotaAnswer(until))
+            elif isinstance(step, s.Serve):
                 return step.look.renew_at
-            elif isinstance(step, d.Wait):
+            elif isinstance(step, s.Wait):
                 return step.until
-            elif isinstance(step, d.Hold):
+            elif isinstance(step, s.Hold):
                 self.figures.holds += 1
                 return step.until
-            elif isinstance(step, d.WaitForQuota):
+            elif isinstance(step, s.WaitForQuota):
                 self.figures.waits_for_quota += 1
                 return step.until
-            elif isinstance(step, d.Issue):
+            elif isinstance(step, s.Issue):
                 return self._attempt(key, cert, step, facts.status)
             else:
                 raise AssertionError(f"a step the simulation does not model: {step}")
 
-    def _facts(self, cert: _Certificate, now: datetime.datetime) -> d.Facts:
+    def _facts(self, cert: _Certificate, now: datetime.datetime) -> f.Facts:
         """What the loop would gather: the status, the Secret (the watch is never behind), the issuer."""
         status = CertificateStatus(
             renewal_info=cert.renewal_info,
@@ -176,12 +178,12 @@ class FleetSimulation:
             next_attempt_time=cert.next_attempt,
         )
         held = self.failed_validations.held_until(ACCOUNT, cert.spec.identifiers, now)
-        secret = d.SecretRead(_secret_body(cert.served), cert.served)
-        issuer = d.IssuerState(self.issuer, ACCOUNT, held_until=held)
-        return d.Facts(status, cert.spec, served=cert.served, issuers={ISSUER_REF: issuer}, secret=secret)
+        secret = f.SecretRead(_secret_body(cert.served), cert.served)
+        issuer = f.IssuerState(self.issuer, ACCOUNT, held_until=held)
+        return f.Facts(status, cert.spec, served=cert.served, issuers={ISSUER_REF: issuer}, secret=secret)
 
     def _attempt(
-        self, key: int, cert: _Certificate, step: d.Issue, status: CertificateStatus
+        self, key: int, cert: _Certificate, step: s.Issue, status: CertificateStatus
     ) -> datetime.datetime:
         now = self.clock.now()
         replaces = step.replaces is not None

@@ -15,7 +15,8 @@ from evercert.api.certificate import IssuerRef, parse_certificate
 from evercert.api.issuer import IssuerSpec
 from evercert.api.solvers import Http01IngressSolver
 from evercert.certificates import decide as d
-from evercert.certificates.decide import Facts, IssuerState, QuotaAnswer, SecretRead
+from evercert.certificates import steps as s
+from evercert.certificates.facts import Facts, IssuerState, QuotaAnswer, SecretRead
 from evercert.certificates.outputs import Passwords, outputs_digest
 from evercert.certificates.status import RenewalInfo, parse_status
 from evercert.certificates.tls_secret import SecretContents
@@ -173,66 +174,66 @@ ROWS: dict[str, Row] = {
     # The spec and the Secret the watch holds
     "invalid_spec_fails_without_an_attempt": Row(
         Facts(status(), None, InvalidSpec("spec.dnsNames: required")),
-        d.Fail,
+        s.Fail,
         {"error.reason": reasons.INVALID_SPEC, "look": None, "ref": None},
     ),
     "renewal_windows_that_leave_too_long_closed_fail_without_an_attempt": Row(
         facts(spec=CLOSED_TOO_LONG, served=GOOD, status=status(**SERVED_TIMES)),
-        d.Fail,
+        s.Fail,
         {"error.reason": reasons.INVALID_SPEC, "look": None, "ref": None},
     ),
     "secret_of_another_certificate_fails": Row(
-        facts(served=served(owner="other")), d.Fail, {"error.reason": reasons.SECRET_IN_USE, "look": None}
+        facts(served=served(owner="other")), s.Fail, {"error.reason": reasons.SECRET_IN_USE, "look": None}
     ),
     "secret_not_made_by_evercert_fails": Row(
-        facts(served=served(owner=None)), d.Fail, {"error.reason": reasons.SECRET_NOT_OWNED}
+        facts(served=served(owner=None)), s.Fail, {"error.reason": reasons.SECRET_NOT_OWNED}
     ),
     # The look at a good certificate
     "good_certificate_asks_the_ca_for_its_window": Row(
-        facts(served=GOOD), d.AskRenewalInfo, {"ref": PRIMARY, "served": GOOD}
+        facts(served=GOOD), s.AskRenewalInfo, {"ref": PRIMARY, "served": GOOD}
     ),
     "good_certificate_with_a_stored_window_is_served": Row(
         facts(served=GOOD, status=status(renewalInfo=WINDOW.to_status())),
-        d.Serve,
+        s.Serve,
         {"look.reason": None, "look.renew_at": LATER, "remove_leftovers": False},
     ),
     "good_certificate_with_the_window_asked_this_pass_is_served": Row(
         facts(served=GOOD, windows={"0a1b": WINDOW}),
-        d.Serve,
+        s.Serve,
         {"look.renew_at": LATER, "look.renewal_info": WINDOW},
     ),
     "good_certificate_of_an_issuer_gone_is_served_at_the_spec_time": Row(
         facts(served=GOOD, issuers={PRIMARY: NOT_FOUND}),
-        d.Serve,
+        s.Serve,
         {"look.reason": None, "look.renewal_info": None},
     ),
     "good_certificate_after_a_failed_attempt_cleans_up": Row(
         facts(served=GOOD, windows={"0a1b": WINDOW}, status=status(nextAttemptTime=timestamp(LATER))),
-        d.Serve,
+        s.Serve,
         {"remove_leftovers": True, "issued_before_crash": False},
     ),
     "order_that_finished_before_a_crash_is_reported_issued": Row(
         facts(served=GOOD, windows={"0a1b": WINDOW}, status=status(order=ORDER, serialNumber="99")),
-        d.Serve,
+        s.Serve,
         {"remove_leftovers": True, "issued_before_crash": True, "look.renewal_info": None},
     ),
     # Outputs (formats, keystores): the Secret written again, without a new certificate
     "outputs_the_spec_no_longer_matches_are_written_again": Row(
         facts(spec=COMBINED, served=GOOD, windows={"0a1b": WINDOW}),
-        d.Serve,
+        s.Serve,
         {"rewrite_outputs": True, "look.reason": None},
     ),
     "outputs_as_the_spec_asks_are_left_alone": Row(
         facts(spec=COMBINED, served=GOOD_COMBINED, windows={"0a1b": WINDOW}),
-        d.Serve,
+        s.Serve,
         {"rewrite_outputs": False},
     ),
     "keystore_password_in_a_secret_is_read_at_each_pass": Row(
-        facts(spec=FROM_SECRET, served=GOOD_KEYSTORE), d.ReadPasswords
+        facts(spec=FROM_SECRET, served=GOOD_KEYSTORE), s.ReadPasswords
     ),
     "keystore_password_read_unchanged_leaves_the_outputs_alone": Row(
         facts(spec=FROM_SECRET, served=GOOD_KEYSTORE, passwords=READ, windows={"0a1b": WINDOW}),
-        d.Serve,
+        s.Serve,
         {"rewrite_outputs": False, "passwords": READ},
     ),
     "keystore_password_changed_writes_the_outputs_again": Row(
@@ -242,28 +243,28 @@ ROWS: dict[str, Row] = {
             passwords=Passwords(pkcs12="new"),
             windows={"0a1b": WINDOW},
         ),
-        d.Serve,
+        s.Serve,
         {"rewrite_outputs": True, "passwords": Passwords(pkcs12="new")},
     ),
     "keystore_password_unavailable_fails_and_orders_nothing": Row(
         facts(spec=FROM_SECRET, password_error=UNAVAILABLE),
-        d.Fail,
+        s.Fail,
         {"error.reason": reasons.KEYSTORE_PASSWORD_UNAVAILABLE, "look": None, "ref": None},
     ),
     "keystore_password_in_the_spec_goes_with_the_issuance_unread": Row(
         facts(spec=LITERAL, secret=NO_SECRET, quota=QuotaAnswer(None)),
-        d.Issue,
+        s.Issue,
         {"passwords": Passwords(jks="changeit"), "look.reason": reasons.DOES_NOT_EXIST},
     ),
     # Which issuer an attempt goes to
     "no_secret_and_no_issuer_fails_the_attempt": Row(
         facts(issuers={PRIMARY: NOT_FOUND, FALLBACK: BACKUP}),
-        d.Fail,
+        s.Fail,
         {"error.reason": reasons.ISSUER_NOT_FOUND, "look.reason": reasons.DOES_NOT_EXIST, "ref": PRIMARY},
     ),
     "issuer_not_ready_fails_the_attempt": Row(
         facts(issuers={PRIMARY: IssuerState(error=IssuerNotReady("not ready"))}),
-        d.Fail,
+        s.Fail,
         {"error.reason": reasons.ISSUER_NOT_READY, "ref": PRIMARY},
     ),
     "attempt_goes_to_the_fallback_the_failures_chose": Row(
@@ -281,94 +282,94 @@ ROWS: dict[str, Row] = {
             ),
             issuers={PRIMARY: NOT_FOUND, FALLBACK: BACKUP},
         ),
-        d.AskQuota,
+        s.AskQuota,
         {"ref": FALLBACK},
     ),
     "wildcard_without_a_dns01_solver_fails_the_attempt_before_its_wait": Row(
         facts(spec=WILDCARD, status=status(**FAILED_ONCE, nextAttemptTime=timestamp(LATER))),
-        d.Fail,
+        s.Fail,
         {"error.reason": reasons.INVALID_SPEC, "ref": PRIMARY, "look.reason": reasons.DOES_NOT_EXIST},
     ),
     # The retry schedule, `evercert renew`, the failed-validation hold
     "failed_attempt_waits_for_its_next_attempt": Row(
-        facts(status=status(**FAILED_ONCE, nextAttemptTime=timestamp(LATER))), d.Wait, {"until": LATER}
+        facts(status=status(**FAILED_ONCE, nextAttemptTime=timestamp(LATER))), s.Wait, {"until": LATER}
     ),
     "renew_request_after_the_failure_skips_the_wait": Row(
         facts(status=status(**FAILED_ONCE, nextAttemptTime=timestamp(LATER)), renew_request=timestamp(NOW)),
-        d.ReadSecret,
+        s.ReadSecret,
     ),
     "renew_request_older_than_the_failure_waits": Row(
         facts(
             status=status(**FAILED_ONCE, nextAttemptTime=timestamp(LATER)),
             renew_request=timestamp(NOW - timedelta(hours=1)),
         ),
-        d.Wait,
+        s.Wait,
         {"until": LATER},
     ),
     "renew_request_issues_a_good_certificate_again": Row(
         facts(
             served=GOOD, renew_request="now", secret=SecretRead(secret_body(), GOOD), quota=QuotaAnswer(None)
         ),
-        d.Issue,
+        s.Issue,
         {"look.reason": reasons.MANUALLY_TRIGGERED},
     ),
     "names_that_failed_validation_too_often_are_held": Row(
-        facts(issuers={PRIMARY: replace(USABLE, held_until=LATER)}), d.Hold, {"until": LATER}
+        facts(issuers={PRIMARY: replace(USABLE, held_until=LATER)}), s.Hold, {"until": LATER}
     ),
     # The Secret itself, read once before an attempt
-    "attempt_reads_the_secret_first": Row(facts(served=DUE, windows={"0a1b": OPEN_WINDOW}), d.ReadSecret),
+    "attempt_reads_the_secret_first": Row(facts(served=DUE, windows={"0a1b": OPEN_WINDOW}), s.ReadSecret),
     "secret_read_now_belongs_to_another_certificate": Row(
         facts(secret=SecretRead(secret_body(owner="other"), None)),
-        d.Fail,
+        s.Fail,
         {"error.reason": reasons.SECRET_IN_USE, "ref": PRIMARY, "look.reason": reasons.DOES_NOT_EXIST},
     ),
     "watch_behind_a_secret_that_is_good_serves_it": Row(
         facts(secret=SecretRead(secret_body(), GOOD), windows={"0a1b": WINDOW}),
-        d.Serve,
+        s.Serve,
         {"look.served": GOOD, "adopt": None},
     ),
     "watch_behind_a_good_secret_asks_the_attempt_issuer_for_its_window": Row(
-        facts(secret=SecretRead(secret_body(), GOOD)), d.AskRenewalInfo, {"ref": PRIMARY, "served": GOOD}
+        facts(secret=SecretRead(secret_body(), GOOD)), s.AskRenewalInfo, {"ref": PRIMARY, "served": GOOD}
     ),
     "watch_behind_a_secret_that_needs_a_new_certificate_goes_on_with_what_it_holds": Row(
         facts(secret=SecretRead(secret_body(), EXPIRED)),
-        d.AskQuota,
+        s.AskQuota,
         {"look.served": EXPIRED, "look.reason": reasons.EXPIRED, "ref": PRIMARY},
     ),
     # A Secret cert-manager wrote for this Certificate (issue 21)
     "cert_manager_secret_that_serves_the_spec_is_adopted": Row(
         facts(secret=cert_manager_secret(), windows={"0a1b": WINDOW}),
-        d.Serve,
+        s.Serve,
         {"adopt": PRIMARY, "look.reason": None, "look.renew_at": LATER},
     ),
     "renewal_of_a_cert_manager_secret_replaces_its_certificate": Row(
         facts(secret=cert_manager_secret(NOW + timedelta(days=5)), windows={"0a1b": OPEN_WINDOW}),
-        d.Issue,
+        s.Issue,
         {"ref": PRIMARY, "replaces": "ari-0a1b", "look.reason": reasons.RENEWING},
     ),
     # The order quota, and the attempt
-    "new_order_asks_for_the_quota": Row(facts(secret=NO_SECRET), d.AskQuota, {"ref": PRIMARY}),
+    "new_order_asks_for_the_quota": Row(facts(secret=NO_SECRET), s.AskQuota, {"ref": PRIMARY}),
     "new_order_without_a_token_waits_for_the_quota": Row(
         facts(secret=NO_SECRET, quota=QuotaAnswer(LATER)),
-        d.WaitForQuota,
+        s.WaitForQuota,
         {"until": LATER, "issuer": ISSUER, "look.reason": reasons.DOES_NOT_EXIST},
     ),
     "new_order_with_a_token_issues": Row(
         facts(secret=NO_SECRET, quota=QuotaAnswer(None)),
-        d.Issue,
+        s.Issue,
         {"ref": PRIMARY, "replaces": None, "secret": NO_SECRET},
     ),
     "stored_order_resumes_without_the_quota": Row(
-        facts(secret=NO_SECRET, status=status(order=ORDER)), d.Issue, {"replaces": None}
+        facts(secret=NO_SECRET, status=status(order=ORDER)), s.Issue, {"replaces": None}
     ),
     "renewal_in_the_ca_window_replaces_without_the_quota": Row(
         facts(served=DUE, windows={"0a1b": OPEN_WINDOW}, secret=SAME_SECRET),
-        d.Issue,
+        s.Issue,
         {"replaces": "ari-0a1b", "look.reason": reasons.RENEWING},
     ),
     "expired_certificate_needs_a_new_order": Row(
         facts(served=EXPIRED, secret=SecretRead(secret_body(), EXPIRED)),
-        d.AskQuota,
+        s.AskQuota,
         {"look.reason": reasons.EXPIRED},
     ),
     "renewal_of_a_fallback_certificate_from_the_primary_sends_no_replaces": Row(
@@ -378,7 +379,7 @@ ROWS: dict[str, Row] = {
             secret=SecretRead(secret_body(), FROM_FALLBACK_DUE),
             quota=QuotaAnswer(None),
         ),
-        d.Issue,
+        s.Issue,
         {"ref": PRIMARY, "replaces": None},
     ),
 }
@@ -401,7 +402,7 @@ def test_decide(name: str) -> None:
 
 def test_an_error_while_issuing_fails_that_attempt_and_remembers_a_failed_validation() -> None:
     issue = d.decide(facts(secret=NO_SECRET, quota=QuotaAnswer(None)), NOW)
-    assert isinstance(issue, d.Issue)
+    assert isinstance(issue, s.Issue)
     fail = d.after_error(issue, AcmeFailure(reasons.ACME_VALIDATION_FAILED, "no route"))
     assert (fail.look, fail.ref) == (issue.look, PRIMARY)
     assert d.failed_validation_names(fail) == ("www.example.org",)
@@ -419,9 +420,9 @@ def test_an_error_outside_an_attempt_records_no_failed_validation() -> None:
 
 
 def test_an_apiserver_error_looks_again_soon() -> None:
-    assert d.after_api_error(NOW) == d.Wait(NOW + RETRY_AFTER_API_ERROR)
+    assert d.after_api_error(NOW) == s.Wait(NOW + RETRY_AFTER_API_ERROR)
 
 
 def test_every_step_has_a_row() -> None:
     steps = {type(d.decide(row.facts, NOW)) for row in ROWS.values()}
-    assert steps == set(d.Step.__args__)  # type: ignore[attr-defined]
+    assert steps == set(s.Step.__args__)  # type: ignore[attr-defined]

@@ -10,9 +10,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from evercert.certificates import gather, outputs
-from evercert.certificates.decide import Facts, Fail, ReadPasswords, decide
+from evercert.certificates.decide import decide
+from evercert.certificates.facts import Facts
 from evercert.certificates.password_secrets import PasswordReaders, password_secrets
 from evercert.certificates.status import parse_status
+from evercert.certificates.steps import Fail, ReadPasswords
 from evercert.core import reasons
 
 

@@ -13,11 +13,12 @@ from ..core.errors import EvercertError, WaitingForOrderQuota
 from ..issuers.session import AcmeSession
 from ..kube.client import patch_certificate_status
 from . import issuing, ordering, quota, renewal_info, reporting, transitions
-from .decide import Facts, Issue
+from .facts import Facts
 from .look import Look, NeedsWindow, take_look
 from .parts import PassParts
 from .secret_effects import sync_copies
 from .status import RenewalInfo, StoredOrder, order_field
+from .steps import Issue
 from .tls_secret import SecretContents
 from .writes import apply, patch_status
 

@@ -2,161 +2,40 @@
 
 The loop (loop.py) gathers the facts, asks `decide`, and carries out the step; a step that asks for
 a fact (the CA's renewal window, the Secret, the order quota) sends the loop back to gather it. The
-fleet simulation (bench/fleet) calls the same function. A new fact is a new field with a default."""
+fleet simulation (bench/fleet) calls the same function. The facts are in facts.py, the steps in steps.py."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from ..api.certificate import CertificateSpec, IssuerRef
-from ..api.issuer import IssuerSpec
 from ..conditions import parse_timestamp
 from ..core import constants, reasons
 from ..core.errors import AcmeFailure, EvercertError
 from ..core.retry import RETRY_AFTER_API_ERROR
 from . import fallback, renewal_info, window_check
+from .facts import Facts, IssuerState
 from .look import Look, NeedsWindow, look_at_issued, take_look
-from .outputs import NO_PASSWORDS, Passwords, known_passwords, outputs_current
+from .outputs import Passwords, known_passwords, outputs_current
 from .solver_choice import choose_for_names
-from .status import CertificateStatus, RenewalInfo
+from .status import CertificateStatus
+from .steps import (
+    AskQuota,
+    AskRenewalInfo,
+    Fail,
+    Hold,
+    Issue,
+    ReadPasswords,
+    ReadSecret,
+    Serve,
+    Step,
+    Wait,
+    WaitForQuota,
+)
 from .tls_secret import SecretContents, check_owner, check_ownership
 from .transitions import finished_before_crash
 from .trigger import issued_by
-
-
-@dataclass(frozen=True)
-class IssuerState:
-    """One of the spec's issuers as the pass found it: usable (spec and account), or why not."""
-
-    issuer: IssuerSpec | None = None
-    account_uri: str | None = None
-    error: EvercertError | None = None
-    # The failed-validation hold of the Certificate's names under this account (None: none).
-    held_until: datetime.datetime | None = None
-
-
-@dataclass(frozen=True)
-class SecretRead:
-    """The tls Secret as read from the API (not the watch's copy): None when there is none."""
-
-    body: Mapping[str, Any] | None
-    contents: SecretContents | None
-    # cert-manager wrote it for a Certificate of this name and evercert has not marked it yet: adopted
-    # (no new order) while it serves the spec.
-    adoptable: bool = False
-
-    @property
-    def resource_version(self) -> str | None:
-        return ((self.body or {}).get("metadata") or {}).get("resourceVersion")
-
-
-@dataclass(frozen=True)
-class QuotaAnswer:
-    """The account's order quota for a new order: None, it may be made now; else when."""
-
-    until: datetime.datetime | None
-
-
-@dataclass(frozen=True)
-class Facts:
-    status: CertificateStatus
-    spec: CertificateSpec | None = None  # None: the spec is invalid, `spec_error` says why
-    spec_error: EvercertError | None = None
-    generation: int = 0
-    served: SecretContents | None = None  # the watch's copy of the tls Secret
-    renew_request: str | None = None  # `evercert renew` not acted on yet
-    created: datetime.datetime | None = None  # first come, first served for new orders
-    issuers: Mapping[IssuerRef, IssuerState] = field(default_factory=dict)
-    windows: Mapping[str, RenewalInfo] = field(default_factory=dict)  # the CA's, asked this pass, by serial
-    secret: SecretRead | None = None  # None: not read yet
-    quota: QuotaAnswer | None = None  # None: not asked yet
-    # The keystores' passwords; None: not read yet (asked only when one is kept in a Secret).
-    passwords: Passwords | None = None
-    password_error: EvercertError | None = None  # a password Secret missing or empty
-
-
-# Steps that ask for a fact: the loop gathers it and decides again.
-@dataclass(frozen=True)
-class AskRenewalInfo:
-    ref: IssuerRef
-    served: SecretContents
-
-
-@dataclass(frozen=True)
-class ReadSecret:
-    pass
-
-
-@dataclass(frozen=True)
-class ReadPasswords:
-    """The keystores' passwords kept in Secrets: read at each pass (a change asks for one)."""
-
-
-@dataclass(frozen=True)
-class AskQuota:
-    look: Look
-    ref: IssuerRef
-
-
-# Steps that end the pass.
-@dataclass(frozen=True)
-class Fail:
-    """The error goes to status (transitions.failed); `look` and `ref` when an attempt was meant."""
-
-    error: EvercertError
-    look: Look | None = None
-    ref: IssuerRef | None = None
-
-
-@dataclass(frozen=True)
-class Serve:
-    """A good certificate is served: clean what an attempt left, write the Secret again when its
-    outputs (formats, keystores, passwords) are not what the spec asks, bring status in line (report
-    it as issued when its order finished just before a crash)."""
-
-    look: Look
-    remove_leftovers: bool = False
-    issued_before_crash: bool = False
-    rewrite_outputs: bool = False
-    passwords: Passwords = NO_PASSWORDS
-    adopt: IssuerRef | None = None  # mark cert-manager's Secret as evercert's, issued by this issuer
-
-
-@dataclass(frozen=True)
-class Wait:
-    """Nothing to write: look again at `until` (the retry schedule's next attempt)."""
-
-    until: datetime.datetime | None
-
-
-@dataclass(frozen=True)
-class Hold:
-    """A name failed validation too often in the last hour: no attempt before `until`."""
-
-    until: datetime.datetime
-
-
-@dataclass(frozen=True)
-class WaitForQuota:
-    look: Look
-    until: datetime.datetime
-    issuer: IssuerSpec
-
-
-@dataclass(frozen=True)
-class Issue:
-    look: Look
-    ref: IssuerRef
-    secret: SecretRead
-    replaces: str | None = None  # the ARI ID of the certificate replaced (same CA only)
-    passwords: Passwords = NO_PASSWORDS
-
-
-Question = AskRenewalInfo | ReadSecret | ReadPasswords | AskQuota
-Step = Question | Fail | Serve | Wait | Hold | WaitForQuota | Issue
 
 
 def decide(facts: Facts, now: datetime.datetime) -> Step:

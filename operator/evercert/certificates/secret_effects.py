@@ -13,8 +13,9 @@ from ..copies import report as copies_report
 from ..copies import sync as copies_sync
 from ..issuers.lookup import IssuerLookup
 from . import issuing, transitions
-from .decide import Facts, Serve
+from .facts import Facts
 from .parts import PassParts
+from .steps import Serve
 from .tls_secret import SecretContents, rewrite_outputs
 from .writes import apply
 
