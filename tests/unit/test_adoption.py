@@ -12,7 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from evercert.api.certificate import IssuerRef, parse_certificate
-from evercert.certificates.tls_secret import adoption_marking, check_ownership, read_contents
+from evercert.certificates.adoption_patch import adoption_marking
+from evercert.certificates.tls_secret import check_ownership, read_contents
 from evercert.certificates.trigger import issuance_reason
 from evercert.core import constants, reasons
 from evercert.core.errors import SecretNotOwned

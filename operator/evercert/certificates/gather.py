@@ -14,12 +14,13 @@ from ..issuers.lookup import IssuerLookup, resolve_issuer
 from ..issuers.session import AcmeSession
 from ..kube.client import read_secret
 from . import quota, renewal_info
+from .adoption_patch import adoptable_by
 from .facts import Facts, IssuerState, QuotaAnswer, SecretRead
 from .outputs import read_passwords
 from .parts import PassParts
 from .status import parse_status, pending_renew_request
 from .steps import AskRenewalInfo, Question, ReadPasswords, ReadSecret
-from .tls_secret import SecretContents, adoptable_by, read_contents
+from .tls_secret import SecretContents, read_contents
 
 ServedLookup = Callable[[str, str], SecretContents | None]
 

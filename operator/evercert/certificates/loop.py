@@ -19,6 +19,7 @@ from ..core.errors import EvercertError
 from ..issuers.lookup import IssuerLookup
 from ..issuers.session import AcmeSession
 from . import quota, reporting, transitions
+from .adoption_patch import adopt
 from .attempt import issue_and_report
 from .decide import after_api_error, after_error, decide, failed_validation_names
 from .facts import Facts
@@ -26,7 +27,6 @@ from .gather import ServedLookup, Sessions, answer, known_facts
 from .parts import PassParts
 from .secret_effects import serve
 from .steps import Fail, Hold, Issue, Question, Serve, Step, Wait, WaitForQuota
-from .tls_secret import adopt
 from .writes import apply
 
 log = logging.getLogger(__name__)
