@@ -3,14 +3,9 @@ from typing import Any
 
 import pytest
 
-from evercert.api.certificate import (
-    CertificateSpec,
-    IssuerRef,
-    PrivateKeySpec,
-    SecretTemplate,
-    parse_certificate,
-)
+from evercert.api.certificate import CertificateSpec, IssuerRef, SecretTemplate, parse_certificate
 from evercert.api.issuer import IssuerKey
+from evercert.api.private_key import PrivateKeySpec
 from evercert.core.errors import InvalidSpec
 
 

@@ -9,18 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from evercert.api.certificate import (
-    ISSUER_GROUPS,
-    KEY_ALGORITHMS,
-    KEY_SIZES,
-    MAX_COMMON_NAME_LENGTH,
-    MAX_DNS_NAMES,
-    ROTATION_POLICIES,
-)
+from evercert.api.certificate import ISSUER_GROUPS, MAX_COMMON_NAME_LENGTH, MAX_DNS_NAMES
 from evercert.api.dns01 import CNAME_STRATEGIES
 from evercert.api.durations import GO_DURATION_PATTERN, parse_duration
 from evercert.api.issuer import EAB_KEY_ALGORITHMS, ISSUER_KINDS, PATH_TYPES, SERVICE_TYPES, parse_issuer
 from evercert.api.names import check_object_name, normalize_dns_name
+from evercert.api.private_key import KEY_ALGORITHMS, KEY_SIZES, ROTATION_POLICIES
 from evercert.certificates import status as certificate_status
 from evercert.core.constants import GROUP, VERSION
 from evercert.core.errors import InvalidSpec

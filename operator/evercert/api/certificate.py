@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 from ..core.constants import ANNOTATION_HTTP01_INGRESS_CLASS, GROUP
 from ..core.errors import InvalidSpec
@@ -21,15 +21,9 @@ from .names import (
     normalize_ip_address,
 )
 from .outputs import Outputs, parse_outputs
+from .private_key import PrivateKeySpec, parse_private_key
 from .renewal import RenewalWindow, renewal_windows
 
-KeyAlgorithm = Literal["RSA", "ECDSA"]
-RotationPolicy = Literal["Always", "Never"]
-KEY_ALGORITHMS: tuple[str, ...] = get_args(KeyAlgorithm)
-ROTATION_POLICIES: tuple[str, ...] = get_args(RotationPolicy)
-KEY_SIZES: Mapping[str, tuple[int, ...]] = {"RSA": (2048, 3072, 4096), "ECDSA": (256, 384)}
-# ECDSA P-256: certbot's and Caddy's default, Let's Encrypt's advice, and a tenth of RSA-2048's CPU.
-DEFAULT_KEY_ALGORITHM: KeyAlgorithm = "ECDSA"
 # issuerRef.group values that mean evercert's issuers; cert-manager's is accepted so manifests carry over.
 ISSUER_GROUPS = (GROUP, "cert-manager.io")
 MAX_DNS_NAMES = 100  # Let's Encrypt's limit of names (DNS names and IP addresses) per certificate
@@ -43,22 +37,6 @@ class IssuerRef:
     name: str
     kind: IssuerKind = "Issuer"
     group: str = GROUP
-
-
-@dataclass(frozen=True)
-class PrivateKeySpec:
-    algorithm: KeyAlgorithm = DEFAULT_KEY_ALGORITHM
-    size: int = 256
-    rotation_policy: RotationPolicy = "Always"
-    # The spec names neither algorithm nor size: the Secret's key of any supported type is kept (a
-    # change of the default reissues nothing); new keys follow the default.
-    defaulted: bool = False
-
-    def accepts(self, found: tuple[str, int]) -> bool:
-        """True when a key of this (algorithm, size) may stay: the spec's, or any supported when defaulted."""
-        if self.defaulted:
-            return found[1] in KEY_SIZES.get(found[0], ())
-        return found == (self.algorithm, self.size)
 
 
 @dataclass(frozen=True)
@@ -137,7 +115,7 @@ def parse_certificate(body: Mapping[str, Any]) -> CertificateSpec:
         duration=duration,
         renew_before=_renew_before(spec, duration),
         renew_before_percentage=_renew_before_percentage(spec),
-        private_key=_private_key(spec.section("privateKey")),
+        private_key=parse_private_key(spec.section("privateKey")),
         secret_template=_secret_template(spec.section("secretTemplate")),
         renewal_windows=renewal_windows(spec.section("renewal")),
         outputs=parse_outputs(spec),
@@ -259,27 +237,6 @@ def _renew_before_percentage(spec: Fields) -> int | None:
             "(the share of the lifetime left when renewal starts)"
         )
     return percentage
-
-
-def _private_key(section: Fields) -> PrivateKeySpec:
-    size = section.optional_int("size")
-    # A size alone names its algorithm (the sizes do not overlap): `size: 4096` stays RSA.
-    implied = next((name for name, sizes in KEY_SIZES.items() if size in sizes), DEFAULT_KEY_ALGORITHM)
-    algorithm = cast(KeyAlgorithm, section.choice("algorithm", KEY_ALGORITHMS, implied))
-    allowed = KEY_SIZES[algorithm]
-    defaulted = size is None and section.optional_str("algorithm") is None
-    size = size or allowed[0]
-    if size not in allowed:
-        raise InvalidSpec(
-            f"{section.path_of('size')}: {size} is not a size for {algorithm} keys: "
-            f"use one of {', '.join(map(str, allowed))}"
-        )
-    return PrivateKeySpec(
-        algorithm=algorithm,
-        size=size,
-        rotation_policy=cast(RotationPolicy, section.choice("rotationPolicy", ROTATION_POLICIES, "Always")),
-        defaulted=defaulted,
-    )
 
 
 def _secret_template(section: Fields) -> SecretTemplate:

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..api.certificate import KEY_ALGORITHMS, ROTATION_POLICIES
 from ..api.durations import parse_duration
 from ..api.issuer import ISSUER_KINDS
+from ..api.private_key import KEY_ALGORITHMS, ROTATION_POLICIES
 from ..core import constants
 from ..core.errors import InvalidSpec
 from ..settings import Settings
