@@ -3,7 +3,6 @@ as typed, validated values. Three providers: rfc2136, acmeDNS and webhook."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from typing import Any, Literal, cast, get_args
 
 from ..core.errors import InvalidSpec
 from .fields import Fields
-from .names import check_labels, check_object_name, normalize_dns_name
+from .names import check_labels, check_object_name, is_ip_address, normalize_dns_name
 
 CnameStrategy = Literal["None", "Follow"]
 CNAME_STRATEGIES: tuple[str, ...] = get_args(CnameStrategy)
@@ -122,7 +121,7 @@ def _nameservers(dns01: Fields) -> tuple[str, ...]:
     for i, server in enumerate(servers):
         path = f"{dns01.path_of('nameservers')}[{i}]"
         host, _ = parse_nameserver(server, path)
-        if not _is_ip(host):
+        if not is_ip_address(host):
             raise InvalidSpec(f"{path}: {server!r} must be an IP address, optionally with :port")
     return servers
 
@@ -179,17 +178,9 @@ def parse_nameserver(value: str, path: str) -> tuple[str, int]:
         if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
             raise InvalidSpec(f"{path}: {value!r} must be host or host:port with a port from 1 to 65535")
         port = int(port_text)
-    if not host or not (_is_ip(host) or _is_host_name(host)):
+    if not host or not (is_ip_address(host) or _is_host_name(host)):
         raise InvalidSpec(f"{path}: {value!r} must be an IP address or host name, optionally with :port")
     return host, port
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_host_name(host: str) -> bool:

@@ -27,7 +27,7 @@ def normalize_dns_name(name: str, field: str, wildcard: bool = False) -> str:
     if "*" in normalized:
         where = "the whole first label, as in *.example.com" if wildcard else "not here"
         raise InvalidSpec(f"{field}: {name!r} has a wildcard, which may only be {where}")
-    if _is_ip_address(normalized):
+    if is_ip_address(normalized.strip("[]")):
         raise InvalidSpec(f"{field}: {name!r} is an IP address: list it in spec.ipAddresses instead")
     if not normalized.isascii():
         raise InvalidSpec(f"{field}: {name!r} is not ASCII; write internationalized names in punycode (xn--)")
@@ -80,9 +80,10 @@ def check_annotations(annotations: Mapping[str, str], field: str) -> Mapping[str
     return annotations
 
 
-def _is_ip_address(name: str) -> bool:
+def is_ip_address(name: str) -> bool:
+    """An IP address (v4 or v6) rather than a DNS name."""
     try:
-        ipaddress.ip_address(name.strip("[]"))
+        ipaddress.ip_address(name)
     except ValueError:
         return False
     return True

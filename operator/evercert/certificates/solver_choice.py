@@ -6,12 +6,12 @@ zone wins) beats `matchLabels` (more labels win) beats no selector; on a tie the
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..api.dns01 import Dns01Solver, SolverSelector
 from ..api.issuer import Solver
+from ..api.names import is_ip_address
 from ..core.errors import InvalidSpec
 
 HTTP01 = "http-01"
@@ -43,7 +43,7 @@ def choose_solver(
     """The solver for `name` (`*.x` for a wildcard), or None when none fits."""
     if name.startswith("*."):
         offered = [kind for kind in offered if kind == DNS01]
-    elif _is_ip_address(name):
+    elif is_ip_address(name):
         offered = [kind for kind in offered if kind == HTTP01]
     best: tuple[Choice, tuple[int, int, int]] | None = None
     for index, solver in enumerate(solvers):
@@ -75,14 +75,6 @@ def _rank(
     if selector.dns_zones and not zone:
         return None
     return (names, zone, len(selector.match_labels))
-
-
-def _is_ip_address(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
 
 
 def _in_zone(name: str, zone: str) -> bool:

@@ -1,6 +1,5 @@
 """One HTTP-01 challenge to answer, and the names, labels and owner every solver object shares."""
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,15 +50,6 @@ class SolverRequest:
     @property
     def ingress_class(self) -> str | None:
         return None if self.ingress_class_override else getattr(self.solver, "ingress_class", None)
-
-
-def is_ip_address(name: str) -> bool:
-    """An HTTP-01 identifier of type ip (RFC 8738) rather than a DNS name."""
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
 
 
 def url_host(name: str) -> str:

@@ -3,8 +3,9 @@
 import copy
 from typing import Any
 
+from evercert.api.names import is_ip_address
 from evercert.core.constants import ACME_CHALLENGE_PATH, SOLVER_PORT
-from evercert.solver.challenge import SolverRequest, is_ip_address, solver_metadata, solver_name
+from evercert.solver.challenge import SolverRequest, solver_metadata, solver_name
 
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
